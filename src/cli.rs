@@ -1,0 +1,164 @@
+//! The command line: `strata plan`, `strata llb`, and `strata frontend` (what the engine runs).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use prost::Message;
+
+use crate::lang::{self, ContextFiles};
+use crate::llb::{self, LowerOptions};
+use crate::plan::{Plan, StageName};
+use crate::spec;
+
+const USAGE: &str = "\
+strata: cache-correct container builds from a small strata.yaml
+
+usage:
+  strata plan [DIR] [-f FILE] [--json]              print the build plan
+  strata llb  [DIR] [-f FILE] [--json] [--target T] print the LLB definition (raw bytes, or JSON)
+  strata frontend                                   run as a BuildKit gateway frontend
+  strata --version
+
+DIR is the build context (default `.`); FILE is the spec (default DIR/strata.yaml).
+T is deps, build or runtime (default runtime).";
+
+struct Args {
+    command: String,
+    dir: PathBuf,
+    file: Option<PathBuf>,
+    json: bool,
+    target: StageName,
+}
+
+fn parse_args(raw: &[String]) -> Result<Args, String> {
+    let mut args = Args {
+        command: String::new(),
+        dir: PathBuf::from("."),
+        file: None,
+        json: false,
+        target: StageName::Runtime,
+    };
+    let mut positional = Vec::new();
+    let mut iter = raw.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--json" => args.json = true,
+            "-f" | "--file" => {
+                let value = iter.next().ok_or("-f needs a file name")?;
+                args.file = Some(PathBuf::from(value));
+            }
+            "--target" => {
+                let value = iter.next().ok_or("--target needs a stage name")?;
+                args.target = parse_target(value)?;
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            word => positional.push(word.to_string()),
+        }
+    }
+    let mut positional = positional.into_iter();
+    args.command = positional.next().ok_or("no command given")?;
+    if let Some(dir) = positional.next() {
+        args.dir = PathBuf::from(dir);
+    }
+    if let Some(extra) = positional.next() {
+        return Err(format!("unexpected argument `{extra}`"));
+    }
+    Ok(args)
+}
+
+pub fn parse_target(value: &str) -> Result<StageName, String> {
+    StageName::ALL
+        .into_iter()
+        .find(|s| s.as_str() == value)
+        .ok_or_else(|| format!("unknown target `{value}`: use deps, build or runtime"))
+}
+
+pub fn run(raw: &[String]) -> ExitCode {
+    match raw.first().map(String::as_str) {
+        Some("--version" | "version") => {
+            println!("strata {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Some("--help" | "-h" | "help") | None => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some("frontend") => return crate::gateway::run_frontend(),
+        _ => {}
+    }
+    let args = match parse_args(raw) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("strata: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match execute(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(args: &Args) -> Result<(), String> {
+    let file = args
+        .file
+        .clone()
+        .unwrap_or_else(|| args.dir.join("strata.yaml"));
+    let plan = plan_directory(&args.dir, &file)?;
+    let mut stdout = std::io::stdout().lock();
+    let written = match args.command.as_str() {
+        "plan" if args.json => writeln!(stdout, "{}", to_pretty_json(&plan)),
+        "plan" => write!(stdout, "{plan}"),
+        "llb" => {
+            let definition = llb::lower(
+                &plan,
+                &LowerOptions {
+                    session_id: None,
+                    platform: None,
+                    image_resolve_mode: None,
+                    target: args.target,
+                    images: &BTreeMap::new(),
+                },
+            );
+            if args.json {
+                writeln!(
+                    stdout,
+                    "{}",
+                    to_pretty_json(&llb::definition_to_json(&definition))
+                )
+            } else {
+                stdout.write_all(&definition.encode_to_vec())
+            }
+        }
+        other => return Err(format!("strata: unknown command `{other}`\n\n{USAGE}")),
+    };
+    written.map_err(|e| format!("strata: cannot write the output: {e}"))
+}
+
+fn to_pretty_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("plans and LLB JSON are plain data")
+}
+
+/// Reads a spec from disk and plans it against the context directory.
+pub fn plan_directory(context: &Path, spec_file: &Path) -> Result<Plan, String> {
+    let shown = spec_file.display().to_string();
+    let bytes = std::fs::read(spec_file).map_err(|e| {
+        format!("{shown}: error: cannot read the spec: {e}\n  = hint: run `strata init` to write one, or pass -f")
+    })?;
+    let source = String::from_utf8_lossy(&bytes);
+    let render = |d: spec::Diagnostics| d.render(&shown, &source);
+    let spec = spec::parse(&bytes).map_err(render)?;
+    let probe = lang::probe_for(&spec).rooted(&spec.path.value);
+    let files = ContextFiles::from_dir(context, &probe).map_err(|e| {
+        format!(
+            "{}: error: cannot list the build context: {e}",
+            context.display()
+        )
+    })?;
+    lang::plan(&spec, &files).map_err(render)
+}

@@ -1,0 +1,498 @@
+//! Go: `go mod download` from go.mod/go.sum only, `go build` from Go sources only, and a
+//! static binary on a distroless-style base.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::context::join;
+use super::{ContextFiles, Probe, Provider};
+use crate::plan::{
+    Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, ProxyEnv,
+    RunStep, Stage, StageName, StageResult, Step, default_image,
+};
+use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, RuntimeBase, Spec};
+
+pub struct Go;
+
+/// Where the dependency step downloads to: a cache mount that outlives builds, so a
+/// dependency change fetches only the new modules.
+const DOWNLOAD_CACHE: &str = "/var/cache/strata/go-mod";
+/// Where the dependency layer keeps the modules: a real layer, so `--cache-to` exports it
+/// (cache-mount contents are never exported: moby/buildkit#1474).
+const LAYER_MODCACHE: &str = "/go/pkg/mod";
+const BUILD_CACHE: &str = "/root/.cache/go-build";
+const SRC: &str = "/src";
+const OUT: &str = "/out";
+const APP_DIR: &str = "/app";
+const NONROOT: &str = "65532:65532";
+
+/// Files that only matter to `go test` or to other tools; leaving them out of the compile
+/// step's inputs means editing them rebuilds nothing.
+const NOT_BUILD_INPUTS: &[&str] = &["**/*_test.go", "**/testdata/**"];
+
+impl Provider for Go {
+    fn language(&self) -> Language {
+        Language::Go
+    }
+
+    fn probe(&self) -> Probe {
+        Probe {
+            list: strings(&[
+                "**/go.mod",
+                "**/go.sum",
+                "go.work",
+                "go.work.sum",
+                "**/*.go",
+                "vendor/modules.txt",
+            ]),
+            exclude: strings(&["vendor/**/*.go", "vendor/**/go.mod", "**/testdata/**"]),
+            read: strings(&["go.mod"]),
+        }
+    }
+
+    fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool {
+        files.contains(&join(app_dir, "go.mod"))
+    }
+
+    fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
+        let dir = spec.path.value.as_str();
+        let go_mod = files.contents.get(&join(dir, "go.mod")).ok_or_else(|| {
+            Diagnostic::at(spec.path.location, format!("there is no go.mod in `{dir}`")).with_hint(
+                "run `go mod init <module>` there, or set `path:` to the module's directory",
+            )
+        })?;
+        let module = GoMod::parse(go_mod);
+        let builder = builder_image(spec, &module)?;
+        let local: Vec<&str> = files.under(dir).collect();
+        let vendored = local.contains(&"vendor/modules.txt");
+        let lockfiles = lockfiles(spec, files, &local)?;
+        let main = main_package(spec, &local)?;
+        let app = binary_name(&main, &module);
+        let ns = &spec.cache_namespace;
+
+        let mut warnings = Vec::new();
+        let deps_steps = if vendored {
+            Vec::new()
+        } else {
+            let listed = lockfiles.join(", ");
+            let mut env = BTreeMap::from([
+                ("GOTOOLCHAIN".to_string(), "local".to_string()),
+                ("GOMODCACHE".to_string(), DOWNLOAD_CACHE.to_string()),
+            ]);
+            for (key, value) in [
+                ("GOPROXY", &spec.go.proxy),
+                ("GOSUMDB", &spec.go.sumdb),
+                ("GOPRIVATE", &spec.go.private),
+                ("GOFLAGS", &spec.go.flags),
+            ] {
+                if let Some(value) = value {
+                    env.insert(key.to_string(), value.clone());
+                }
+            }
+            // First download into the cache mount (network, only what is new), then fill the
+            // layer from that cache through Go's own file-proxy layout (no network): the
+            // layer is exportable and the cache makes a dependency change cheap.
+            let script = format!(
+                "go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOSUMDB=off GOFLAGS=-mod=mod go mod download"
+            );
+            vec![
+                Step::CopyContext {
+                    name: format!("[strata deps] copy {listed}"),
+                    files: ContextSelection {
+                        include: lockfiles.iter().map(|f| join(dir, f)).collect(),
+                        exclude: Vec::new(),
+                    },
+                    dest: SRC.to_string(),
+                },
+                Step::Run(RunStep {
+                    name: format!("[strata deps] go mod download ({listed})"),
+                    argv: strings(&["/bin/sh", "-c", &script]),
+                    env,
+                    cwd: SRC.to_string(),
+                    mounts: vec![Mount::Cache {
+                        target: DOWNLOAD_CACHE.to_string(),
+                        id: format!("strata/{ns}/go-mod"),
+                        // Go locks its module cache itself; concurrent builds may share it.
+                        sharing: CacheSharing::Shared,
+                    }],
+                    network: network(spec.network.deps, Network::Default),
+                    proxy: proxy_env(spec),
+                }),
+            ]
+        };
+
+        let mut include: Vec<String> = [
+            "**/*.go",
+            "**/*.s",
+            "go.mod",
+            "go.sum",
+            "**/go.mod",
+            "**/go.sum",
+            "go.work",
+            "go.work.sum",
+        ]
+        .iter()
+        .map(|p| join(dir, p))
+        .collect();
+        if vendored {
+            include.push(join(dir, "vendor/**"));
+        }
+        include.extend(spec.build.include.iter().map(|p| join(dir, &p.value)));
+        let exclude = NOT_BUILD_INPUTS.iter().map(|p| join(dir, p)).collect();
+
+        let mut ldflags = "-s -w".to_string();
+        if let Some(extra) = &spec.build.ldflags {
+            ldflags.push(' ');
+            ldflags.push_str(extra);
+        }
+        let mut argv = strings(&["go", "build", "-trimpath"]);
+        argv.push(format!("-ldflags={ldflags}"));
+        if !spec.build.tags.is_empty() {
+            argv.push(format!("-tags={}", spec.build.tags.join(",")));
+        }
+        argv.extend([
+            "-o".to_string(),
+            format!("{OUT}/{app}"),
+            main_argument(&main),
+        ]);
+        let mut env = BTreeMap::from([
+            ("CGO_ENABLED".to_string(), "0".to_string()),
+            ("GOTOOLCHAIN".to_string(), "local".to_string()),
+            ("GOMODCACHE".to_string(), LAYER_MODCACHE.to_string()),
+            ("GOCACHE".to_string(), BUILD_CACHE.to_string()),
+        ]);
+        if vendored {
+            env.insert("GOFLAGS".to_string(), "-mod=vendor".to_string());
+        } else {
+            // Everything was downloaded in the deps stage; fail loudly instead of fetching.
+            env.insert("GOPROXY".to_string(), "off".to_string());
+            env.insert("GOFLAGS".to_string(), "-mod=readonly".to_string());
+        }
+        env.extend(spec.build.env.clone());
+        let build_step = Step::Run(RunStep {
+            name: format!("[strata build] go build {} -> {app}", main_argument(&main)),
+            argv,
+            env,
+            cwd: SRC.to_string(),
+            mounts: vec![
+                Mount::Context {
+                    target: SRC.to_string(),
+                    files: ContextSelection { include, exclude },
+                },
+                Mount::Cache {
+                    target: BUILD_CACHE.to_string(),
+                    id: format!("strata/{ns}/go-build"),
+                    // Go's build cache is safe for concurrent use.
+                    sharing: CacheSharing::Shared,
+                },
+                Mount::Output {
+                    target: OUT.to_string(),
+                },
+            ],
+            network: network(spec.network.build, Network::None),
+            proxy: None,
+        });
+
+        let runtime_base = match &spec.runtime.value {
+            RuntimeBase::Static => Base::Image {
+                reference: default_image(ImageRole::RuntimeStatic).to_string(),
+            },
+            RuntimeBase::Slim => Base::Image {
+                reference: default_image(ImageRole::RuntimeSlim).to_string(),
+            },
+            RuntimeBase::Scratch => Base::Scratch,
+            RuntimeBase::Image(reference) => Base::Image {
+                reference: reference.clone(),
+            },
+        };
+        let binary = format!("{APP_DIR}/{app}");
+
+        let user = spec
+            .run
+            .user
+            .as_ref()
+            .map(|u| u.value.clone())
+            .unwrap_or_else(|| NONROOT.to_string());
+        if user.split(':').next() == Some("0") {
+            warnings.push("the image runs as root (`run.user` is 0)".to_string());
+        }
+        let labels = BTreeMap::from([("org.opencontainers.image.title".to_string(), app.clone())]);
+
+        Ok(Plan {
+            language: Language::Go.name().to_string(),
+            app: app.clone(),
+            context_dir: dir.to_string(),
+            stages: vec![
+                Stage {
+                    name: StageName::Deps,
+                    base: Base::Image { reference: builder },
+                    steps: deps_steps,
+                    result: StageResult::Filesystem,
+                },
+                Stage {
+                    name: StageName::Build,
+                    base: Base::Stage {
+                        stage: StageName::Deps,
+                    },
+                    steps: vec![build_step],
+                    result: StageResult::OutputDir {
+                        path: OUT.to_string(),
+                    },
+                },
+                Stage {
+                    name: StageName::Runtime,
+                    base: runtime_base,
+                    steps: vec![Step::CopyFromStage {
+                        name: format!("[strata runtime] copy {app} binary"),
+                        stage: StageName::Build,
+                        src: format!("/{app}"),
+                        dest: binary.clone(),
+                    }],
+                    result: StageResult::Filesystem,
+                },
+            ],
+            image: ImageSettings {
+                entrypoint: spec.run.command.clone().unwrap_or_else(|| vec![binary]),
+                cmd: spec.run.args.clone(),
+                env: spec.run.env.clone(),
+                workdir: spec
+                    .run
+                    .workdir
+                    .clone()
+                    .unwrap_or_else(|| APP_DIR.to_string()),
+                user,
+                ports: spec.run.ports.clone(),
+                labels,
+            },
+            warnings,
+        })
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn network(chosen: Option<NetworkMode>, default: Network) -> Network {
+    match chosen {
+        None => default,
+        Some(NetworkMode::Default) => Network::Default,
+        Some(NetworkMode::Host) => Network::Host,
+        Some(NetworkMode::None) => Network::None,
+    }
+}
+
+fn proxy_env(spec: &Spec) -> Option<ProxyEnv> {
+    let p = &spec.proxy;
+    if p.http.is_none() && p.https.is_none() && p.no_proxy.is_none() {
+        return None;
+    }
+    Some(ProxyEnv {
+        http: p.http.clone(),
+        https: p.https.clone(),
+        no_proxy: p.no_proxy.clone(),
+    })
+}
+
+/// The facts strata reads from go.mod.
+struct GoMod {
+    module: Option<String>,
+    /// The `go` directive, as (major, minor).
+    go_version: Option<(u32, u32)>,
+    go_line: Option<usize>,
+}
+
+impl GoMod {
+    fn parse(text: &str) -> GoMod {
+        let mut parsed = GoMod {
+            module: None,
+            go_version: None,
+            go_line: None,
+        };
+        for (index, line) in text.lines().enumerate() {
+            let line = line.split("//").next().unwrap_or_default().trim();
+            if let Some(rest) = line.strip_prefix("module ") {
+                parsed.module = Some(rest.trim().trim_matches('"').to_string());
+            } else if let Some(rest) = line.strip_prefix("go ") {
+                parsed.go_version = major_minor(rest.trim());
+                parsed.go_line = Some(index + 1);
+            }
+        }
+        parsed
+    }
+}
+
+fn major_minor(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split(['.', '-']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// The builder image, refusing a project that needs a newer Go than the default image has
+/// (the build would fail much later with GOTOOLCHAIN=local, far from the cause).
+fn builder_image(spec: &Spec, module: &GoMod) -> Result<String, Diagnostics> {
+    if let Some(image) = &spec.builder_image {
+        return Ok(image.value.clone());
+    }
+    let reference = default_image(ImageRole::GoBuilder);
+    let tag = reference.rsplit(':').next().unwrap_or_default();
+    if let (Some(needed), Some(have)) = (module.go_version, major_minor(tag)) {
+        if needed > have {
+            let line = module.go_line.unwrap_or(1);
+            return Err(Diagnostic::at(
+                spec.path.location,
+                format!(
+                    "go.mod (line {line}) asks for Go {}.{}, but the default builder {reference} has Go {}.{}",
+                    needed.0, needed.1, have.0, have.1
+                ),
+            )
+            .with_hint(format!(
+                "set `images: {{builder: golang:{}.{}-trixie}}` or lower the `go` line in go.mod",
+                needed.0, needed.1
+            ))
+            .into());
+        }
+    }
+    Ok(reference.to_string())
+}
+
+/// The dependency inputs, relative to the app directory: the spec's lockfiles, or go.mod,
+/// go.sum, go.work(.sum) and every nested module's go.mod/go.sum.
+fn lockfiles(
+    spec: &Spec,
+    files: &ContextFiles,
+    local: &[&str],
+) -> Result<Vec<String>, Diagnostics> {
+    let dir = &spec.path.value;
+    if let Some(named) = &spec.lockfiles {
+        let mut problems = Vec::new();
+        for lockfile in named {
+            if !files.contains(&join(dir, &lockfile.value)) {
+                problems.push(
+                    Diagnostic::at(
+                        lockfile.location,
+                        format!(
+                            "lockfile `{}` is not in the build context (looked for `{}`)",
+                            lockfile.value,
+                            join(dir, &lockfile.value)
+                        ),
+                    )
+                    .with_hint("check the name, or run `go mod tidy` to create go.sum"),
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems));
+        }
+        let mut out: Vec<String> = named.iter().map(|l| l.value.clone()).collect();
+        if !out.iter().any(|l| l == "go.mod") {
+            out.insert(0, "go.mod".to_string());
+        }
+        return Ok(out);
+    }
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    for path in local {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if matches!(name, "go.mod" | "go.sum") || matches!(*path, "go.work" | "go.work.sum") {
+            found.insert(path.to_string());
+        }
+    }
+    // go.mod first, then the rest in path order: this is also the order users read them in.
+    let mut out = vec!["go.mod".to_string()];
+    out.extend(found.into_iter().filter(|f| f != "go.mod"));
+    Ok(out)
+}
+
+/// The main package directory relative to the app dir: the spec's `build.main`, the module
+/// root when it has Go files, or the only directory under cmd/.
+fn main_package(spec: &Spec, local: &[&str]) -> Result<String, Diagnostics> {
+    if let Some(main) = &spec.build.main {
+        let has_go = local
+            .iter()
+            .any(|p| is_build_source(p) && parent(p) == main.value.as_str());
+        if !has_go {
+            return Err(Diagnostic::at(
+                main.location,
+                format!("`main: {}` has no Go files", main.value),
+            )
+            .with_hint("point `build.main` at the directory of the `package main` to build")
+            .into());
+        }
+        return Ok(main.value.clone());
+    }
+    let dirs: BTreeSet<&str> = local
+        .iter()
+        .filter(|p| is_build_source(p))
+        .map(|p| parent(p))
+        .collect();
+    if dirs.contains(".") {
+        return Ok(".".to_string());
+    }
+    let commands: Vec<&str> = dirs
+        .iter()
+        .copied()
+        .filter(|d| d.starts_with("cmd/") && d.matches('/').count() == 1)
+        .collect();
+    match commands.as_slice() {
+        [one] => Ok(one.to_string()),
+        _ => {
+            let candidates: Vec<&str> = if commands.is_empty() {
+                dirs.iter().copied().take(8).collect()
+            } else {
+                commands
+            };
+            Err(
+                Diagnostic::at(spec.path.location, "cannot tell which package to build")
+                    .with_hint(format!(
+                        "set `build.main` to one of: {}",
+                        if candidates.is_empty() {
+                            "(no Go files found)".to_string()
+                        } else {
+                            candidates.join(", ")
+                        }
+                    ))
+                    .into(),
+            )
+        }
+    }
+}
+
+fn is_build_source(path: &str) -> bool {
+    path.ends_with(".go") && !path.ends_with("_test.go") && !path.starts_with("vendor/")
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or(".", |(dir, _)| dir)
+}
+
+fn main_argument(main: &str) -> String {
+    if main == "." {
+        ".".to_string()
+    } else {
+        format!("./{main}")
+    }
+}
+
+fn binary_name(main: &str, module: &GoMod) -> String {
+    let from_path = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let name = if main == "." {
+        module
+            .module
+            .as_deref()
+            .map(from_path)
+            .unwrap_or_else(|| "app".to_string())
+    } else {
+        from_path(main)
+    };
+    // A major-version suffix (`example.com/tool/v2`) is not the program's name.
+    if name.len() > 1 && name.starts_with('v') && name[1..].chars().all(|c| c.is_ascii_digit()) {
+        if let Some(module) = &module.module {
+            let mut parts = module.rsplit('/');
+            parts.next();
+            if let Some(previous) = parts.next() {
+                return previous.to_string();
+            }
+        }
+    }
+    name
+}

@@ -1,0 +1,89 @@
+//! Language providers: each turns a spec plus what the build context holds into a plan.
+//!
+//! Providers are plain functions over data. They never touch BuildKit or the filesystem: the
+//! caller lists the context (the CLI from disk, the gateway through the engine) using the
+//! provider's [`Probe`] and hands the result in as [`ContextFiles`].
+
+mod context;
+mod go;
+
+pub use context::{ContextFiles, Probe};
+
+use crate::plan::Plan;
+use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
+
+pub trait Provider {
+    fn language(&self) -> Language;
+    /// Which context files this provider needs to see (relative to the app directory).
+    fn probe(&self) -> Probe;
+    /// Whether the listed files look like a project of this language.
+    fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool;
+    fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics>;
+}
+
+fn providers() -> Vec<Box<dyn Provider>> {
+    vec![Box::new(go::Go)]
+}
+
+/// The files to list when the spec does not name a language: every provider's probe.
+pub fn probe_for(spec: &Spec) -> Probe {
+    let wanted = spec.language.as_ref().map(|l| l.value);
+    let mut probe = Probe::default();
+    for provider in providers() {
+        if wanted.is_none_or(|l| l == provider.language()) {
+            probe.extend(provider.probe());
+        }
+    }
+    probe
+}
+
+/// Picks the provider (named by the spec, or detected) and plans the build.
+pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
+    let all = providers();
+    let provider = match &spec.language {
+        Some(named) => all
+            .iter()
+            .find(|p| p.language() == named.value)
+            .ok_or_else(|| {
+                Diagnostic::at(
+                    named.location,
+                    format!("language `{}` is not supported yet", named.value.name()),
+                )
+                .with_hint("this strata plans go projects")
+            })?,
+        None => {
+            let found: Vec<&Box<dyn Provider>> = all
+                .iter()
+                .filter(|p| p.detect(files, &spec.path.value))
+                .collect();
+            match found.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(Diagnostic::at(
+                        spec.path.location,
+                        format!(
+                            "could not tell the language of `{}`: no go.mod found there",
+                            spec.path.value
+                        ),
+                    )
+                    .with_hint("set `language:` or point `path:` at the project directory")
+                    .into());
+                }
+                many => {
+                    let names: Vec<&str> = many.iter().map(|p| p.language().name()).collect();
+                    return Err(Diagnostic::at(
+                        spec.path.location,
+                        format!(
+                            "`{}` looks like several languages: {}",
+                            spec.path.value,
+                            names.join(", ")
+                        ),
+                    )
+                    .with_hint("set `language:` to the one to build")
+                    .into());
+                }
+            }
+        }
+    };
+    provider.plan(spec, files)
+}

@@ -1,0 +1,11 @@
+//! strata: a BuildKit frontend that plans dependency → compile → runtime builds.
+//!
+//! The pipeline is `spec → lang → plan → llb → gateway`; see STYLE.md in the shared notes.
+
+pub mod cli;
+pub mod gateway;
+pub mod image;
+pub mod lang;
+pub mod llb;
+pub mod plan;
+pub mod spec;

@@ -1,0 +1,368 @@
+//! A small LLB graph builder over the BuildKit protobuf types.
+//!
+//! An op's identity is the sha256 of its encoded bytes; inputs refer to those digests, so the
+//! same ops built in the same order always give the same definition. `prost` encodes fields
+//! in tag order and this crate's maps are BTreeMaps, which keeps the bytes stable.
+
+use std::collections::BTreeMap;
+
+use bollard_buildkit_proto::pb;
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+/// One output of one op: what another op can take as an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    digest: String,
+    index: i64,
+}
+
+/// A filesystem: either nothing (scratch) or an op's output.
+pub type Fs = Option<Output>;
+
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// Encoded ops in the order they were added; inputs always come before their users.
+    ops: Vec<(String, Vec<u8>)>,
+    metadata: BTreeMap<String, pb::OpMetadata>,
+}
+
+pub struct LocalSource<'a> {
+    pub session_id: Option<&'a str>,
+    pub include: &'a [String],
+    pub exclude: &'a [String],
+    pub name: &'a str,
+}
+
+pub enum ExecMount<'a> {
+    /// Read-only view of `source` (at `selector` inside it).
+    Bind {
+        target: &'a str,
+        source: Output,
+        selector: &'a str,
+    },
+    Cache {
+        target: &'a str,
+        id: &'a str,
+        sharing: pb::CacheSharingOpt,
+    },
+    /// A fresh, writable empty directory whose contents become an output of the exec.
+    Output { target: &'a str },
+}
+
+pub struct Exec<'a> {
+    pub name: &'a str,
+    pub rootfs: Output,
+    pub argv: &'a [String],
+    /// `KEY=value` entries, complete: BuildKit gives the process nothing else.
+    pub env: &'a [String],
+    pub cwd: &'a str,
+    pub mounts: Vec<ExecMount<'a>>,
+    pub network: pb::NetMode,
+    pub proxy: Option<pb::ProxyEnv>,
+    pub platform: Option<pb::Platform>,
+}
+
+/// What an exec produced: its root filesystem and one output per `ExecMount::Output`.
+pub struct ExecOutputs {
+    pub rootfs: Output,
+    pub outputs: Vec<Output>,
+}
+
+pub struct Copy<'a> {
+    pub name: &'a str,
+    /// Where the copy lands; `None` copies into an empty filesystem.
+    pub onto: Fs,
+    pub from: Output,
+    pub src: &'a str,
+    pub dest: &'a str,
+}
+
+impl Graph {
+    fn add(&mut self, op: pb::Op, name: &str) -> String {
+        let bytes = op.encode_to_vec();
+        let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
+        if !self.ops.iter().any(|(d, _)| *d == digest) {
+            self.ops.push((digest.clone(), bytes));
+        }
+        if !name.is_empty() {
+            self.metadata.insert(
+                digest.clone(),
+                pb::OpMetadata {
+                    description: BTreeMap::from([("llb.customname".to_string(), name.to_string())]),
+                    ..Default::default()
+                },
+            );
+        }
+        digest
+    }
+
+    fn input(output: &Output) -> pb::Input {
+        pb::Input {
+            digest: output.digest.clone(),
+            index: output.index,
+        }
+    }
+
+    pub fn image(
+        &mut self,
+        reference: &str,
+        platform: Option<pb::Platform>,
+        resolve_mode: Option<&str>,
+    ) -> Output {
+        let mut attrs = BTreeMap::new();
+        if let Some(mode) = resolve_mode {
+            attrs.insert("image.resolvemode".to_string(), mode.to_string());
+        }
+        let op = pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: format!("docker-image://{}", normalise_image(reference)),
+                attrs,
+            })),
+            platform,
+            ..Default::default()
+        };
+        let digest = self.add(op, "");
+        Output { digest, index: 0 }
+    }
+
+    pub fn local(&mut self, source: LocalSource<'_>) -> Output {
+        let mut attrs = BTreeMap::new();
+        if let Some(session) = source.session_id {
+            attrs.insert("local.session".to_string(), session.to_string());
+        }
+        // One hint for every view of the context: BuildKit then syncs files incrementally
+        // into one shared directory instead of a fresh copy per view.
+        attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
+        if !source.include.is_empty() {
+            attrs.insert(
+                "local.includepattern".to_string(),
+                serde_json::to_string(source.include).expect("a list of strings always encodes"),
+            );
+        }
+        if !source.exclude.is_empty() {
+            attrs.insert(
+                "local.excludepatterns".to_string(),
+                serde_json::to_string(source.exclude).expect("a list of strings always encodes"),
+            );
+        }
+        let op = pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: "local://context".to_string(),
+                attrs,
+            })),
+            ..Default::default()
+        };
+        let digest = self.add(op, source.name);
+        Output { digest, index: 0 }
+    }
+
+    pub fn copy(&mut self, copy: Copy<'_>) -> Output {
+        let mut inputs = Vec::new();
+        let onto_index = match &copy.onto {
+            Some(onto) => {
+                inputs.push(Self::input(onto));
+                0
+            }
+            None => -1,
+        };
+        inputs.push(Self::input(&copy.from));
+        let from_index = inputs.len() as i64 - 1;
+        let action = pb::FileAction {
+            input: onto_index,
+            secondary_input: from_index,
+            output: 0,
+            action: Some(pb::file_action::Action::Copy(pb::FileActionCopy {
+                src: copy.src.to_string(),
+                dest: copy.dest.to_string(),
+                // -1 keeps the source's mode and timestamps (0 would mean "mode 0000").
+                mode: -1,
+                timestamp: -1,
+                follow_symlink: true,
+                dir_copy_contents: true,
+                create_dest_path: true,
+                allow_wildcard: false,
+                ..Default::default()
+            })),
+        };
+        let op = pb::Op {
+            inputs,
+            op: Some(pb::op::Op::File(pb::FileOp {
+                actions: vec![action],
+            })),
+            ..Default::default()
+        };
+        let digest = self.add(op, copy.name);
+        Output { digest, index: 0 }
+    }
+
+    pub fn exec(&mut self, exec: Exec<'_>) -> ExecOutputs {
+        let mut inputs = vec![Self::input(&exec.rootfs)];
+        let mut mounts = vec![pb::Mount {
+            input: 0,
+            dest: "/".to_string(),
+            output: 0,
+            ..Default::default()
+        }];
+        let mut next_output = 1;
+        let mut output_indexes = Vec::new();
+        for mount in &exec.mounts {
+            let m = match mount {
+                ExecMount::Bind {
+                    target,
+                    source,
+                    selector,
+                } => {
+                    inputs.push(Self::input(source));
+                    pb::Mount {
+                        input: inputs.len() as i64 - 1,
+                        selector: selector.to_string(),
+                        dest: target.to_string(),
+                        output: -1,
+                        readonly: true,
+                        mount_type: pb::MountType::Bind as i32,
+                        ..Default::default()
+                    }
+                }
+                ExecMount::Cache {
+                    target,
+                    id,
+                    sharing,
+                } => pb::Mount {
+                    input: -1,
+                    dest: target.to_string(),
+                    output: -1,
+                    mount_type: pb::MountType::Cache as i32,
+                    cache_opt: Some(pb::CacheOpt {
+                        id: id.to_string(),
+                        sharing: *sharing as i32,
+                    }),
+                    ..Default::default()
+                },
+                ExecMount::Output { target } => {
+                    output_indexes.push(next_output);
+                    next_output += 1;
+                    pb::Mount {
+                        input: -1,
+                        dest: target.to_string(),
+                        output: next_output - 1,
+                        mount_type: pb::MountType::Bind as i32,
+                        ..Default::default()
+                    }
+                }
+            };
+            mounts.push(m);
+        }
+        let op = pb::Op {
+            inputs,
+            platform: exec.platform,
+            op: Some(pb::op::Op::Exec(pb::ExecOp {
+                meta: Some(pb::Meta {
+                    args: exec.argv.to_vec(),
+                    env: exec.env.to_vec(),
+                    cwd: exec.cwd.to_string(),
+                    proxy_env: exec.proxy,
+                    ..Default::default()
+                }),
+                mounts,
+                network: exec.network as i32,
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        let digest = self.add(op, exec.name);
+        ExecOutputs {
+            rootfs: Output {
+                digest: digest.clone(),
+                index: 0,
+            },
+            outputs: output_indexes
+                .into_iter()
+                .map(|index| Output {
+                    digest: digest.clone(),
+                    index,
+                })
+                .collect(),
+        }
+    }
+
+    /// Stacks layers: later inputs win. Used for link-style copies onto a base image.
+    pub fn merge(&mut self, layers: &[Output], name: &str) -> Output {
+        let op = pb::Op {
+            inputs: layers.iter().map(Self::input).collect(),
+            op: Some(pb::op::Op::Merge(pb::MergeOp {
+                inputs: (0..layers.len() as i64)
+                    .map(|input| pb::MergeInput { input })
+                    .collect(),
+            })),
+            ..Default::default()
+        };
+        let digest = self.add(op, name);
+        Output { digest, index: 0 }
+    }
+
+    /// The definition that solves to `result`: every op, then a terminal op pointing at it.
+    pub fn into_definition(mut self, result: &Fs) -> pb::Definition {
+        let terminal = pb::Op {
+            inputs: result.iter().map(Self::input).collect(),
+            ..Default::default()
+        };
+        self.add(terminal, "");
+        pb::Definition {
+            def: self.ops.into_iter().map(|(_, bytes)| bytes).collect(),
+            metadata: self.metadata,
+            source: None,
+        }
+    }
+}
+
+/// `golang:1.24` → `docker.io/library/golang:1.24`, as BuildKit's image source expects a fully
+/// qualified reference.
+pub fn normalise_image(reference: &str) -> String {
+    let (name, suffix) = split_name(reference);
+    let first = name.split('/').next().unwrap_or_default();
+    let has_registry =
+        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let qualified = if has_registry {
+        name.to_string()
+    } else if name.contains('/') {
+        format!("docker.io/{name}")
+    } else {
+        format!("docker.io/library/{name}")
+    };
+    let suffix = if suffix.is_empty() { ":latest" } else { suffix };
+    format!("{qualified}{suffix}")
+}
+
+/// Splits `name[:tag][@digest]` into the name and the `:tag@digest` rest.
+fn split_name(reference: &str) -> (&str, &str) {
+    let (before_digest, _) = reference.split_once('@').unwrap_or((reference, ""));
+    let last_slash = before_digest.rfind('/').map_or(0, |i| i + 1);
+    let name_end = before_digest[last_slash..]
+        .find(':')
+        .map_or(before_digest.len(), |i| last_slash + i);
+    reference.split_at(name_end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_image;
+
+    #[test]
+    fn image_references_are_fully_qualified() {
+        for (short, full) in [
+            ("golang:1.24-trixie", "docker.io/library/golang:1.24-trixie"),
+            ("debian", "docker.io/library/debian:latest"),
+            ("user/app:1", "docker.io/user/app:1"),
+            (
+                "gcr.io/distroless/static-debian13:nonroot",
+                "gcr.io/distroless/static-debian13:nonroot",
+            ),
+            ("localhost:5000/app", "localhost:5000/app:latest"),
+            ("127.0.0.1:5000/app:v1", "127.0.0.1:5000/app:v1"),
+            ("golang@sha256:abcd", "docker.io/library/golang@sha256:abcd"),
+        ] {
+            assert_eq!(normalise_image(short), full, "{short}");
+        }
+    }
+}

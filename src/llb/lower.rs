@@ -1,0 +1,245 @@
+//! Lowers a [`Plan`] to an LLB definition.
+
+use std::collections::BTreeMap;
+
+use bollard_buildkit_proto::pb;
+
+use super::builder::{Copy, Exec, ExecMount, Fs, Graph, LocalSource, Output};
+use crate::plan::{Base, CacheSharing, Mount, Network, Plan, StageName, StageResult, Step};
+
+/// An OS/architecture pair such as `linux/amd64`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+}
+
+impl Platform {
+    fn to_pb(&self) -> pb::Platform {
+        pb::Platform {
+            os: self.os.clone(),
+            architecture: self.architecture.clone(),
+            variant: self.variant.clone().unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+}
+
+/// What the engine told us about a base image.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResolvedImage {
+    /// `sha256:...`; the image source is pinned to it so one build sees one image.
+    pub digest: String,
+    /// The image's `KEY=value` environment, which every step run on it starts from (the
+    /// toolchain's PATH lives there).
+    pub env: Vec<String>,
+}
+
+pub struct LowerOptions<'a> {
+    /// The build's session, through which BuildKit reads the local context. `None` for
+    /// `strata llb`, which has no engine.
+    pub session_id: Option<&'a str>,
+    pub platform: Option<&'a Platform>,
+    pub image_resolve_mode: Option<&'a str>,
+    pub target: StageName,
+    /// Base images by the reference the plan uses; an image missing here is used unpinned.
+    pub images: &'a BTreeMap<String, ResolvedImage>,
+}
+
+/// Each stage as lowered: the filesystem later stages build on, and what it hands on.
+struct Lowered {
+    filesystem: Fs,
+    result: Fs,
+    env: Vec<String>,
+}
+
+pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
+    let mut graph = Graph::default();
+    let platform = options.platform.map(Platform::to_pb);
+    let mut done: BTreeMap<StageName, Lowered> = BTreeMap::new();
+    let app_root = context_root(&plan.context_dir);
+
+    for stage in &plan.stages {
+        let label = stage.name.as_str();
+        let (mut fs, base_env): (Fs, Vec<String>) = match &stage.base {
+            Base::Image { reference } => {
+                let resolved = options.images.get(reference);
+                let pinned = match resolved {
+                    Some(r) if !r.digest.is_empty() => format!("{reference}@{}", r.digest),
+                    _ => reference.clone(),
+                };
+                let image = graph.image(&pinned, platform.clone(), options.image_resolve_mode);
+                (
+                    Some(image),
+                    resolved.map(|r| r.env.clone()).unwrap_or_default(),
+                )
+            }
+            Base::Stage { stage } => {
+                let earlier = done
+                    .get(stage)
+                    .expect("a plan's stages only build on earlier stages");
+                (earlier.filesystem.clone(), earlier.env.clone())
+            }
+            Base::Scratch => (None, Vec::new()),
+        };
+        let mut outputs: BTreeMap<String, Output> = BTreeMap::new();
+        for step in &stage.steps {
+            match step {
+                Step::CopyContext { name, files, dest } => {
+                    let context = graph.local(LocalSource {
+                        session_id: options.session_id,
+                        include: &files.include,
+                        exclude: &files.exclude,
+                        name: &format!(
+                            "[strata {label}] load context: {}",
+                            files.include.join(", ")
+                        ),
+                    });
+                    fs = Some(graph.copy(Copy {
+                        name,
+                        onto: fs,
+                        from: context,
+                        src: &app_root,
+                        dest,
+                    }));
+                }
+                Step::CopyFromStage {
+                    name,
+                    stage: from,
+                    src,
+                    dest,
+                } => {
+                    let source = done
+                        .get(from)
+                        .expect("a plan's stages only copy from earlier stages")
+                        .result
+                        .clone()
+                        .expect("a stage that is copied from produces files");
+                    let layer = graph.copy(Copy {
+                        name,
+                        onto: None,
+                        from: source,
+                        src,
+                        dest,
+                    });
+                    fs = Some(match fs {
+                        Some(base) => graph.merge(&[base, layer], name),
+                        None => layer,
+                    });
+                }
+                Step::Run(run) => {
+                    let rootfs = fs.expect("a run step has a base image with a shell and tools");
+                    let mut mounts = Vec::new();
+                    let mut output_targets = Vec::new();
+                    for mount in &run.mounts {
+                        mounts.push(match mount {
+                            Mount::Cache {
+                                target,
+                                id,
+                                sharing,
+                            } => ExecMount::Cache {
+                                target,
+                                id,
+                                sharing: match sharing {
+                                    CacheSharing::Shared => pb::CacheSharingOpt::Shared,
+                                    CacheSharing::Locked => pb::CacheSharingOpt::Locked,
+                                },
+                            },
+                            Mount::Context { target, files } => ExecMount::Bind {
+                                target,
+                                source: graph.local(LocalSource {
+                                    session_id: options.session_id,
+                                    include: &files.include,
+                                    exclude: &files.exclude,
+                                    name: &format!(
+                                        "[strata {label}] load context: {}",
+                                        files.include.join(", ")
+                                    ),
+                                }),
+                                selector: &app_root,
+                            },
+                            Mount::Output { target } => {
+                                output_targets.push(target.clone());
+                                ExecMount::Output { target }
+                            }
+                        });
+                    }
+                    let env = step_env(&base_env, &run.env);
+                    let done_exec = graph.exec(Exec {
+                        name: &run.name,
+                        rootfs,
+                        argv: &run.argv,
+                        env: &env,
+                        cwd: &run.cwd,
+                        mounts,
+                        network: match run.network {
+                            Network::Default => pb::NetMode::Unset,
+                            Network::Host => pb::NetMode::Host,
+                            Network::None => pb::NetMode::None,
+                        },
+                        proxy: run.proxy.as_ref().map(|p| pb::ProxyEnv {
+                            http_proxy: p.http.clone().unwrap_or_default(),
+                            https_proxy: p.https.clone().unwrap_or_default(),
+                            no_proxy: p.no_proxy.clone().unwrap_or_default(),
+                            ..Default::default()
+                        }),
+                        platform: platform.clone(),
+                    });
+                    fs = Some(done_exec.rootfs);
+                    outputs.extend(output_targets.into_iter().zip(done_exec.outputs));
+                }
+            }
+        }
+        let result = match &stage.result {
+            StageResult::Filesystem => fs.clone(),
+            StageResult::OutputDir { path } => Some(
+                outputs
+                    .get(path)
+                    .expect("a stage's output dir is mounted by one of its steps")
+                    .clone(),
+            ),
+        };
+        let finished = stage.name == options.target;
+        done.insert(
+            stage.name,
+            Lowered {
+                filesystem: fs,
+                result,
+                env: base_env,
+            },
+        );
+        if finished {
+            break;
+        }
+    }
+    let result = done
+        .get(&options.target)
+        .map(|s| s.result.clone())
+        .unwrap_or_default();
+    graph.into_definition(&result)
+}
+
+/// The app directory inside the context snapshot, as a copy source.
+fn context_root(context_dir: &str) -> String {
+    if context_dir == "." {
+        "/".to_string()
+    } else {
+        format!("/{context_dir}")
+    }
+}
+
+/// The base image's environment with the step's variables added or replacing, in the
+/// image's order then the step's (sorted) order, so the result is deterministic.
+fn step_env(base: &[String], step: &BTreeMap<String, String>) -> Vec<String> {
+    let mut env: Vec<String> = base
+        .iter()
+        .filter(|entry| {
+            let key = entry.split('=').next().unwrap_or_default();
+            !step.contains_key(key)
+        })
+        .cloned()
+        .collect();
+    env.extend(step.iter().map(|(k, v)| format!("{k}={v}")));
+    env
+}

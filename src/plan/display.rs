@@ -1,0 +1,111 @@
+//! The human-readable plan that `strata plan` prints.
+
+use std::fmt::{self, Display, Formatter};
+
+use super::{Base, ContextSelection, Mount, Network, Plan, StageResult, Step};
+
+fn quoted_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+impl Display for ContextSelection {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{}}}", self.include.join(", "))?;
+        if !self.exclude.is_empty() {
+            write!(f, " except {{{}}}", self.exclude.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Plan {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} app `{}` in context dir `{}`",
+            self.language, self.app, self.context_dir
+        )?;
+        for stage in &self.stages {
+            let base = match &stage.base {
+                Base::Image { reference } => reference.clone(),
+                Base::Stage { stage } => format!("stage {}", stage.as_str()),
+                Base::Scratch => "scratch".to_string(),
+            };
+            writeln!(f, "\n{} (from {base})", stage.name.as_str())?;
+            for step in &stage.steps {
+                match step {
+                    Step::CopyContext { name, files, dest } => {
+                        writeln!(f, "  {name}")?;
+                        writeln!(f, "      copy context {files} -> {dest}")?;
+                    }
+                    Step::CopyFromStage {
+                        name,
+                        stage,
+                        src,
+                        dest,
+                    } => {
+                        writeln!(f, "  {name}")?;
+                        writeln!(f, "      copy {}:{src} -> {dest} (linked)", stage.as_str())?;
+                    }
+                    Step::Run(run) => {
+                        writeln!(f, "  {}", run.name)?;
+                        writeln!(f, "      run {} in {}", quoted_list(&run.argv), run.cwd)?;
+                        for (k, v) in &run.env {
+                            writeln!(f, "      env {k}={v}")?;
+                        }
+                        for mount in &run.mounts {
+                            match mount {
+                                Mount::Cache {
+                                    target,
+                                    id,
+                                    sharing,
+                                } => writeln!(
+                                    f,
+                                    "      cache {target} (id {id}, {})",
+                                    format!("{sharing:?}").to_lowercase()
+                                )?,
+                                Mount::Context { target, files } => {
+                                    writeln!(f, "      context {files} at {target} (read-only)")?
+                                }
+                                Mount::Output { target } => writeln!(f, "      output {target}")?,
+                            }
+                        }
+                        let network = match run.network {
+                            Network::Default => "default",
+                            Network::Host => "host",
+                            Network::None => "none",
+                        };
+                        writeln!(f, "      network {network}")?;
+                        if run.proxy.is_some() {
+                            writeln!(f, "      proxy from spec (not in cache key or image)")?;
+                        }
+                    }
+                }
+            }
+            if let StageResult::OutputDir { path } = &stage.result {
+                writeln!(f, "  result: the contents of {path}")?;
+            }
+        }
+        let image = &self.image;
+        writeln!(f, "\nimage")?;
+        writeln!(f, "  entrypoint {}", quoted_list(&image.entrypoint))?;
+        if !image.cmd.is_empty() {
+            writeln!(f, "  cmd {}", quoted_list(&image.cmd))?;
+        }
+        writeln!(f, "  user {}  workdir {}", image.user, image.workdir)?;
+        if !image.ports.is_empty() {
+            writeln!(f, "  ports {}", image.ports.join(", "))?;
+        }
+        for (k, v) in &image.env {
+            writeln!(f, "  env {k}={v}")?;
+        }
+        for (k, v) in &image.labels {
+            writeln!(f, "  label {k}={v}")?;
+        }
+        for warning in &self.warnings {
+            writeln!(f, "\nwarning: {warning}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! The build plan: what strata will build, as plain data.
+//!
+//! A plan is three stages — dependencies, compile, runtime — each a base plus steps. It holds
+//! no BuildKit types, so every language provider is tested as data (`strata plan --json`), and
+//! `llb` is the only place that knows how a step becomes an op.
+
+mod display;
+mod images;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use images::{ImageRole, default_image};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub language: String,
+    /// The application's name (binary name, image title).
+    pub app: String,
+    /// The application's directory inside the build context ("." or "a/b").
+    pub context_dir: String,
+    pub stages: Vec<Stage>,
+    pub image: ImageSettings,
+    /// Things the user should know that do not stop the build.
+    pub warnings: Vec<String>,
+}
+
+/// The stages a user can stop at with `--target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageName {
+    Deps,
+    Build,
+    Runtime,
+}
+
+impl StageName {
+    pub const ALL: [StageName; 3] = [StageName::Deps, StageName::Build, StageName::Runtime];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageName::Deps => "deps",
+            StageName::Build => "build",
+            StageName::Runtime => "runtime",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stage {
+    pub name: StageName,
+    pub base: Base,
+    pub steps: Vec<Step>,
+    /// What the stage hands on: its whole filesystem, or only what a step wrote to an
+    /// output directory (a compiled binary, without the toolchain around it).
+    pub result: StageResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Base {
+    Image { reference: String },
+    Stage { stage: StageName },
+    Scratch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageResult {
+    Filesystem,
+    OutputDir { path: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Step {
+    /// Copy the named files of the build context (and nothing else) into the stage.
+    CopyContext {
+        name: String,
+        files: ContextSelection,
+        dest: String,
+    },
+    /// Copy a path produced by another stage, layered on top without touching the base
+    /// (like `COPY --link`), so a base-image change never re-runs the copy's producers.
+    CopyFromStage {
+        name: String,
+        stage: StageName,
+        src: String,
+        dest: String,
+    },
+    Run(RunStep),
+}
+
+/// A subset of the build context, by patterns relative to the context root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContextSelection {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunStep {
+    /// The progress line the user sees, e.g. `[strata deps] go mod download (go.mod, go.sum)`.
+    pub name: String,
+    pub argv: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub cwd: String,
+    pub mounts: Vec<Mount>,
+    pub network: Network,
+    /// Proxy settings travel beside the command, not in its env: BuildKit leaves them out of
+    /// the cache key and out of the image, so changing a proxy rebuilds nothing.
+    pub proxy: Option<ProxyEnv>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mount {
+    /// A persistent cache directory shared between builds (`RUN --mount=type=cache`).
+    Cache {
+        target: String,
+        id: String,
+        sharing: CacheSharing,
+    },
+    /// Read-only view of selected context files, without copying them into a layer.
+    Context {
+        target: String,
+        files: ContextSelection,
+    },
+    /// An empty directory whose contents become the stage's result.
+    Output { target: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheSharing {
+    /// Many builds may use it at once: the tool locks what it writes (Go's caches do).
+    Shared,
+    /// One build at a time; others wait.
+    Locked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Network {
+    Default,
+    Host,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ProxyEnv {
+    pub http: Option<String>,
+    pub https: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+/// What the final image's config says, before it is merged with the base image's config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageSettings {
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub workdir: String,
+    pub user: String,
+    pub ports: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Plan {
+    pub fn stage(&self, name: StageName) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    /// Every image the plan builds on, in stage order, without repeats.
+    pub fn base_images(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for stage in &self.stages {
+            if let Base::Image { reference } = &stage.base {
+                if !out.contains(&reference.as_str()) {
+                    out.push(reference);
+                }
+            }
+        }
+        out
+    }
+}

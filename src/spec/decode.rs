@@ -1,0 +1,644 @@
+//! Turns the spanned YAML tree into a [`Spec`], collecting every problem it finds.
+
+use std::collections::BTreeMap;
+
+use super::diagnostic::{Diagnostic, Location};
+use super::model::{
+    Build, GoSettings, Language, Network, NetworkMode, Proxy, Run, RuntimeBase, Spanned, Spec,
+};
+use super::yaml::{Node, Value, is_null};
+
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "language",
+    "path",
+    "lockfiles",
+    "target",
+    "images",
+    "build",
+    "run",
+    "proxy",
+    "network",
+    "go",
+    "cache",
+];
+const TARGET_KEYS: &[&str] = &["runtime"];
+const IMAGES_KEYS: &[&str] = &["builder"];
+const BUILD_KEYS: &[&str] = &["main", "include", "env", "ldflags", "tags"];
+const RUN_KEYS: &[&str] = &["command", "args", "env", "ports", "user", "workdir"];
+const PROXY_KEYS: &[&str] = &["http", "https", "no_proxy"];
+const NETWORK_KEYS: &[&str] = &["deps", "build"];
+const GO_KEYS: &[&str] = &["proxy", "sumdb", "private", "flags"];
+const CACHE_KEYS: &[&str] = &["namespace"];
+
+const SUPPORTED_VERSION: &str = "1";
+
+/// The keys of one mapping, checked against the keys its section allows.
+struct Section<'a> {
+    entries: &'a [(Node, Node)],
+}
+
+impl<'a> Section<'a> {
+    fn new(
+        node: &'a Node,
+        name: &str,
+        known: &[&str],
+        problems: &mut Vec<Diagnostic>,
+    ) -> Option<Self> {
+        let Value::Mapping(entries) = &node.value else {
+            problems.push(Diagnostic::at(
+                node.location,
+                format!(
+                    "`{name}` must be a mapping of keys, found {}",
+                    node.kind_name()
+                ),
+            ));
+            return None;
+        };
+        for (key, _) in entries {
+            let word = text(key);
+            if !known.contains(&word) {
+                let mut d = Diagnostic::at(key.location, format!("unknown key `{word}` in {name}"));
+                d = match closest(word, known) {
+                    Some(near) => d.with_hint(format!("did you mean `{near}`?")),
+                    None => d.with_hint(format!("allowed here: {}", known.join(", "))),
+                };
+                problems.push(d);
+            }
+        }
+        Some(Section { entries })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Node> {
+        self.entries
+            .iter()
+            .find(|(k, v)| text(k) == key && !is_null_node(v))
+            .map(|(_, v)| v)
+    }
+}
+
+fn text(node: &Node) -> &str {
+    match &node.value {
+        Value::Scalar { text, .. } => text,
+        _ => "",
+    }
+}
+
+fn is_null_node(node: &Node) -> bool {
+    matches!(&node.value, Value::Scalar { text, quoted: false } if is_null(text))
+}
+
+/// The allowed word nearest to a misspelt one, if it is plausibly a typo.
+fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4) || k.starts_with(word) || word.starts_with(k))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j + 1])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Collects problems while decoding; each `take_*` returns `None` after recording why.
+struct Decoder {
+    problems: Vec<Diagnostic>,
+}
+
+impl Decoder {
+    fn string(&mut self, node: &Node, key: &str) -> Option<String> {
+        match &node.value {
+            Value::Scalar { text, .. } => Some(text.clone()),
+            _ => {
+                self.problems.push(Diagnostic::at(
+                    node.location,
+                    format!("`{key}` must be a single value, found {}", node.kind_name()),
+                ));
+                None
+            }
+        }
+    }
+
+    fn spanned_string(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+        self.string(node, key).map(|value| Spanned {
+            value,
+            location: node.location,
+        })
+    }
+
+    /// A list of scalars; a single scalar counts as a one-item list where `lenient`.
+    fn list(&mut self, node: &Node, key: &str, lenient: bool) -> Option<Vec<Spanned<String>>> {
+        match &node.value {
+            Value::Scalar { text, .. } if lenient => Some(vec![Spanned {
+                value: text.clone(),
+                location: node.location,
+            }]),
+            Value::Sequence(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    out.push(self.spanned_string(item, key)?);
+                }
+                Some(out)
+            }
+            _ => {
+                self.problems.push(
+                    Diagnostic::at(
+                        node.location,
+                        format!("`{key}` must be a list, found {}", node.kind_name()),
+                    )
+                    .with_hint(format!("write it as a list: `{key}: [\"...\", \"...\"]`")),
+                );
+                None
+            }
+        }
+    }
+
+    fn plain_list(&mut self, node: &Node, key: &str, lenient: bool) -> Option<Vec<String>> {
+        self.list(node, key, lenient)
+            .map(|items| items.into_iter().map(|s| s.value).collect())
+    }
+
+    fn env(&mut self, node: &Node, key: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Value::Mapping(entries) = &node.value else {
+            self.problems.push(
+                Diagnostic::at(
+                    node.location,
+                    format!(
+                        "`{key}` must be a mapping of NAME: value, found {}",
+                        node.kind_name()
+                    ),
+                )
+                .with_hint(format!("for example:\n    {key}:\n      GIN_MODE: release")),
+            );
+            return out;
+        };
+        for (name_node, value_node) in entries {
+            let name = text(name_node);
+            let valid = !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                self.problems.push(
+                    Diagnostic::at(
+                        name_node.location,
+                        format!("`{name}` is not a valid environment variable name"),
+                    )
+                    .with_hint("use letters, digits and `_`, not starting with a digit"),
+                );
+                continue;
+            }
+            if let Some(value) = self.string(value_node, name) {
+                out.insert(name.to_string(), value);
+            }
+        }
+        out
+    }
+
+    fn section<'a>(
+        &mut self,
+        parent: &Section<'a>,
+        key: &str,
+        known: &[&str],
+    ) -> Option<Section<'a>> {
+        let node = parent.get(key)?;
+        Section::new(node, &format!("`{key}`"), known, &mut self.problems)
+    }
+
+    fn fail(&mut self, location: Location, message: impl Into<String>, hint: impl Into<String>) {
+        self.problems
+            .push(Diagnostic::at(location, message).with_hint(hint));
+    }
+
+    /// A path inside the build context: relative, normalised, never climbing out of it.
+    fn context_path(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+        let raw = self.spanned_string(node, key)?;
+        match normalise_relative(&raw.value) {
+            Ok(value) => Some(Spanned {
+                value,
+                location: raw.location,
+            }),
+            Err(why) => {
+                self.fail(
+                    raw.location,
+                    format!("`{key}: {}` {why}", raw.value),
+                    "paths are relative to the build context, e.g. `.` or `services/api`",
+                );
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, node: &Node, key: &str, allow_keywords: &[&str]) -> Option<String> {
+        let value = self.string(node, key)?;
+        for part in value.split([',', '|']) {
+            if allow_keywords.contains(&part) {
+                continue;
+            }
+            let Some((scheme, rest)) = part.split_once("://") else {
+                self.fail(
+                    node.location,
+                    format!("`{key}: {value}` is not a URL"),
+                    "write it as `http://host:port` or `https://host`",
+                );
+                return None;
+            };
+            if !matches!(scheme, "http" | "https" | "socks5" | "file") {
+                self.fail(
+                    node.location,
+                    format!("`{key}` uses the unsupported scheme `{scheme}`"),
+                    "use http://, https:// or file://",
+                );
+                return None;
+            }
+            let authority = rest.split('/').next().unwrap_or_default();
+            if authority.contains('@') {
+                self.fail(
+                    node.location,
+                    format!("`{key}` carries credentials in its URL; strata.yaml is committed, so they would leak"),
+                    "remove the `user:password@` part and pass credentials with `--build-arg HTTPS_PROXY=...` or a `--secret`",
+                );
+                return None;
+            }
+        }
+        Some(value)
+    }
+}
+
+/// `./a//b/` → `a/b`; `.` and `./` → `.`. Refuses absolute paths and `..` climbing out.
+pub fn normalise_relative(raw: &str) -> Result<String, &'static str> {
+    if raw.starts_with('/') {
+        return Err("is an absolute path");
+    }
+    if raw.contains('\\') {
+        return Err("uses `\\`; write paths with `/`");
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err("climbs out of the build context with `..`");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    Ok(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
+pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
+    let mut d = Decoder {
+        problems: Vec::new(),
+    };
+    let Some(top) = Section::new(root, "strata.yaml", TOP_KEYS, &mut d.problems) else {
+        return Err(d.problems);
+    };
+
+    match top.get("version") {
+        None => d.fail(
+            root.location,
+            "`version` is missing",
+            format!("add `version: {SUPPORTED_VERSION}` at the top"),
+        ),
+        Some(node) => {
+            if let Some(v) = d.string(node, "version") {
+                if v != SUPPORTED_VERSION {
+                    d.fail(
+                        node.location,
+                        format!("`version: {v}` is not supported by this strata"),
+                        format!("this strata reads `version: {SUPPORTED_VERSION}`"),
+                    );
+                }
+            }
+        }
+    }
+
+    let language = top.get("language").and_then(|node| {
+        let word = d.string(node, "language")?;
+        match Language::ALL.iter().find(|l| l.name() == word) {
+            Some(l) => Some(Spanned {
+                value: *l,
+                location: node.location,
+            }),
+            None => {
+                let names: Vec<&str> = Language::ALL.iter().map(|l| l.name()).collect();
+                let hint = match closest(&word, &names) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("choose one of: {}", names.join(", ")),
+                };
+                d.fail(node.location, format!("unknown language `{word}`"), hint);
+                None
+            }
+        }
+    });
+
+    let path = match top.get("path") {
+        Some(node) => d.context_path(node, "path"),
+        None => None,
+    }
+    .unwrap_or(Spanned {
+        value: ".".to_string(),
+        location: root.location,
+    });
+
+    let lockfiles = top.get("lockfiles").and_then(|node| {
+        let items = d.list(node, "lockfiles", true)?;
+        let mut out = Vec::new();
+        for item in items {
+            match normalise_relative(&item.value) {
+                Ok(value) if value != "." => out.push(Spanned {
+                    value,
+                    location: item.location,
+                }),
+                Ok(_) => d.fail(
+                    item.location,
+                    "a lockfile must name a file",
+                    "e.g. `go.sum`",
+                ),
+                Err(why) => d.fail(
+                    item.location,
+                    format!("lockfile `{}` {why}", item.value),
+                    "lockfiles are relative to `path`",
+                ),
+            }
+        }
+        Some(out)
+    });
+
+    let runtime = d
+        .section(&top, "target", TARGET_KEYS)
+        .and_then(|target| target.get("runtime"))
+        .and_then(|node| {
+            let word = d.string(node, "runtime")?;
+            let value = match word.as_str() {
+                "static" => RuntimeBase::Static,
+                "slim" => RuntimeBase::Slim,
+                "scratch" => RuntimeBase::Scratch,
+                other if looks_like_image(other) => RuntimeBase::Image(other.to_string()),
+                other => {
+                    d.fail(
+                        node.location,
+                        format!(
+                            "`runtime: {other}` is neither a runtime kind nor an image reference"
+                        ),
+                        "use static, slim, scratch, or an image such as `debian:trixie-slim`",
+                    );
+                    return None;
+                }
+            };
+            Some(Spanned {
+                value,
+                location: node.location,
+            })
+        })
+        .unwrap_or(Spanned {
+            value: RuntimeBase::Static,
+            location: root.location,
+        });
+
+    let builder_image = d
+        .section(&top, "images", IMAGES_KEYS)
+        .and_then(|images| images.get("builder"))
+        .and_then(|node| {
+            let image = d.spanned_string(node, "builder")?;
+            if !looks_like_image(&image.value) {
+                d.fail(
+                    node.location,
+                    format!("`builder: {}` is not an image reference", image.value),
+                    "e.g. `golang:1.24-trixie` or `registry.example.com/go:1.24@sha256:...`",
+                );
+                return None;
+            }
+            Some(image)
+        });
+
+    let mut build = Build::default();
+    if let Some(section) = d.section(&top, "build", BUILD_KEYS) {
+        build.main = section.get("main").and_then(|n| d.context_path(n, "main"));
+        if let Some(node) = section.get("include") {
+            for item in d.list(node, "include", true).unwrap_or_default() {
+                if item.value.starts_with('/') || item.value.split('/').any(|p| p == "..") {
+                    d.fail(
+                        item.location,
+                        format!("include pattern `{}` points outside `path`", item.value),
+                        "include patterns are relative to `path`, e.g. `templates/**`",
+                    );
+                } else {
+                    build.include.push(item);
+                }
+            }
+        }
+        if let Some(node) = section.get("env") {
+            build.env = d.env(node, "env");
+        }
+        build.ldflags = section.get("ldflags").and_then(|n| d.string(n, "ldflags"));
+        if let Some(node) = section.get("tags") {
+            build.tags = d.plain_list(node, "tags", true).unwrap_or_default();
+        }
+    }
+
+    let mut run = Run::default();
+    if let Some(section) = d.section(&top, "run", RUN_KEYS) {
+        run.command = section
+            .get("command")
+            .and_then(|n| d.plain_list(n, "command", false));
+        if let Some(node) = section.get("args") {
+            run.args = d.plain_list(node, "args", false).unwrap_or_default();
+        }
+        if let Some(node) = section.get("env") {
+            run.env = d.env(node, "env");
+        }
+        if let Some(node) = section.get("ports") {
+            for item in d.list(node, "ports", true).unwrap_or_default() {
+                match parse_port(&item.value) {
+                    Some(port) => run.ports.push(port),
+                    None => d.fail(
+                        item.location,
+                        format!("`{}` is not a port", item.value),
+                        "a port is a number from 1 to 65535, optionally with /tcp or /udp",
+                    ),
+                }
+            }
+        }
+        run.user = section.get("user").and_then(|node| {
+            let user = d.spanned_string(node, "user")?;
+            if !is_numeric_user(&user.value) {
+                d.fail(
+                    node.location,
+                    format!("`user: {}` is not a numeric uid[:gid]", user.value),
+                    "minimal runtime images have no /etc/passwd to look names up in; use e.g. `65532:65532`",
+                );
+                return None;
+            }
+            Some(user)
+        });
+        run.workdir = section.get("workdir").and_then(|node| {
+            let dir = d.string(node, "workdir")?;
+            if !dir.starts_with('/') {
+                d.fail(
+                    node.location,
+                    "`workdir` must be an absolute path",
+                    "e.g. `/app`",
+                );
+                return None;
+            }
+            Some(dir)
+        });
+    }
+
+    let mut proxy = Proxy::default();
+    if let Some(section) = d.section(&top, "proxy", PROXY_KEYS) {
+        proxy.http = section.get("http").and_then(|n| d.url(n, "http", &[]));
+        proxy.https = section.get("https").and_then(|n| d.url(n, "https", &[]));
+        proxy.no_proxy = section
+            .get("no_proxy")
+            .and_then(|n| d.plain_list(n, "no_proxy", true))
+            .map(|hosts| hosts.join(","));
+    }
+
+    let mut network = Network::default();
+    if let Some(section) = d.section(&top, "network", NETWORK_KEYS) {
+        for key in NETWORK_KEYS {
+            let Some(node) = section.get(key) else {
+                continue;
+            };
+            let Some(word) = d.string(node, key) else {
+                continue;
+            };
+            let mode = match word.as_str() {
+                "default" => NetworkMode::Default,
+                "host" => NetworkMode::Host,
+                "none" => NetworkMode::None,
+                other => {
+                    d.fail(
+                        node.location,
+                        format!("unknown network mode `{other}`"),
+                        "use default, host or none",
+                    );
+                    continue;
+                }
+            };
+            match *key {
+                "deps" => network.deps = Some(mode),
+                _ => network.build = Some(mode),
+            }
+        }
+    }
+
+    let mut go = GoSettings::default();
+    if let Some(go_node) = top.get("go") {
+        if let Some(l) = &language {
+            if l.value != Language::Go {
+                d.fail(
+                    go_node.location,
+                    format!("`go` settings given, but `language` is {}", l.value.name()),
+                    "remove the `go` section or set `language: go`",
+                );
+            }
+        }
+        if let Some(section) = Section::new(go_node, "`go`", GO_KEYS, &mut d.problems) {
+            go.proxy = section
+                .get("proxy")
+                .and_then(|n| d.url(n, "proxy", &["direct", "off"]));
+            go.sumdb = section.get("sumdb").and_then(|n| d.string(n, "sumdb"));
+            go.private = section
+                .get("private")
+                .and_then(|n| d.plain_list(n, "private", true))
+                .map(|globs| globs.join(","));
+            go.flags = section.get("flags").and_then(|n| d.string(n, "flags"));
+        }
+    }
+
+    let mut cache_namespace = "default".to_string();
+    if let Some(section) = d.section(&top, "cache", CACHE_KEYS) {
+        if let Some(node) = section.get("namespace") {
+            if let Some(ns) = d.string(node, "namespace") {
+                let valid = !ns.is_empty()
+                    && ns.len() <= 64
+                    && ns
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+                if valid {
+                    cache_namespace = ns;
+                } else {
+                    d.fail(
+                        node.location,
+                        format!("cache namespace `{ns}` has characters BuildKit cache ids should not carry"),
+                        "use lowercase letters, digits, `.`, `_` and `-` (at most 64)",
+                    );
+                }
+            }
+        }
+    }
+
+    if !d.problems.is_empty() {
+        return Err(d.problems);
+    }
+    Ok(Spec {
+        language,
+        path,
+        lockfiles,
+        runtime,
+        builder_image,
+        build,
+        run,
+        proxy,
+        network,
+        go,
+        cache_namespace,
+    })
+}
+
+/// A loose check that catches words that were meant as something else; the engine validates
+/// the reference for real when it resolves it.
+fn looks_like_image(s: &str) -> bool {
+    !s.is_empty()
+        && !s.contains(char::is_whitespace)
+        && (s.contains(':') || s.contains('/') || s.contains('@'))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c))
+}
+
+fn parse_port(s: &str) -> Option<String> {
+    let (number, protocol) = match s.split_once('/') {
+        Some((n, p)) => (n, p),
+        None => (s, "tcp"),
+    };
+    let port: u16 = number.parse().ok()?;
+    if port == 0 || !matches!(protocol, "tcp" | "udp" | "sctp") {
+        return None;
+    }
+    Some(format!("{port}/{protocol}"))
+}
+
+fn is_numeric_user(s: &str) -> bool {
+    let mut parts = s.split(':');
+    let all_digits =
+        |p: &str| !p.is_empty() && p.len() <= 10 && p.chars().all(|c| c.is_ascii_digit());
+    let uid_ok = parts.next().is_some_and(all_digits);
+    let gid_ok = parts.next().is_none_or(all_digits);
+    uid_ok && gid_ok && parts.next().is_none()
+}

@@ -1,0 +1,40 @@
+//! strata.yaml: parsing with positions, validation, and error rendering.
+
+mod decode;
+mod diagnostic;
+mod model;
+mod yaml;
+
+pub use decode::normalise_relative;
+pub use diagnostic::{Diagnostic, Diagnostics, Location};
+pub use model::{
+    Build, GoSettings, Language, Network, NetworkMode, Proxy, Run, RuntimeBase, Spanned, Spec,
+};
+
+/// A spec larger than this is certainly not hand-written; refuse it before parsing.
+const MAX_SPEC_BYTES: usize = 256 * 1024;
+
+/// Parses and validates a spec file's bytes.
+pub fn parse(bytes: &[u8]) -> Result<Spec, Diagnostics> {
+    if bytes.len() > MAX_SPEC_BYTES {
+        return Err(Diagnostic::whole_file(format!(
+            "the file is {} KiB; a spec is at most {} KiB",
+            bytes.len() / 1024,
+            MAX_SPEC_BYTES / 1024
+        ))
+        .with_hint("check that -f names strata.yaml and not another file")
+        .into());
+    }
+    let source = std::str::from_utf8(bytes).map_err(|e| {
+        Diagnostic::whole_file(format!(
+            "the file is not UTF-8 text (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+        .with_hint("save strata.yaml as UTF-8")
+    })?;
+    let root = yaml::parse(source)?.ok_or_else(|| {
+        Diagnostic::whole_file("the spec is empty")
+            .with_hint("run `strata init` to write a starting strata.yaml")
+    })?;
+    decode::decode(&root).map_err(Diagnostics)
+}

@@ -1,0 +1,122 @@
+//! strata.yaml as Rust types. Every key is documented in README.md ("strata.yaml reference").
+
+use std::collections::BTreeMap;
+
+use super::diagnostic::Location;
+
+/// A value together with where the user wrote it, so later layers can point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Language {
+    Go,
+    Python,
+    Node,
+    Rust,
+}
+
+impl Language {
+    pub const ALL: [Language; 4] = [
+        Language::Go,
+        Language::Python,
+        Language::Node,
+        Language::Rust,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Go => "go",
+            Language::Python => "python",
+            Language::Node => "node",
+            Language::Rust => "rust",
+        }
+    }
+}
+
+/// What the final image is built on (`target.runtime`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeBase {
+    /// A distroless-style image: CA certificates, tzdata, passwd, no shell.
+    Static,
+    /// A slim Debian image, for binaries that need libc or a shell.
+    Slim,
+    /// An empty image: the binary and nothing else.
+    Scratch,
+    /// Any image reference the user names.
+    Image(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkMode {
+    Default,
+    Host,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    pub language: Option<Spanned<Language>>,
+    /// The application's directory inside the build context, normalised ("." or "a/b").
+    pub path: Spanned<String>,
+    /// Lockfiles relative to `path`; `None` means the language's defaults.
+    pub lockfiles: Option<Vec<Spanned<String>>>,
+    pub runtime: Spanned<RuntimeBase>,
+    pub builder_image: Option<Spanned<String>>,
+    pub build: Build,
+    pub run: Run,
+    pub proxy: Proxy,
+    pub network: Network,
+    pub go: GoSettings,
+    /// Prefix of every cache-mount id, so projects can share or isolate caches.
+    pub cache_namespace: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Build {
+    /// Go: the main package (`./cmd/server`).
+    pub main: Option<Spanned<String>>,
+    /// Extra context files the compile step needs (embed targets, templates), as patterns.
+    pub include: Vec<Spanned<String>>,
+    pub env: BTreeMap<String, String>,
+    pub ldflags: Option<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Run {
+    /// Exec-form entrypoint; `None` means the language's default (the built binary).
+    pub command: Option<Vec<String>>,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    /// `8080/tcp` style keys for the image's ExposedPorts.
+    pub ports: Vec<String>,
+    /// Numeric `uid[:gid]`; `None` means 65532:65532.
+    pub user: Option<Spanned<String>>,
+    pub workdir: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Proxy {
+    pub http: Option<String>,
+    pub https: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Network {
+    pub deps: Option<NetworkMode>,
+    pub build: Option<NetworkMode>,
+}
+
+/// Module-proxy settings handed to the Go dependency step only.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GoSettings {
+    pub proxy: Option<String>,
+    pub sumdb: Option<String>,
+    pub private: Option<String>,
+    pub flags: Option<String>,
+}
