@@ -28,6 +28,8 @@ pub struct Graph {
 }
 
 pub struct LocalSource<'a> {
+    /// Which of the client's directories: `context`, or `dockerfile` (where `-f` points).
+    pub directory: &'a str,
     pub session_id: Option<&'a str>,
     pub include: &'a [String],
     pub exclude: &'a [String],
@@ -131,9 +133,12 @@ impl Graph {
         if let Some(session) = source.session_id {
             attrs.insert("local.session".to_string(), session.to_string());
         }
-        // One hint for every view of the context: BuildKit then syncs files incrementally
+        // One hint for every view of a directory: BuildKit then syncs files incrementally
         // into one shared directory instead of a fresh copy per view.
-        attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
+        attrs.insert(
+            "local.sharedkeyhint".to_string(),
+            source.directory.to_string(),
+        );
         if !source.include.is_empty() {
             attrs.insert(
                 "local.includepattern".to_string(),
@@ -148,7 +153,7 @@ impl Graph {
         }
         let op = pb::Op {
             op: Some(pb::op::Op::Source(pb::SourceOp {
-                identifier: "local://context".to_string(),
+                identifier: format!("local://{}", source.directory),
                 attrs,
             })),
             ..Default::default()

@@ -88,6 +88,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
             match step {
                 Step::CopyContext { name, files, dest } => {
                     let context = graph.local(LocalSource {
+                        directory: "context",
                         session_id: options.session_id,
                         include: &files.include,
                         exclude: &files.exclude,
@@ -149,6 +150,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             Mount::Context { target, files } => ExecMount::Bind {
                                 target,
                                 source: graph.local(LocalSource {
+                                    directory: "context",
                                     session_id: options.session_id,
                                     include: &files.include,
                                     exclude: &files.exclude,
@@ -242,4 +244,23 @@ fn step_env(base: &[String], step: &BTreeMap<String, String>) -> Vec<String> {
         .collect();
     env.extend(step.iter().map(|(k, v)| format!("{k}={v}")));
     env
+}
+
+/// A definition that only transfers the listed files of one client directory, so the
+/// frontend can read them (the spec, or the files a provider probes for).
+pub fn local_files(
+    directory: &str,
+    session_id: Option<&str>,
+    include: &[String],
+    exclude: &[String],
+) -> pb::Definition {
+    let mut graph = Graph::default();
+    let files = graph.local(LocalSource {
+        directory,
+        session_id,
+        include,
+        exclude,
+        name: &format!("[strata] read {}", include.join(", ")),
+    });
+    graph.into_definition(&Some(files))
 }

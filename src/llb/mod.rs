@@ -6,4 +6,4 @@ mod lower;
 
 pub use builder::normalise_image;
 pub use json::definition_to_json;
-pub use lower::{LowerOptions, Platform, ResolvedImage, lower};
+pub use lower::{LowerOptions, Platform, ResolvedImage, local_files, lower};

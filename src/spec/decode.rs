@@ -49,7 +49,7 @@ impl<'a> Section<'a> {
             problems.push(Diagnostic::at(
                 node.location,
                 format!(
-                    "`{name}` must be a mapping of keys, found {}",
+                    "{name} must be a mapping of keys, found {}",
                     node.kind_name()
                 ),
             ));

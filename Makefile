@@ -1,0 +1,29 @@
+# The two commands a newcomer needs (README.md): `make demo` and `make test`.
+SHELL := /bin/bash
+TARGET_TRIPLE := x86_64-unknown-linux-gnu
+STATIC_BINARY := target/$(TARGET_TRIPLE)/release/strata
+FRONTEND_IMAGE ?= strata:dev
+
+.PHONY: testbed frontend demo test unit
+
+testbed:
+	scripts/testbed up
+
+# A static binary built on the host, placed into Dockerfile.frontend's final stage.
+frontend:
+	RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked --target $(TARGET_TRIPLE)
+	rm -rf target/frontend-context && mkdir -p target/frontend-context
+	cp $(STATIC_BINARY) target/frontend-context/strata
+	docker build -q -f Dockerfile.frontend --build-context binary=target/frontend-context \
+		-t $(FRONTEND_IMAGE) target/frontend-context
+
+demo: testbed frontend
+	scripts/demo
+
+# Everything, engine tests included.
+test: testbed frontend
+	cargo test --locked
+
+# Only the tests that need no engine, for quick iteration.
+unit:
+	STRATA_SKIP_ENGINE_TESTS=1 cargo test --locked

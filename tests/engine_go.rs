@@ -1,0 +1,238 @@
+//! The Go slice on the real engine: `docker buildx build -f strata.yaml` with the strata
+//! frontend, asserting from the engine's own progress records what ran and what was cached.
+
+mod support;
+
+use support::*;
+
+fn goproxy_log() -> String {
+    std::fs::read_to_string(testbed_cache().join(GOPROXY_LOG)).unwrap_or_default()
+}
+
+fn new_log_lines(before: &str) -> String {
+    goproxy_log()
+        .get(before.len()..)
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn go_web_builds_and_answers_http() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    let tag = "strata-test/go-web:answers";
+    buildx(&ws, &["--load", "-t", tag]).assert_success();
+    let container = Container::run_published(tag, 8080);
+    let body = http_get(&container.address(8080), "/");
+    assert!(
+        body.starts_with("hello from go-web "),
+        "unexpected answer: {body}"
+    );
+    assert_eq!(http_get(&container.address(8080), "/healthz"), "ok\n");
+}
+
+#[test]
+fn source_change_recompiles_but_keeps_the_dependency_layer() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    buildx(&ws, &[]).assert_success();
+    let log_before = goproxy_log();
+
+    ws.append("main.go", &format!("\n// edited {}\n", unique_token()));
+    let build = buildx(&ws, &[]);
+    build.assert_success();
+    assert!(
+        build.vertex("go build").executed(),
+        "compile did not run:\n{}",
+        build.summary()
+    );
+    let deps = build.vertex("go mod download");
+    assert!(
+        deps.cached && !deps.executed(),
+        "dependency step re-ran:\n{}",
+        build.summary()
+    );
+    assert_eq!(
+        new_log_lines(&log_before),
+        "",
+        "a source-only change downloaded modules"
+    );
+}
+
+#[test]
+fn readme_change_executes_nothing() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    buildx(&ws, &[]).assert_success();
+
+    ws.append("README.md", &format!("\nedited {}\n", unique_token()));
+    let build = buildx(&ws, &[]);
+    build.assert_success();
+    assert!(
+        build.executed_steps().is_empty(),
+        "a README edit ran steps:\n{}",
+        build.summary()
+    );
+}
+
+#[test]
+fn test_file_change_executes_nothing() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    buildx(&ws, &[]).assert_success();
+
+    ws.write(
+        "main_test.go",
+        &format!(
+            "package main\n\n// {}\nimport \"testing\"\n\nfunc TestNothing(t *testing.T) {{}}\n",
+            unique_token()
+        ),
+    );
+    let build = buildx(&ws, &[]);
+    build.assert_success();
+    assert!(
+        build.executed_steps().is_empty(),
+        "a _test.go edit ran steps:\n{}",
+        build.summary()
+    );
+}
+
+#[test]
+fn adding_a_module_reruns_the_dependency_step_and_fetches_only_the_new_one() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    buildx(&ws, &[]).assert_success();
+    let log_before = goproxy_log();
+
+    // gorilla/mux is in the testbed's module proxy; its go.sum lines come from the vendored
+    // example, which uses it.
+    let vendored_sum =
+        std::fs::read_to_string(repo_root().join("examples/go-vendored/go.sum")).unwrap();
+    let mux_sums: String = vendored_sum
+        .lines()
+        .filter(|l| l.starts_with("github.com/gorilla/mux "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        !mux_sums.is_empty(),
+        "examples/go-vendored/go.sum has no gorilla/mux lines"
+    );
+    let mux_version = mux_sums
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches("/go.mod")
+        .to_string();
+    ws.append(
+        "go.mod",
+        &format!(
+            "\nrequire github.com/gorilla/mux {mux_version} // added {}\n",
+            unique_token()
+        ),
+    );
+    ws.append("go.sum", &mux_sums);
+
+    let build = buildx(&ws, &[]);
+    build.assert_success();
+    assert!(
+        build.vertex("go mod download").executed(),
+        "dependency step did not re-run:\n{}",
+        build.summary()
+    );
+    let fetched = new_log_lines(&log_before);
+    for already_had in ["go-chi", "google/uuid"] {
+        assert!(
+            !fetched
+                .lines()
+                .any(|l| l.contains(already_had) && l.contains(".zip")),
+            "{already_had} was downloaded again:\n{fetched}"
+        );
+    }
+}
+
+#[test]
+fn runtime_image_is_small_non_root_and_has_no_shell() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    let tag = "strata-test/go-web:small";
+    buildx(&ws, &["--load", "-t", tag]).assert_success();
+
+    let user = docker_ok(&["image", "inspect", "--format", "{{.Config.User}}", tag]);
+    assert_eq!(user, "65532:65532");
+    let entrypoint = docker_ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Entrypoint}}",
+        tag,
+    ]);
+    assert_eq!(entrypoint, r#"["/app/go-web"]"#);
+    let shell = docker(&["run", "--rm", "--entrypoint", "/bin/sh", tag, "-c", "true"]);
+    assert!(!shell.status.success(), "the runtime image has a shell");
+
+    let out = ws.path("binary-out");
+    buildx(
+        &ws,
+        &[
+            "--target",
+            "build",
+            "--output",
+            &format!("type=local,dest={}", out.display()),
+        ],
+    )
+    .assert_success();
+    let binary = std::fs::metadata(out.join("go-web"))
+        .expect("--target build exports the binary")
+        .len();
+    let image: u64 = docker_ok(&["image", "inspect", "--format", "{{.Size}}", tag])
+        .parse()
+        .unwrap();
+    eprintln!("binary {binary} bytes, image {image} bytes");
+    assert!(
+        image <= binary + 3 * 1024 * 1024,
+        "image {image} B is more than binary {binary} B + 3 MB"
+    );
+}
+
+#[test]
+fn vendored_modules_build_without_any_download() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-vendored");
+    let tag = "strata-test/go-vendored:latest";
+    let log_before = goproxy_log();
+    let build = buildx(&ws, &["--load", "-t", tag]);
+    build.assert_success();
+    assert!(
+        !build
+            .vertices
+            .iter()
+            .any(|v| v.name.contains("go mod download")),
+        "a vendored build has a download step:\n{}",
+        build.summary()
+    );
+    assert_eq!(new_log_lines(&log_before), "");
+    let container = Container::run_published(tag, 8080);
+    assert_eq!(
+        http_get(&container.address(8080), "/"),
+        "hello from go-vendored\n"
+    );
+}
+
+#[test]
+fn bad_spec_fails_the_build_with_line_and_column() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    ws.write(
+        "strata.yaml",
+        "# syntax=strata:dev\nversion: 1\nlockfile: go.sum\n",
+    );
+    let build = buildx(&ws, &[]);
+    assert!(!build.success, "a bad spec built");
+    let errors = build.errors();
+    assert!(
+        errors.contains("strata.yaml:3:1: error: unknown key `lockfile` in strata.yaml"),
+        "the user does not see the located message:\n{errors}"
+    );
+    assert!(errors.contains("did you mean `lockfiles`?"), "{errors}");
+    assert!(!errors.contains("panicked"), "{errors}");
+}

@@ -1,0 +1,149 @@
+//! Plans and LLB for every example, as snapshots, plus the promises that hold without an
+//! engine: determinism, and which files each step can see.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use prost::Message;
+use strata::llb::{self, LowerOptions};
+use strata::plan::{Mount, Plan, StageName, Step};
+
+const EXAMPLES: &[&str] = &["go-web", "go-vendored"];
+
+fn plan_of(example: &str) -> Plan {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example);
+    strata::cli::plan_directory(&dir, &dir.join("strata.yaml"))
+        .unwrap_or_else(|e| panic!("{example}: {e}"))
+}
+
+fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
+    llb::lower(
+        plan,
+        &LowerOptions {
+            session_id: Some("session-1"),
+            platform: None,
+            image_resolve_mode: None,
+            target,
+            images: &BTreeMap::new(),
+        },
+    )
+    .encode_to_vec()
+}
+
+#[test]
+fn example_plans_match_their_snapshots() {
+    for example in EXAMPLES {
+        let plan = plan_of(example);
+        insta::assert_json_snapshot!(format!("plan_{example}"), plan);
+        insta::assert_snapshot!(format!("plan_text_{example}"), plan.to_string());
+    }
+}
+
+#[test]
+fn example_llb_matches_its_snapshot() {
+    for example in EXAMPLES {
+        let plan = plan_of(example);
+        let definition = llb::lower(
+            &plan,
+            &LowerOptions {
+                session_id: None,
+                platform: None,
+                image_resolve_mode: None,
+                target: StageName::Runtime,
+                images: &BTreeMap::new(),
+            },
+        );
+        insta::assert_json_snapshot!(
+            format!("llb_{example}"),
+            llb::definition_to_json(&definition)
+        );
+    }
+}
+
+#[test]
+fn same_spec_and_context_give_identical_bytes() {
+    for example in EXAMPLES {
+        for target in StageName::ALL {
+            let first = definition_bytes(&plan_of(example), target);
+            let second = definition_bytes(&plan_of(example), target);
+            assert_eq!(first, second, "{example} --target {}", target.as_str());
+        }
+    }
+}
+
+/// The dependency step may see the lockfiles and nothing else; the compile step sees Go
+/// sources but never docs.
+#[test]
+fn dependency_inputs_are_lockfiles_only_and_compile_inputs_exclude_docs() {
+    let plan = plan_of("go-web");
+    let deps = plan.stage(StageName::Deps).unwrap();
+    let copied: Vec<&String> = deps
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::CopyContext { files, .. } => Some(&files.include),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(copied, ["go.mod", "go.sum"]);
+
+    let build = plan.stage(StageName::Build).unwrap();
+    let Step::Run(compile) = &build.steps[0] else {
+        panic!("compile is a run step")
+    };
+    let files = compile
+        .mounts
+        .iter()
+        .find_map(|m| match m {
+            Mount::Context { files, .. } => Some(files),
+            _ => None,
+        })
+        .expect("compile mounts the sources");
+    assert!(
+        files
+            .include
+            .iter()
+            .all(|p| !p.contains("README") && p != "**" && p != ".")
+    );
+    assert!(files.exclude.contains(&"**/*_test.go".to_string()));
+}
+
+#[test]
+fn vendored_project_downloads_nothing_and_compiles_offline() {
+    let plan = plan_of("go-vendored");
+    assert!(plan.stage(StageName::Deps).unwrap().steps.is_empty());
+    let Step::Run(compile) = &plan.stage(StageName::Build).unwrap().steps[0] else {
+        panic!()
+    };
+    assert_eq!(compile.network, strata::plan::Network::None);
+    assert_eq!(
+        compile.env.get("GOFLAGS").map(String::as_str),
+        Some("-mod=vendor")
+    );
+}
+
+#[test]
+fn a_target_stops_the_graph_at_that_stage() {
+    let plan = plan_of("go-web");
+    let deps = definition_bytes(&plan, StageName::Deps);
+    let runtime = definition_bytes(&plan, StageName::Runtime);
+    assert!(deps.len() < runtime.len());
+    let json = llb::definition_to_json(&llb::lower(
+        &plan,
+        &LowerOptions {
+            session_id: None,
+            platform: None,
+            image_resolve_mode: None,
+            target: StageName::Deps,
+            images: &BTreeMap::new(),
+        },
+    ))
+    .to_string();
+    assert!(
+        !json.contains("go build"),
+        "--target deps lowers the compile step"
+    );
+}

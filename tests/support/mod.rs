@@ -1,0 +1,379 @@
+//! Engine-test plumbing: a throwaway copy of an example, `docker buildx build` with
+//! `--progress=rawjson`, and what the engine reported for each step.
+//!
+//! Engine tests fail (never skip) when no engine is reachable, unless the developer asks for a
+//! unit-only run with STRATA_SKIP_ENGINE_TESTS=1.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const FRONTEND_IMAGE: &str = "strata:dev";
+pub const GOPROXY_LOG: &str = "goproxy/access.log";
+
+/// One engine build at a time: tests measure what a build executed and downloaded.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+/// Takes the engine for this test, or returns `None` in a unit-only run.
+pub fn engine() -> Option<MutexGuard<'static, ()>> {
+    if std::env::var_os("STRATA_SKIP_ENGINE_TESTS").is_some() {
+        eprintln!("engine test not run: STRATA_SKIP_ENGINE_TESTS is set");
+        return None;
+    }
+    static CHECKED: OnceLock<Result<(), String>> = OnceLock::new();
+    let checked = CHECKED.get_or_init(|| {
+        let info = Command::new("docker")
+            .args(["info", "--format", "{{.ServerVersion}}"])
+            .output();
+        match info {
+            Ok(o) if o.status.success() => {}
+            _ => {
+                return Err(
+                    "no Docker engine answers: run `scripts/testbed up` (or `make test`)".into(),
+                );
+            }
+        }
+        let frontend = Command::new("docker")
+            .args(["image", "inspect", FRONTEND_IMAGE])
+            .output();
+        match frontend {
+            Ok(o) if o.status.success() => Ok(()),
+            _ => Err(format!(
+                "the frontend image {FRONTEND_IMAGE} is missing: run `make frontend`"
+            )),
+        }
+    });
+    if let Err(why) = checked {
+        panic!("{why}");
+    }
+    Some(
+        ENGINE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    )
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The testbed's cache dir (scripts/testbed), where the goproxy writes its access log.
+pub fn testbed_cache() -> PathBuf {
+    match std::env::var_os("STRATA_TESTBED_CACHE") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/strata-testbed"),
+    }
+}
+
+/// A private copy of an example that a test may edit.
+pub struct Workspace {
+    pub dir: PathBuf,
+}
+
+impl Workspace {
+    pub fn copy_of(example: &str) -> Workspace {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = repo_root()
+            .join("target/engine-tests")
+            .join(format!("{example}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_dir(&repo_root().join("examples").join(example), &dir);
+        Workspace { dir }
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.join(relative)
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn append(&self, relative: &str, text: &str) {
+        let mut current = std::fs::read_to_string(self.path(relative)).unwrap_or_default();
+        current.push_str(text);
+        self.write(relative, &current);
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A token that no earlier build has seen, so an edit is a real change to the engine's cache.
+pub fn unique_token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{nanos:x}-{}", std::process::id())
+}
+
+/// One step as the engine reported it.
+#[derive(Debug, Clone, Default)]
+pub struct Vertex {
+    pub name: String,
+    pub cached: bool,
+    pub started: bool,
+    pub completed: bool,
+    pub error: Option<String>,
+}
+
+impl Vertex {
+    /// It did work in this build (as opposed to being taken from the cache).
+    pub fn executed(&self) -> bool {
+        self.started && !self.cached
+    }
+
+    /// Local-context transfers and image metadata loads run on every build by design; they
+    /// are not build steps.
+    pub fn is_transfer(&self) -> bool {
+        self.name.contains("load context")
+            || self.name.starts_with("[internal]")
+            || self.name.contains("load build definition")
+            || self.name.starts_with("docker-image://")
+            || self.name.contains("resolve image config")
+            || self.name.starts_with("local://")
+    }
+}
+
+pub struct Build {
+    pub success: bool,
+    pub seconds: f64,
+    pub output: String,
+    pub vertices: Vec<Vertex>,
+}
+
+impl Build {
+    pub fn vertex(&self, name_part: &str) -> &Vertex {
+        self.vertices
+            .iter()
+            .find(|v| v.name.contains(name_part))
+            .unwrap_or_else(|| panic!("no step named like `{name_part}` in:\n{}", self.summary()))
+    }
+
+    pub fn executed_steps(&self) -> Vec<&Vertex> {
+        self.vertices
+            .iter()
+            .filter(|v| v.executed() && !v.is_transfer())
+            .collect()
+    }
+
+    pub fn summary(&self) -> String {
+        self.vertices
+            .iter()
+            .map(|v| {
+                format!(
+                    "  {} {}",
+                    if v.cached {
+                        "CACHED "
+                    } else if v.started {
+                        "RAN    "
+                    } else {
+                        "-      "
+                    },
+                    v.name
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn assert_success(&self) -> &Self {
+        assert!(self.success, "build failed:\n{}", self.errors());
+        self
+    }
+
+    /// The build's human-facing error lines (everything that is not rawjson).
+    pub fn errors(&self) -> String {
+        let mut text: Vec<String> = self
+            .output
+            .lines()
+            .filter(|l| !l.starts_with('{'))
+            .map(str::to_string)
+            .collect();
+        for v in &self.vertices {
+            if let Some(e) = &v.error {
+                text.push(format!("step `{}` failed: {e}", v.name));
+            }
+        }
+        text.join("\n")
+    }
+}
+
+/// `docker buildx build --progress=rawjson -f <ws>/strata.yaml <ws> <extra...>`.
+pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
+    let started = Instant::now();
+    let mut command = Command::new("docker");
+    command
+        .args([
+            "buildx",
+            "build",
+            "--progress=rawjson",
+            "--allow",
+            "network.host",
+        ])
+        .arg("-f")
+        .arg(ws.path("strata.yaml"))
+        .args(extra)
+        .arg(&ws.dir);
+    let output: Output = command.output().expect("docker runs");
+    let seconds = started.elapsed().as_secs_f64();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Build {
+        success: output.status.success(),
+        seconds,
+        vertices: parse_rawjson(&text),
+        output: text,
+    }
+}
+
+/// Folds rawjson status lines into one record per vertex, in first-seen order.
+fn parse_rawjson(text: &str) -> Vec<Vertex> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_digest: BTreeMap<String, Vertex> = BTreeMap::new();
+    for line in text.lines().filter(|l| l.starts_with('{')) {
+        let Ok(status) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        for v in status
+            .get("vertexes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(digest) = v.get("digest").and_then(Value::as_str) else {
+                continue;
+            };
+            if !by_digest.contains_key(digest) {
+                order.push(digest.to_string());
+            }
+            let entry = by_digest.entry(digest.to_string()).or_default();
+            if let Some(name) = v.get("name").and_then(Value::as_str) {
+                entry.name = name.to_string();
+            }
+            entry.cached |= v.get("cached").and_then(Value::as_bool).unwrap_or(false);
+            entry.started |= v.get("started").is_some_and(|s| !s.is_null());
+            entry.completed |= v.get("completed").is_some_and(|s| !s.is_null());
+            if let Some(e) = v.get("error").and_then(Value::as_str) {
+                if !e.is_empty() {
+                    entry.error = Some(e.to_string());
+                }
+            }
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|d| by_digest.remove(&d))
+        .collect()
+}
+
+pub fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs")
+}
+
+pub fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(
+        out.status.success(),
+        "docker {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A running container, stopped when dropped.
+pub struct Container {
+    pub id: String,
+}
+
+impl Container {
+    pub fn run_published(image: &str, port: u16) -> Container {
+        let publish = format!("127.0.0.1::{port}");
+        let id = docker_ok(&["run", "-d", "--rm", "-p", &publish, image]);
+        Container { id }
+    }
+
+    pub fn address(&self, port: u16) -> String {
+        docker_ok(&["port", &self.id, &format!("{port}/tcp")])
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.id]).output();
+    }
+}
+
+/// GET a path over plain HTTP/1.1, retrying while the server starts.
+pub fn http_get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let attempt = (|| -> std::io::Result<String> {
+            let mut stream = std::net::TcpStream::connect(address)?;
+            stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+            write!(
+                stream,
+                "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+            )?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            Ok(response)
+        })();
+        match attempt {
+            Ok(response) if response.starts_with("HTTP/1.1 200") => {
+                return response
+                    .split("\r\n\r\n")
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+            }
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            other => panic!("GET {path} on {address} did not answer 200: {other:?}"),
+        }
+    }
+}
