@@ -123,6 +123,7 @@ fn execute(args: &Args) -> Result<(), String> {
                     image_resolve_mode: None,
                     target: args.target,
                     images: &BTreeMap::new(),
+                    no_cache: &[],
                 },
             );
             if args.json {

@@ -116,6 +116,29 @@ pub fn runtime_config(inputs: &ImageInputs<'_>) -> Result<Vec<u8>, String> {
     serde_json::to_vec(&Value::Object(image)).map_err(|e| e.to_string())
 }
 
+/// The `KEY=value` environment of an image config; empty when there is none.
+pub fn config_env(config: &[u8]) -> Vec<String> {
+    let parsed: Value = serde_json::from_slice(config).unwrap_or(Value::Null);
+    merged_env(
+        parsed.get("config").and_then(|c| c.get("Env")),
+        &BTreeMap::new(),
+    )
+}
+
+/// The config of an intermediate stage (`--target deps|build`): the base's, or an empty one.
+pub fn intermediate_config(base: Option<&[u8]>, os: &str, architecture: &str) -> Vec<u8> {
+    let mut image: Map<String, Value> = base
+        .and_then(|bytes| serde_json::from_slice(bytes).ok())
+        .unwrap_or_default();
+    image.insert("os".into(), json!(os));
+    image.insert("architecture".into(), json!(architecture));
+    image.remove("created");
+    image
+        .entry("config")
+        .or_insert_with(|| json!({ "Env": [DEFAULT_PATH] }));
+    serde_json::to_vec(&Value::Object(image)).expect("a JSON object always encodes")
+}
+
 /// The base's `KEY=value` list with the spec's values replacing or adding keys, PATH kept.
 fn merged_env(base: Option<&Value>, ours: &BTreeMap<String, String>) -> Vec<String> {
     let mut env: Vec<String> = base

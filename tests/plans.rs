@@ -27,6 +27,7 @@ fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
             image_resolve_mode: None,
             target,
             images: &BTreeMap::new(),
+            no_cache: &[],
         },
     )
     .encode_to_vec()
@@ -53,6 +54,7 @@ fn example_llb_matches_its_snapshot() {
                 image_resolve_mode: None,
                 target: StageName::Runtime,
                 images: &BTreeMap::new(),
+                no_cache: &[],
             },
         );
         insta::assert_json_snapshot!(
@@ -139,6 +141,7 @@ fn a_target_stops_the_graph_at_that_stage() {
             image_resolve_mode: None,
             target: StageName::Deps,
             images: &BTreeMap::new(),
+            no_cache: &[],
         },
     ))
     .to_string();

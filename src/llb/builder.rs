@@ -17,6 +17,13 @@ pub struct Output {
     index: i64,
 }
 
+impl Output {
+    /// The digest of the op that produces it: the progress vertex users see.
+    pub fn vertex(&self) -> &str {
+        &self.digest
+    }
+}
+
 /// A filesystem: either nothing (scratch) or an op's output.
 pub type Fs = Option<Output>;
 
@@ -25,6 +32,8 @@ pub struct Graph {
     /// Encoded ops in the order they were added; inputs always come before their users.
     ops: Vec<(String, Vec<u8>)>,
     metadata: BTreeMap<String, pb::OpMetadata>,
+    /// `--no-cache`: the engine only passes the option on; honouring it is the frontend's job.
+    ignore_cache: bool,
 }
 
 pub struct LocalSource<'a> {
@@ -33,6 +42,8 @@ pub struct LocalSource<'a> {
     pub session_id: Option<&'a str>,
     pub include: &'a [String],
     pub exclude: &'a [String],
+    /// Send every file on every build instead of comparing metadata with the last transfer.
+    pub fresh: bool,
     pub name: &'a str,
 }
 
@@ -81,6 +92,11 @@ pub struct Copy<'a> {
 }
 
 impl Graph {
+    /// Marks the ops added from now on as never taken from the cache (`--no-cache`).
+    pub fn set_ignore_cache(&mut self, ignore: bool) {
+        self.ignore_cache = ignore;
+    }
+
     fn add(&mut self, op: pb::Op, name: &str) -> String {
         let bytes = op.encode_to_vec();
         let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
@@ -150,6 +166,9 @@ impl Graph {
                 "local.excludepatterns".to_string(),
                 serde_json::to_string(source.exclude).expect("a list of strings always encodes"),
             );
+        }
+        if source.fresh {
+            attrs.insert("local.differ".to_string(), "none".to_string());
         }
         let op = pb::Op {
             op: Some(pb::op::Op::Source(pb::SourceOp {

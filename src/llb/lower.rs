@@ -5,26 +5,8 @@ use std::collections::BTreeMap;
 use bollard_buildkit_proto::pb;
 
 use super::builder::{Copy, Exec, ExecMount, Fs, Graph, LocalSource, Output};
+use super::platform::Platform;
 use crate::plan::{Base, CacheSharing, Mount, Network, Plan, StageName, StageResult, Step};
-
-/// An OS/architecture pair such as `linux/amd64`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Platform {
-    pub os: String,
-    pub architecture: String,
-    pub variant: Option<String>,
-}
-
-impl Platform {
-    fn to_pb(&self) -> pb::Platform {
-        pb::Platform {
-            os: self.os.clone(),
-            architecture: self.architecture.clone(),
-            variant: self.variant.clone().unwrap_or_default(),
-            ..Default::default()
-        }
-    }
-}
 
 /// What the engine told us about a base image.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,6 +27,8 @@ pub struct LowerOptions<'a> {
     pub target: StageName,
     /// Base images by the reference the plan uses; an image missing here is used unpinned.
     pub images: &'a BTreeMap<String, ResolvedImage>,
+    /// Stages whose steps must run again (`--no-cache`, `--no-cache-filter`).
+    pub no_cache: &'a [StageName],
 }
 
 /// Each stage as lowered: the filesystem later stages build on, and what it hands on.
@@ -62,6 +46,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
 
     for stage in &plan.stages {
         let label = stage.name.as_str();
+        graph.set_ignore_cache(options.no_cache.contains(&stage.name));
         let (mut fs, base_env): (Fs, Vec<String>) = match &stage.base {
             Base::Image { reference } => {
                 let resolved = options.images.get(reference);
@@ -92,6 +77,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                         session_id: options.session_id,
                         include: &files.include,
                         exclude: &files.exclude,
+                        fresh: false,
                         name: &format!(
                             "[strata {label}] load context: {}",
                             files.include.join(", ")
@@ -125,7 +111,9 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                         dest,
                     });
                     fs = Some(match fs {
-                        Some(base) => graph.merge(&[base, layer], name),
+                        Some(base) => {
+                            graph.merge(&[base, layer], &format!("{name}: link onto the base"))
+                        }
                         None => layer,
                     });
                 }
@@ -154,6 +142,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                     session_id: options.session_id,
                                     include: &files.include,
                                     exclude: &files.exclude,
+                                    fresh: false,
                                     name: &format!(
                                         "[strata {label}] load context: {}",
                                         files.include.join(", ")
@@ -246,21 +235,20 @@ fn step_env(base: &[String], step: &BTreeMap<String, String>) -> Vec<String> {
     env
 }
 
-/// A definition that only transfers the listed files of one client directory, so the
-/// frontend can read them (the spec, or the files a provider probes for).
-pub fn local_files(
-    directory: &str,
-    session_id: Option<&str>,
-    include: &[String],
-    exclude: &[String],
-) -> pb::Definition {
+/// A definition that only transfers some files of one client directory, so the frontend can
+/// read them (the spec, or the files a provider probes for).
+pub struct Transfer {
+    pub definition: pb::Definition,
+    /// The transfer's progress vertex, to attach warnings to.
+    pub vertex: String,
+}
+
+pub fn local_files(source: LocalSource<'_>) -> Transfer {
     let mut graph = Graph::default();
-    let files = graph.local(LocalSource {
-        directory,
-        session_id,
-        include,
-        exclude,
-        name: &format!("[strata] read {}", include.join(", ")),
-    });
-    graph.into_definition(&Some(files))
+    let files = graph.local(source);
+    let vertex = files.vertex().to_string();
+    Transfer {
+        definition: graph.into_definition(&Some(files)),
+        vertex,
+    }
 }

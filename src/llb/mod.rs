@@ -3,7 +3,9 @@
 mod builder;
 mod json;
 mod lower;
+mod platform;
 
-pub use builder::normalise_image;
+pub use builder::{LocalSource, normalise_image};
 pub use json::definition_to_json;
-pub use lower::{LowerOptions, Platform, ResolvedImage, local_files, lower};
+pub use lower::{LowerOptions, ResolvedImage, Transfer, local_files, lower};
+pub use platform::Platform;

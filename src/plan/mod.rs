@@ -172,6 +172,29 @@ impl Plan {
         self.stages.iter().find(|s| s.name == name)
     }
 
+    /// Proxy settings given at build time (`--build-arg HTTPS_PROXY=…`) override the spec's
+    /// for every step that can reach the network.
+    pub fn apply_build_proxy(&mut self, proxy: &ProxyEnv) {
+        for stage in &mut self.stages {
+            for step in &mut stage.steps {
+                let Step::Run(run) = step else { continue };
+                if run.network == Network::None {
+                    continue;
+                }
+                let merged = run.proxy.get_or_insert_with(ProxyEnv::default);
+                for (mine, given) in [
+                    (&mut merged.http, &proxy.http),
+                    (&mut merged.https, &proxy.https),
+                    (&mut merged.no_proxy, &proxy.no_proxy),
+                ] {
+                    if given.is_some() {
+                        mine.clone_from(given);
+                    }
+                }
+            }
+        }
+    }
+
     /// Every image the plan builds on, in stage order, without repeats.
     pub fn base_images(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();

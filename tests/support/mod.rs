@@ -156,15 +156,14 @@ impl Vertex {
         self.started && !self.cached
     }
 
-    /// Local-context transfers and image metadata loads run on every build by design; they
-    /// are not build steps.
-    pub fn is_transfer(&self) -> bool {
-        self.name.contains("load context")
-            || self.name.starts_with("[internal]")
-            || self.name.contains("load build definition")
-            || self.name.starts_with("docker-image://")
-            || self.name.contains("resolve image config")
-            || self.name.starts_with("local://")
+    /// A step of the plan (`[strata deps] …`, `[strata build] …`, `[strata runtime] …`), as
+    /// opposed to what every build does anew by design: transferring the context, resolving
+    /// base images, the frontend's own reads, exporting.
+    pub fn is_plan_step(&self) -> bool {
+        ["[strata deps] ", "[strata build] ", "[strata runtime] "]
+            .iter()
+            .any(|stage| self.name.starts_with(stage))
+            && !self.name.contains("] load context: ")
     }
 }
 
@@ -186,7 +185,7 @@ impl Build {
     pub fn executed_steps(&self) -> Vec<&Vertex> {
         self.vertices
             .iter()
-            .filter(|v| v.executed() && !v.is_transfer())
+            .filter(|v| v.executed() && v.is_plan_step())
             .collect()
     }
 
@@ -220,7 +219,7 @@ impl Build {
         let mut text: Vec<String> = self
             .output
             .lines()
-            .filter(|l| !l.starts_with('{'))
+            .filter(|l| l.starts_with("ERROR") || l.contains("error:") || l.contains("hint:"))
             .map(str::to_string)
             .collect();
         for v in &self.vertices {
@@ -255,22 +254,42 @@ pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    let vertices = parse_rawjson(&text);
+    // A build that reports no steps means the progress format was not understood: every
+    // "nothing ran" assertion would then pass vacuously.
+    assert!(
+        !vertices.is_empty(),
+        "no progress records parsed from:\n{text}"
+    );
     Build {
         success: output.status.success(),
         seconds,
-        vertices: parse_rawjson(&text),
+        vertices,
         output: text,
     }
 }
 
-/// Folds rawjson status lines into one record per vertex, in first-seen order.
+/// Folds rawjson status objects into one record per vertex, in first-seen order. buildx
+/// writes them pretty-printed, one after another; other lines (the final `ERROR:`) are
+/// skipped.
 fn parse_rawjson(text: &str) -> Vec<Vertex> {
     let mut order: Vec<String> = Vec::new();
     let mut by_digest: BTreeMap<String, Vertex> = BTreeMap::new();
-    for line in text.lines().filter(|l| l.starts_with('{')) {
-        let Ok(status) = serde_json::from_str::<Value>(line) else {
+    let mut rest = text;
+    while !rest.is_empty() {
+        if !rest.starts_with('{') {
+            rest = rest.split_once('\n').map_or("", |(_, after)| after);
             continue;
+        }
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+        let status = match stream.next() {
+            Some(Ok(status)) => status,
+            _ => {
+                rest = rest.split_once('\n').map_or("", |(_, after)| after);
+                continue;
+            }
         };
+        rest = rest[stream.byte_offset()..].trim_start();
         for v in status
             .get("vertexes")
             .and_then(Value::as_array)
@@ -319,6 +338,22 @@ pub fn docker_ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The size of an image's flattened filesystem, as `docker export` streams it: what the
+/// image really carries, whatever the engine's store reports for compressed layers.
+pub fn image_filesystem_bytes(image: &str) -> u64 {
+    let id = docker_ok(&["create", image]);
+    let export = Command::new("sh")
+        .arg("-c")
+        .arg(format!("docker export {id} | wc -c"))
+        .output()
+        .expect("sh runs");
+    let _ = docker(&["rm", &id]);
+    String::from_utf8_lossy(&export.stdout)
+        .trim()
+        .parse()
+        .expect("wc prints a number")
 }
 
 /// A running container, stopped when dropped.

@@ -1,0 +1,231 @@
+//! One build, as the engine asks for it: read the spec, list the context, plan, resolve the
+//! base images, lower, solve, and hand back the result with its image config.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::ExitCode;
+
+use super::bridge::{Bridge, ImageResult, RefId, Warning};
+use super::options::{FrontendOptions, NoCache};
+use super::{FrontendError, serve};
+use crate::cli::parse_target;
+use crate::image::{self, BaseImage, ImageInputs};
+use crate::lang::{self, ContextFiles, Probe};
+use crate::llb::{self, LocalSource, LowerOptions, Platform, ResolvedImage};
+use crate::plan::{Plan, ProxyEnv, StageName};
+use crate::spec;
+
+/// The entry point of `strata frontend`, the process the engine starts for a build.
+pub fn run_frontend() -> ExitCode {
+    serve(build)
+}
+
+async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult, FrontendError> {
+    let spec_file = bridge.read_spec(options).await?;
+    let spec = spec::parse(&spec_file.contents).map_err(|problems| {
+        FrontendError::Message(problems.render(
+            &spec_file.filename,
+            &String::from_utf8_lossy(&spec_file.contents),
+        ))
+    })?;
+    let target = match &options.target {
+        Some(name) => parse_target(name)?,
+        None => StageName::Runtime,
+    };
+    let platform = match options.platforms.as_slice() {
+        [] => default_platform(bridge).await?,
+        [one] => one.clone(),
+        _ => {
+            return Err(
+                "this strata builds one platform per build; pass a single --platform".into(),
+            );
+        }
+    };
+
+    let probe = lang::probe_for(&spec).rooted(&spec.path.value);
+    let files = list_context(bridge, options, &probe).await?;
+    let mut plan = lang::plan(&spec, &files).map_err(|problems| {
+        FrontendError::Message(problems.render(
+            &spec_file.filename,
+            &String::from_utf8_lossy(&spec_file.contents),
+        ))
+    })?;
+    plan.apply_build_proxy(&proxy_from_build_args(&options.build_args));
+    let mut warnings = plan.warnings.clone();
+    warnings.extend(unused_build_args(&options.build_args));
+    for message in warnings {
+        bridge
+            .warn(Warning {
+                message,
+                vertex: Some(spec_file.vertex.clone()),
+                ..Default::default()
+            })
+            .await?;
+    }
+
+    let lookups = resolve_base_images(bridge, options, &plan, &platform).await?;
+    let resolved: BTreeMap<String, ResolvedImage> = lookups
+        .iter()
+        .map(|(reference, lookup)| {
+            let env = image::config_env(&lookup.config);
+            let digest = lookup.digest.clone();
+            (reference.clone(), ResolvedImage { digest, env })
+        })
+        .collect();
+    let no_cache: Vec<StageName> = match &options.no_cache {
+        NoCache::Off => Vec::new(),
+        NoCache::All => StageName::ALL.to_vec(),
+        NoCache::Stages(names) => StageName::ALL
+            .into_iter()
+            .filter(|s| names.iter().any(|n| n == s.as_str()))
+            .collect(),
+    };
+    let definition = llb::lower(
+        &plan,
+        &LowerOptions {
+            session_id: Some(&options.session_id),
+            platform: Some(&platform),
+            image_resolve_mode: Some(options.image_resolve_mode.as_str()),
+            target,
+            images: &resolved,
+            no_cache: &no_cache,
+        },
+    );
+    let result = bridge.solve(definition).await?;
+
+    let stage = plan
+        .stage(target)
+        .expect("every plan has the deps, build and runtime stages");
+    let base = match &stage.base {
+        crate::plan::Base::Image { reference } => lookups.get(reference).map(|l| BaseImage {
+            reference,
+            digest: &l.digest,
+            config: &l.config,
+        }),
+        _ => None,
+    };
+    let config = match target {
+        StageName::Runtime => image::runtime_config(&ImageInputs {
+            settings: &plan.image,
+            base,
+            os: &platform.os,
+            architecture: &platform.architecture,
+            extra_labels: &options.labels,
+            layer_description: &format!("strata: {} binary", plan.app),
+        })?,
+        // The intermediate stages are for looking into; they keep their base's config.
+        StageName::Deps | StageName::Build => {
+            image::intermediate_config(base.map(|b| b.config), &platform.os, &platform.architecture)
+        }
+    };
+    Ok(ImageResult {
+        result,
+        config,
+        platform,
+    })
+}
+
+async fn default_platform(bridge: &Bridge) -> Result<Platform, FrontendError> {
+    let info = bridge.ping().await?;
+    info.worker_platforms
+        .into_iter()
+        .next()
+        .ok_or_else(|| "the engine reported no worker platform; pass --platform".into())
+}
+
+/// Lists the context files the providers asked for, and reads their manifests.
+async fn list_context(
+    bridge: &Bridge,
+    options: &FrontendOptions,
+    probe: &Probe,
+) -> Result<ContextFiles, FrontendError> {
+    let transfer = llb::local_files(LocalSource {
+        directory: &options.context_local_name,
+        session_id: Some(&options.session_id),
+        include: &probe.list,
+        exclude: &probe.exclude,
+        fresh: false,
+        name: "[strata] list the build context",
+    });
+    let listing = bridge.solve(transfer.definition).await?;
+    let mut files = ContextFiles::default();
+    let mut pending = vec![String::new()];
+    while let Some(dir) = pending.pop() {
+        let shown = if dir.is_empty() { "/" } else { dir.as_str() };
+        for entry in bridge.read_dir(&listing, shown, None).await? {
+            let path = if dir.is_empty() {
+                entry.path.clone()
+            } else {
+                format!("{dir}/{}", entry.path)
+            };
+            if entry.is_dir() {
+                pending.push(path);
+            } else {
+                files.paths.insert(path);
+            }
+        }
+    }
+    for wanted in &probe.read {
+        if files.paths.contains(wanted) {
+            let bytes = read_text(bridge, &listing, wanted).await?;
+            files.contents.insert(wanted.clone(), bytes);
+        }
+    }
+    Ok(files)
+}
+
+async fn read_text(bridge: &Bridge, listing: &RefId, path: &str) -> Result<String, FrontendError> {
+    let bytes = bridge.read_file(listing, path, None).await?;
+    String::from_utf8(bytes)
+        .map_err(|_| format!("{path} in the build context is not UTF-8 text").into())
+}
+
+async fn resolve_base_images(
+    bridge: &Bridge,
+    options: &FrontendOptions,
+    plan: &Plan,
+    platform: &Platform,
+) -> Result<BTreeMap<String, super::bridge::ImageLookup>, FrontendError> {
+    let mut out = BTreeMap::new();
+    for reference in plan.base_images() {
+        let lookup = bridge
+            .resolve_image_config(
+                &llb::normalise_image(reference),
+                Some(platform),
+                options.image_resolve_mode,
+                &format!("[strata] resolve image config for {reference}"),
+            )
+            .await?;
+        out.insert(reference.to_string(), lookup);
+    }
+    Ok(out)
+}
+
+/// The build args every tool understands as proxy settings, in either case.
+const PROXY_ARGS: [(&str, &str); 3] = [
+    ("HTTP_PROXY", "http_proxy"),
+    ("HTTPS_PROXY", "https_proxy"),
+    ("NO_PROXY", "no_proxy"),
+];
+
+fn proxy_from_build_args(args: &BTreeMap<String, String>) -> ProxyEnv {
+    let get = |(upper, lower): (&str, &str)| args.get(upper).or_else(|| args.get(lower)).cloned();
+    ProxyEnv {
+        http: get(PROXY_ARGS[0]),
+        https: get(PROXY_ARGS[1]),
+        no_proxy: get(PROXY_ARGS[2]),
+    }
+}
+
+/// Build args strata does not read, so that a typo is not silently ignored. `BUILDKIT_*`
+/// args belong to the engine and buildx.
+fn unused_build_args(args: &BTreeMap<String, String>) -> Vec<String> {
+    let known: BTreeSet<&str> = PROXY_ARGS.iter().flat_map(|(u, l)| [*u, *l]).collect();
+    args.keys()
+        .filter(|k| !known.contains(k.as_str()) && !k.starts_with("BUILDKIT_"))
+        .map(|k| {
+            format!(
+                "build arg {k} is not used by strata (it reads only proxy settings from build args)"
+            )
+        })
+        .collect()
+}
