@@ -17,12 +17,16 @@ frontend:
 	docker build -q -f Dockerfile.frontend --build-context binary=target/frontend-context \
 		-t $(FRONTEND_IMAGE) target/frontend-context
 
-demo: testbed frontend
-	scripts/demo
+demo:
+	@scripts/timed testbed scripts/testbed up
+	@scripts/timed frontend $(MAKE) --no-print-directory frontend
+	@scripts/timed demo scripts/demo
 
-# Everything, engine tests included.
-test: testbed frontend
-	cargo test --locked
+# Everything, engine tests included; each phase prints its wall time.
+test:
+	@scripts/timed testbed scripts/testbed up
+	@scripts/timed frontend $(MAKE) --no-print-directory frontend
+	@scripts/timed tests cargo test --locked
 
 # Only the tests that need no engine, for quick iteration.
 unit:
