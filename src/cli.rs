@@ -119,6 +119,7 @@ fn execute(args: &Args) -> Result<(), String> {
                 &plan,
                 &LowerOptions {
                     session_id: None,
+                    context_directory: "context",
                     platform: None,
                     image_resolve_mode: None,
                     target: args.target,

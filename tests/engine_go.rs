@@ -243,14 +243,27 @@ fn labels_are_set_and_no_cache_runs_every_step_again() {
     let ws = Workspace::copy_of("go-web");
     let tag = "strata-test/go-web:labelled";
     buildx(&ws, &["--load", "-t", tag, "--label", "team=payments"]).assert_success();
-    let labels = docker_ok(&["image", "inspect", "--format", "{{json .Config.Labels}}", tag]);
+    let labels = docker_ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Labels}}",
+        tag,
+    ]);
     assert!(labels.contains(r#""team":"payments""#), "{labels}");
-    assert!(labels.contains(r#""org.opencontainers.image.title":"go-web""#), "{labels}");
+    assert!(
+        labels.contains(r#""org.opencontainers.image.title":"go-web""#),
+        "{labels}"
+    );
 
     let build = buildx(&ws, &["--no-cache"]);
     build.assert_success();
     for step in ["go mod download", "go build"] {
-        assert!(build.vertex(step).executed(), "--no-cache kept `{step}` cached:\n{}", build.summary());
+        assert!(
+            build.vertex(step).executed(),
+            "--no-cache kept `{step}` cached:\n{}",
+            build.summary()
+        );
     }
 }
 
@@ -261,7 +274,9 @@ fn an_unknown_target_is_refused_with_the_stage_names() {
     let build = buildx(&ws, &["--target", "compile"]);
     assert!(!build.success);
     assert!(
-        build.output.contains("unknown target `compile`: use deps, build or runtime"),
+        build
+            .output
+            .contains("unknown target `compile`: use deps, build or runtime"),
         "{}",
         build.errors()
     );

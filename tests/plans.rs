@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use bollard_buildkit_proto::pb::Definition;
 use prost::Message;
 use strata::llb::{self, LowerOptions};
 use strata::plan::{Mount, Plan, StageName, Step};
@@ -18,11 +19,12 @@ fn plan_of(example: &str) -> Plan {
         .unwrap_or_else(|e| panic!("{example}: {e}"))
 }
 
-fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
+fn lower(plan: &Plan, target: StageName, session_id: Option<&str>) -> Definition {
     llb::lower(
         plan,
         &LowerOptions {
-            session_id: Some("session-1"),
+            session_id,
+            context_directory: "context",
             platform: None,
             image_resolve_mode: None,
             target,
@@ -30,7 +32,10 @@ fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
             no_cache: &[],
         },
     )
-    .encode_to_vec()
+}
+
+fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
+    lower(plan, target, Some("session-1")).encode_to_vec()
 }
 
 #[test]
@@ -46,17 +51,7 @@ fn example_plans_match_their_snapshots() {
 fn example_llb_matches_its_snapshot() {
     for example in EXAMPLES {
         let plan = plan_of(example);
-        let definition = llb::lower(
-            &plan,
-            &LowerOptions {
-                session_id: None,
-                platform: None,
-                image_resolve_mode: None,
-                target: StageName::Runtime,
-                images: &BTreeMap::new(),
-                no_cache: &[],
-            },
-        );
+        let definition = lower(&plan, StageName::Runtime, None);
         insta::assert_json_snapshot!(
             format!("llb_{example}"),
             llb::definition_to_json(&definition)
@@ -133,18 +128,7 @@ fn a_target_stops_the_graph_at_that_stage() {
     let deps = definition_bytes(&plan, StageName::Deps);
     let runtime = definition_bytes(&plan, StageName::Runtime);
     assert!(deps.len() < runtime.len());
-    let json = llb::definition_to_json(&llb::lower(
-        &plan,
-        &LowerOptions {
-            session_id: None,
-            platform: None,
-            image_resolve_mode: None,
-            target: StageName::Deps,
-            images: &BTreeMap::new(),
-            no_cache: &[],
-        },
-    ))
-    .to_string();
+    let json = llb::definition_to_json(&lower(&plan, StageName::Deps, None)).to_string();
     assert!(
         !json.contains("go build"),
         "--target deps lowers the compile step"

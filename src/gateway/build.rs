@@ -83,6 +83,7 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
         &plan,
         &LowerOptions {
             session_id: Some(&options.session_id),
+            context_directory: &options.context_local_name,
             platform: Some(&platform),
             image_resolve_mode: Some(options.image_resolve_mode.as_str()),
             target,

@@ -6,7 +6,9 @@ use bollard_buildkit_proto::pb;
 
 use super::builder::{Copy, Exec, ExecMount, Fs, Graph, LocalSource, Output};
 use super::platform::Platform;
-use crate::plan::{Base, CacheSharing, Mount, Network, Plan, StageName, StageResult, Step};
+use crate::plan::{
+    Base, CacheSharing, ContextSelection, Mount, Network, Plan, StageName, StageResult, Step,
+};
 
 /// What the engine told us about a base image.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,6 +24,8 @@ pub struct LowerOptions<'a> {
     /// The build's session, through which BuildKit reads the local context. `None` for
     /// `strata llb`, which has no engine.
     pub session_id: Option<&'a str>,
+    /// The client directory holding the build context (`context` unless buildx says otherwise).
+    pub context_directory: &'a str,
     pub platform: Option<&'a Platform>,
     pub image_resolve_mode: Option<&'a str>,
     pub target: StageName,
@@ -72,17 +76,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         for step in &stage.steps {
             match step {
                 Step::CopyContext { name, files, dest } => {
-                    let context = graph.local(LocalSource {
-                        directory: "context",
-                        session_id: options.session_id,
-                        include: &files.include,
-                        exclude: &files.exclude,
-                        fresh: false,
-                        name: &format!(
-                            "[strata {label}] load context: {}",
-                            files.include.join(", ")
-                        ),
-                    });
+                    let context = context_view(&mut graph, options, label, files);
                     fs = Some(graph.copy(Copy {
                         name,
                         onto: fs,
@@ -137,17 +131,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             },
                             Mount::Context { target, files } => ExecMount::Bind {
                                 target,
-                                source: graph.local(LocalSource {
-                                    directory: "context",
-                                    session_id: options.session_id,
-                                    include: &files.include,
-                                    exclude: &files.exclude,
-                                    fresh: false,
-                                    name: &format!(
-                                        "[strata {label}] load context: {}",
-                                        files.include.join(", ")
-                                    ),
-                                }),
+                                source: context_view(&mut graph, options, label, files),
                                 selector: &app_root,
                             },
                             Mount::Output { target } => {
@@ -209,6 +193,26 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         .map(|s| s.result.clone())
         .unwrap_or_default();
     graph.into_definition(&result)
+}
+
+/// The selected files of the build context, as one local source.
+fn context_view(
+    graph: &mut Graph,
+    options: &LowerOptions<'_>,
+    stage_label: &str,
+    files: &ContextSelection,
+) -> Output {
+    graph.local(LocalSource {
+        directory: options.context_directory,
+        session_id: options.session_id,
+        include: &files.include,
+        exclude: &files.exclude,
+        fresh: false,
+        name: &format!(
+            "[strata {stage_label}] load context: {}",
+            files.include.join(", ")
+        ),
+    })
 }
 
 /// The app directory inside the context snapshot, as a copy source.
