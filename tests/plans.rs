@@ -134,3 +134,28 @@ fn a_target_stops_the_graph_at_that_stage() {
         "--target deps lowers the compile step"
     );
 }
+
+#[test]
+fn no_cache_marks_the_chosen_stages_ops() {
+    let plan = plan_of("go-web");
+    let definition = llb::lower(
+        &plan,
+        &LowerOptions {
+            session_id: None,
+            context_directory: "context",
+            platform: None,
+            image_resolve_mode: None,
+            target: StageName::Runtime,
+            images: &BTreeMap::new(),
+            no_cache: &[StageName::Build],
+        },
+    );
+    let ignored: Vec<&String> = definition
+        .metadata
+        .values()
+        .filter(|m| m.ignore_cache)
+        .filter_map(|m| m.description.get("llb.customname"))
+        .collect();
+    assert!(ignored.iter().any(|n| n.starts_with("[strata build] go build")), "{ignored:?}");
+    assert!(ignored.iter().all(|n| n.starts_with("[strata build]")), "{ignored:?}");
+}

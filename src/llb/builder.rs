@@ -103,11 +103,16 @@ impl Graph {
         if !self.ops.iter().any(|(d, _)| *d == digest) {
             self.ops.push((digest.clone(), bytes));
         }
-        if !name.is_empty() {
+        if !name.is_empty() || self.ignore_cache {
+            let mut description = BTreeMap::new();
+            if !name.is_empty() {
+                description.insert("llb.customname".to_string(), name.to_string());
+            }
             self.metadata.insert(
                 digest.clone(),
                 pb::OpMetadata {
-                    description: BTreeMap::from([("llb.customname".to_string(), name.to_string())]),
+                    description,
+                    ignore_cache: self.ignore_cache,
                     ..Default::default()
                 },
             );
