@@ -156,6 +156,46 @@ fn no_cache_marks_the_chosen_stages_ops() {
         .filter(|m| m.ignore_cache)
         .filter_map(|m| m.description.get("llb.customname"))
         .collect();
-    assert!(ignored.iter().any(|n| n.starts_with("[strata build] go build")), "{ignored:?}");
-    assert!(ignored.iter().all(|n| n.starts_with("[strata build]")), "{ignored:?}");
+    assert!(
+        ignored
+            .iter()
+            .any(|n| n.starts_with("[strata build] go build")),
+        "{ignored:?}"
+    );
+    assert!(
+        ignored.iter().all(|n| n.starts_with("[strata build]")),
+        "{ignored:?}"
+    );
+}
+
+#[test]
+fn build_time_proxy_reaches_only_steps_with_a_network() {
+    let mut plan = plan_of("go-web");
+    plan.apply_build_proxy(&strata::plan::ProxyEnv {
+        https: Some("http://proxy.corp:3128".into()),
+        ..Default::default()
+    });
+    let runs: Vec<&strata::plan::RunStep> = plan
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter_map(|s| match s {
+            Step::Run(run) => Some(run),
+            _ => None,
+        })
+        .collect();
+    let download = runs
+        .iter()
+        .find(|r| r.name.contains("go mod download"))
+        .unwrap();
+    let compile = runs.iter().find(|r| r.name.contains("go build")).unwrap();
+    assert_eq!(
+        download.proxy.as_ref().and_then(|p| p.https.as_deref()),
+        Some("http://proxy.corp:3128")
+    );
+    assert_eq!(compile.proxy, None, "the offline compile step got a proxy");
+    assert!(
+        download.env.values().all(|v| !v.contains("proxy.corp")),
+        "proxy leaked into env"
+    );
 }

@@ -230,3 +230,25 @@ fn unused_build_args(args: &BTreeMap<String, String>) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_build_args_are_read_in_either_case_and_others_are_reported() {
+        let args = BTreeMap::from([
+            ("https_proxy".to_string(), "http://proxy:3128".to_string()),
+            ("NO_PROXY".to_string(), "localhost".to_string()),
+            ("GOPROXY".to_string(), "direct".to_string()),
+            ("BUILDKIT_INLINE_CACHE".to_string(), "1".to_string()),
+        ]);
+        let proxy = proxy_from_build_args(&args);
+        assert_eq!(proxy.https.as_deref(), Some("http://proxy:3128"));
+        assert_eq!(proxy.no_proxy.as_deref(), Some("localhost"));
+        assert_eq!(proxy.http, None);
+        let unused = unused_build_args(&args);
+        assert_eq!(unused.len(), 1, "{unused:?}");
+        assert!(unused[0].starts_with("build arg GOPROXY is not used"));
+    }
+}
