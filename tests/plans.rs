@@ -20,6 +20,15 @@ fn plan_of(example: &str) -> Plan {
 }
 
 fn lower(plan: &Plan, target: StageName, session_id: Option<&str>) -> Definition {
+    lower_without_cache(plan, target, session_id, &[])
+}
+
+fn lower_without_cache(
+    plan: &Plan,
+    target: StageName,
+    session_id: Option<&str>,
+    no_cache: &[StageName],
+) -> Definition {
     llb::lower(
         plan,
         &LowerOptions {
@@ -29,7 +38,7 @@ fn lower(plan: &Plan, target: StageName, session_id: Option<&str>) -> Definition
             image_resolve_mode: None,
             target,
             images: &BTreeMap::new(),
-            no_cache: &[],
+            no_cache,
         },
     )
 }
@@ -138,18 +147,7 @@ fn a_target_stops_the_graph_at_that_stage() {
 #[test]
 fn no_cache_marks_the_chosen_stages_ops() {
     let plan = plan_of("go-web");
-    let definition = llb::lower(
-        &plan,
-        &LowerOptions {
-            session_id: None,
-            context_directory: "context",
-            platform: None,
-            image_resolve_mode: None,
-            target: StageName::Runtime,
-            images: &BTreeMap::new(),
-            no_cache: &[StageName::Build],
-        },
-    );
+    let definition = lower_without_cache(&plan, StageName::Runtime, None, &[StageName::Build]);
     let ignored: Vec<&String> = definition
         .metadata
         .values()
