@@ -4,14 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
-use super::bridge::{Bridge, ImageResult, RefId, Warning};
+use futures_util::future::try_join_all;
+
+use super::bridge::{Bridge, ImageLookup, ImageResult, RefId, Warning};
 use super::options::{FrontendOptions, NoCache};
 use super::{FrontendError, serve};
 use crate::cli::parse_target;
 use crate::image::{self, BaseImage, ImageInputs};
 use crate::lang::{self, ContextFiles, Probe};
 use crate::llb::{self, LocalSource, LowerOptions, Platform, ResolvedImage};
-use crate::plan::{Plan, ProxyEnv, StageName};
+use crate::plan::{Base, Plan, ProxyEnv, StageName};
 use crate::spec;
 
 /// The entry point of `strata frontend`, the process the engine starts for a build.
@@ -21,34 +23,23 @@ pub fn run_frontend() -> ExitCode {
 
 async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult, FrontendError> {
     let spec_file = bridge.read_spec(options).await?;
-    let spec = spec::parse(&spec_file.contents).map_err(|problems| {
-        FrontendError::Message(problems.render(
-            &spec_file.filename,
-            &String::from_utf8_lossy(&spec_file.contents),
-        ))
-    })?;
+    let in_spec = |problems: spec::Diagnostics| {
+        let source = String::from_utf8_lossy(&spec_file.contents);
+        FrontendError::Message(problems.render(&spec_file.filename, &source))
+    };
+    let spec = spec::parse(&spec_file.contents).map_err(in_spec)?;
     let target = match &options.target {
         Some(name) => parse_target(name)?,
         None => StageName::Runtime,
     };
-    let platform = match options.platforms.as_slice() {
-        [] => default_platform(bridge).await?,
-        [one] => one.clone(),
-        _ => {
-            return Err(
-                "this strata builds one platform per build; pass a single --platform".into(),
-            );
-        }
-    };
 
     let probe = lang::probe_for(&spec).rooted(&spec.path.value);
-    let files = list_context(bridge, options, &probe).await?;
-    let mut plan = lang::plan(&spec, &files).map_err(|problems| {
-        FrontendError::Message(problems.render(
-            &spec_file.filename,
-            &String::from_utf8_lossy(&spec_file.contents),
-        ))
-    })?;
+    // Independent round trips to the engine: overlap them.
+    let (platform, files) = tokio::try_join!(
+        target_platform(bridge, options),
+        list_context(bridge, options, &probe)
+    )?;
+    let mut plan = lang::plan(&spec, &files).map_err(in_spec)?;
     plan.apply_build_proxy(&proxy_from_build_args(&options.build_args));
     let mut warnings = plan.warnings.clone();
     warnings.extend(unused_build_args(&options.build_args));
@@ -71,14 +62,6 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
             (reference.clone(), ResolvedImage { digest, env })
         })
         .collect();
-    let no_cache: Vec<StageName> = match &options.no_cache {
-        NoCache::Off => Vec::new(),
-        NoCache::All => StageName::ALL.to_vec(),
-        NoCache::Stages(names) => StageName::ALL
-            .into_iter()
-            .filter(|s| names.iter().any(|n| n == s.as_str()))
-            .collect(),
-    };
     let definition = llb::lower(
         &plan,
         &LowerOptions {
@@ -88,7 +71,7 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
             image_resolve_mode: Some(options.image_resolve_mode.as_str()),
             target,
             images: &resolved,
-            no_cache: &no_cache,
+            no_cache: &stages_without_cache(&options.no_cache),
         },
     );
     let result = bridge.solve(definition).await?;
@@ -97,12 +80,12 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
         .stage(target)
         .expect("every plan has the deps, build and runtime stages");
     let base = match &stage.base {
-        crate::plan::Base::Image { reference } => lookups.get(reference).map(|l| BaseImage {
+        Base::Image { reference } => lookups.get(reference).map(|l| BaseImage {
             reference,
             digest: &l.digest,
             config: &l.config,
         }),
-        _ => None,
+        Base::Stage { .. } | Base::Scratch => None,
     };
     let config = match target {
         StageName::Runtime => image::runtime_config(&ImageInputs {
@@ -125,12 +108,34 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
     })
 }
 
-async fn default_platform(bridge: &Bridge) -> Result<Platform, FrontendError> {
-    let info = bridge.ping().await?;
-    info.worker_platforms
-        .into_iter()
-        .next()
-        .ok_or_else(|| "the engine reported no worker platform; pass --platform".into())
+/// `--no-cache` means every stage; `--no-cache-filter` names some.
+fn stages_without_cache(no_cache: &NoCache) -> Vec<StageName> {
+    match no_cache {
+        NoCache::Off => Vec::new(),
+        NoCache::All => StageName::ALL.to_vec(),
+        NoCache::Stages(names) => StageName::ALL
+            .into_iter()
+            .filter(|s| names.iter().any(|n| n == s.as_str()))
+            .collect(),
+    }
+}
+
+/// The one platform this build is for: `--platform`, or the engine's own.
+async fn target_platform(
+    bridge: &Bridge,
+    options: &FrontendOptions,
+) -> Result<Platform, FrontendError> {
+    match options.platforms.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bridge
+            .ping()
+            .await?
+            .worker_platforms
+            .into_iter()
+            .next()
+            .ok_or_else(|| "the engine reported no worker platform; pass --platform".into()),
+        _ => Err("this strata builds one platform per build; pass a single --platform".into()),
+    }
 }
 
 /// Lists the context files the providers asked for, and reads their manifests.
@@ -185,9 +190,8 @@ async fn resolve_base_images(
     options: &FrontendOptions,
     plan: &Plan,
     platform: &Platform,
-) -> Result<BTreeMap<String, super::bridge::ImageLookup>, FrontendError> {
-    let mut out = BTreeMap::new();
-    for reference in plan.base_images() {
+) -> Result<BTreeMap<String, ImageLookup>, FrontendError> {
+    let lookups = plan.base_images().into_iter().map(|reference| async move {
         let lookup = bridge
             .resolve_image_config(
                 &llb::normalise_image(reference),
@@ -196,9 +200,9 @@ async fn resolve_base_images(
                 &format!("[strata] resolve image config for {reference}"),
             )
             .await?;
-        out.insert(reference.to_string(), lookup);
-    }
-    Ok(out)
+        Ok::<_, FrontendError>((reference.to_string(), lookup))
+    });
+    Ok(try_join_all(lookups).await?.into_iter().collect())
 }
 
 /// The build args every tool understands as proxy settings, in either case.
