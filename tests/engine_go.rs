@@ -281,3 +281,15 @@ fn an_unknown_target_is_refused_with_the_stage_names() {
         build.errors()
     );
 }
+
+#[test]
+fn an_unused_build_arg_is_a_visible_warning() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    let (success, text) = buildx_plain(&ws, &["--build-arg", "GOFLAGS=-v"]);
+    assert!(success, "{text}");
+    assert!(
+        text.contains("WARN: build arg GOFLAGS is not used by strata"),
+        "the warning is not shown under the spec step:\n{text}"
+    );
+}
