@@ -18,14 +18,21 @@ strata: cache-correct container builds from a small strata.yaml
 usage:
   strata plan [DIR] [-f FILE] [--json]              print the build plan
   strata llb  [DIR] [-f FILE] [--json] [--target T] print the LLB definition (raw bytes, or JSON)
+  strata check [DIR] [-f FILE] [--json]             validate the spec against DIR; exit 1 on errors
   strata frontend                                   run as a BuildKit gateway frontend
   strata --version
 
 DIR is the build context (default `.`); FILE is the spec (default DIR/strata.yaml).
 T is deps, build or runtime (default runtime).";
 
+enum Command {
+    Plan,
+    Llb,
+    Check,
+}
+
 struct Args {
-    command: String,
+    command: Command,
     dir: PathBuf,
     file: Option<PathBuf>,
     json: bool,
@@ -34,7 +41,7 @@ struct Args {
 
 fn parse_args(raw: &[String]) -> Result<Args, String> {
     let mut args = Args {
-        command: String::new(),
+        command: Command::Plan,
         dir: PathBuf::from("."),
         file: None,
         json: false,
@@ -58,7 +65,13 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         }
     }
     let mut positional = positional.into_iter();
-    args.command = positional.next().ok_or("no command given")?;
+    args.command = match positional.next().as_deref() {
+        Some("plan") => Command::Plan,
+        Some("llb") => Command::Llb,
+        Some("check") => Command::Check,
+        Some(other) => return Err(format!("unknown command `{other}`")),
+        None => return Err("no command given".to_string()),
+    };
     if let Some(dir) = positional.next() {
         args.dir = PathBuf::from(dir);
     }
@@ -109,35 +122,34 @@ fn execute(args: &Args) -> Result<(), String> {
         .file
         .clone()
         .unwrap_or_else(|| args.dir.join("strata.yaml"));
-    let plan = plan_directory(&args.dir, &file)?;
+    if let Command::Check = args.command {
+        return check(&args.dir, &file, args.json);
+    }
+    let plan = plan_directory(&args.dir, &file).map_err(|e| e.to_string())?;
     let mut stdout = std::io::stdout().lock();
-    let written = match args.command.as_str() {
-        "plan" if args.json => writeln!(stdout, "{}", to_pretty_json(&plan)),
-        "plan" => write!(stdout, "{plan}"),
-        "llb" => {
-            let definition = llb::lower(
-                &plan,
-                &LowerOptions {
-                    session_id: None,
-                    context_directory: "context",
-                    platform: None,
-                    image_resolve_mode: None,
-                    target: args.target,
-                    images: &BTreeMap::new(),
-                    no_cache: &[],
-                },
-            );
-            if args.json {
-                writeln!(
-                    stdout,
-                    "{}",
-                    to_pretty_json(&llb::definition_to_json(&definition))
-                )
-            } else {
-                stdout.write_all(&definition.encode_to_vec())
-            }
+    let written = if let Command::Llb = args.command {
+        let definition = llb::lower(
+            &plan,
+            &LowerOptions {
+                session_id: None,
+                context_directory: "context",
+                platform: None,
+                image_resolve_mode: None,
+                target: args.target,
+                images: &BTreeMap::new(),
+                no_cache: &[],
+            },
+        );
+        if args.json {
+            let json = llb::definition_to_json(&definition);
+            writeln!(stdout, "{}", to_pretty_json(&json))
+        } else {
+            stdout.write_all(&definition.encode_to_vec())
         }
-        other => return Err(format!("strata: unknown command `{other}`\n\n{USAGE}")),
+    } else if args.json {
+        writeln!(stdout, "{}", to_pretty_json(&plan))
+    } else {
+        write!(stdout, "{plan}")
     };
     written.map_err(|e| format!("strata: cannot write the output: {e}"))
 }
@@ -146,21 +158,92 @@ fn to_pretty_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).expect("plans and LLB JSON are plain data")
 }
 
+/// Why a directory could not be planned.
+pub enum PlanError {
+    /// The spec or the context could not be read at all.
+    Unreadable(String),
+    /// The spec was read and has problems, each with its place.
+    Invalid {
+        file: String,
+        source: String,
+        problems: spec::Diagnostics,
+    },
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanError::Unreadable(message) => f.write_str(message),
+            PlanError::Invalid {
+                file,
+                source,
+                problems,
+            } => f.write_str(&problems.render(file, source)),
+        }
+    }
+}
+
 /// Reads a spec from disk and plans it against the context directory.
-pub fn plan_directory(context: &Path, spec_file: &Path) -> Result<Plan, String> {
-    let shown = spec_file.display().to_string();
+pub fn plan_directory(context: &Path, spec_file: &Path) -> Result<Plan, PlanError> {
+    let file = spec_file.display().to_string();
     let bytes = std::fs::read(spec_file).map_err(|e| {
-        format!("{shown}: error: cannot read the spec: {e}\n  = hint: run `strata init` to write one, or pass -f")
+        PlanError::Unreadable(format!(
+            "{file}: error: cannot read the spec: {e}\n  = hint: run `strata init` to write one, or pass -f"
+        ))
     })?;
-    let source = String::from_utf8_lossy(&bytes);
-    let render = |d: spec::Diagnostics| d.render(&shown, &source);
-    let spec = spec::parse(&bytes).map_err(render)?;
+    let source = String::from_utf8_lossy(&bytes).into_owned();
+    let invalid = |problems| PlanError::Invalid {
+        file: file.clone(),
+        source: source.clone(),
+        problems,
+    };
+    let spec = spec::parse(&bytes).map_err(invalid)?;
     let probe = lang::probe_for(&spec).rooted(&spec.path.value);
     let files = ContextFiles::from_dir(context, &probe).map_err(|e| {
-        format!(
+        PlanError::Unreadable(format!(
             "{}: error: cannot list the build context: {e}",
             context.display()
-        )
+        ))
     })?;
-    lang::plan(&spec, &files).map_err(render)
+    lang::plan(&spec, &files).map_err(invalid)
+}
+
+/// `strata check`: the same validation a build does, without an engine. Problems go to stdout
+/// (as JSON with --json, for editors and CI) and make the exit code 1.
+fn check(context: &Path, spec_file: &Path, json: bool) -> Result<(), String> {
+    let outcome = plan_directory(context, spec_file);
+    let file = spec_file.display().to_string();
+    if json {
+        let problems: Vec<&spec::Diagnostic> = match &outcome {
+            Err(PlanError::Invalid { problems, .. }) => problems.0.iter().collect(),
+            _ => Vec::new(),
+        };
+        let report = serde_json::json!({
+            "file": file,
+            "ok": outcome.is_ok(),
+            "problems": problems,
+            "unreadable": match &outcome {
+                Err(PlanError::Unreadable(message)) => Some(message.as_str()),
+                _ => None,
+            },
+        });
+        println!("{}", to_pretty_json(&report));
+    }
+    match outcome {
+        Ok(plan) => {
+            if !json {
+                println!("{file}: ok ({} app `{}`)", plan.language, plan.app);
+            }
+            Ok(())
+        }
+        Err(e) if json => Err(format!("{file}: {} problem(s)", problem_count(&e))),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn problem_count(error: &PlanError) -> usize {
+    match error {
+        PlanError::Invalid { problems, .. } => problems.0.len(),
+        PlanError::Unreadable(_) => 1,
+    }
 }

@@ -2,14 +2,16 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
 /// A 1-based line and column in strata.yaml.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
 pub struct Location {
     pub line: usize,
     pub column: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// `None` for problems that belong to the file as a whole (empty file, not UTF-8).
     pub location: Option<Location>,

@@ -272,14 +272,23 @@ pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
 /// The same build with `--progress=plain`, for what a person reads (warnings, step names).
 pub fn buildx_plain(ws: &Workspace, extra: &[&str]) -> (bool, String) {
     let output = Command::new("docker")
-        .args(["buildx", "build", "--progress=plain", "--allow", "network.host"])
+        .args([
+            "buildx",
+            "build",
+            "--progress=plain",
+            "--allow",
+            "network.host",
+        ])
         .arg("-f")
         .arg(ws.path("strata.yaml"))
         .args(extra)
         .arg(&ws.dir)
         .output()
         .expect("docker runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// Folds rawjson status objects into one record per vertex, in first-seen order. buildx

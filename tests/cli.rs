@@ -1,0 +1,72 @@
+//! The `strata` binary as a user runs it, with no engine.
+
+use std::path::Path;
+use std::process::Command;
+
+use prost::Message;
+
+fn strata(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the strata binary runs")
+}
+
+#[test]
+fn check_passes_every_example() {
+    for example in ["examples/go-web", "examples/go-vendored"] {
+        let out = strata(&["check", example]);
+        assert!(
+            out.status.success(),
+            "{example}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains(": ok (go app"));
+    }
+}
+
+#[test]
+fn check_reports_a_bad_spec_with_exit_code_1_and_as_json() {
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_specs/unknown_build_key.yaml");
+    let bad = bad.to_str().unwrap();
+    let out = strata(&["check", "examples/go-web", "-f", bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown_build_key.yaml:3:3: error: unknown key `mian` in `build`"),
+        "{stderr}"
+    );
+
+    let out = strata(&["check", "examples/go-web", "-f", bad, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--json prints JSON");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["problems"][0]["location"]["line"], 3);
+    assert_eq!(report["problems"][0]["hint"], "did you mean `main`?");
+}
+
+#[test]
+fn plan_json_and_raw_llb_are_machine_readable() {
+    let out = strata(&["plan", "examples/go-web", "--json"]);
+    assert!(out.status.success());
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["app"], "go-web");
+
+    let out = strata(&["llb", "examples/go-web"]);
+    assert!(out.status.success());
+    let definition = bollard_buildkit_proto::pb::Definition::decode(out.stdout.as_slice())
+        .expect("strata llb prints a Definition");
+    assert!(definition.def.len() >= 8, "{} ops", definition.def.len());
+}
+
+#[test]
+fn unknown_commands_and_options_are_usage_errors() {
+    let out = strata(&["plna"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command `plna`"));
+    let out = strata(&["plan", "--jsn"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option `--jsn`"));
+}
