@@ -10,7 +10,7 @@ use prost::Message;
 use crate::lang::{self, ContextFiles};
 use crate::llb::{self, LowerOptions};
 use crate::plan::{Plan, StageName};
-use crate::spec;
+use crate::spec::{self, Language};
 
 const USAGE: &str = "\
 strata: cache-correct container builds from a small strata.yaml
@@ -19,6 +19,7 @@ usage:
   strata plan [DIR] [-f FILE] [--json]              print the build plan
   strata llb  [DIR] [-f FILE] [--json] [--target T] print the LLB definition (raw bytes, or JSON)
   strata check [DIR] [-f FILE] [--json]             validate the spec against DIR; exit 1 on errors
+  strata init [DIR] [--language L] [--force]        write DIR/strata.yaml for the project in DIR
   strata frontend                                   run as a BuildKit gateway frontend
   strata --version
 
@@ -29,6 +30,7 @@ enum Command {
     Plan,
     Llb,
     Check,
+    Init,
 }
 
 struct Args {
@@ -37,6 +39,8 @@ struct Args {
     file: Option<PathBuf>,
     json: bool,
     target: StageName,
+    force: bool,
+    language: Option<Language>,
 }
 
 fn parse_args(raw: &[String]) -> Result<Args, String> {
@@ -46,12 +50,21 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         file: None,
         json: false,
         target: StageName::Runtime,
+        force: false,
+        language: None,
     };
     let mut positional = Vec::new();
     let mut iter = raw.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--json" => args.json = true,
+            "--force" => args.force = true,
+            "--language" => {
+                let value = iter.next().ok_or("--language needs a language name")?;
+                let language = Language::ALL.into_iter().find(|l| l.name() == value);
+                args.language =
+                    Some(language.ok_or_else(|| format!("unknown language `{value}`"))?);
+            }
             "-f" | "--file" => {
                 let value = iter.next().ok_or("-f needs a file name")?;
                 args.file = Some(PathBuf::from(value));
@@ -69,6 +82,7 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         Some("plan") => Command::Plan,
         Some("llb") => Command::Llb,
         Some("check") => Command::Check,
+        Some("init") => Command::Init,
         Some(other) => return Err(format!("unknown command `{other}`")),
         None => return Err("no command given".to_string()),
     };
@@ -122,8 +136,10 @@ fn execute(args: &Args) -> Result<(), String> {
         .file
         .clone()
         .unwrap_or_else(|| args.dir.join("strata.yaml"));
-    if let Command::Check = args.command {
-        return check(&args.dir, &file, args.json);
+    match args.command {
+        Command::Check => return check(&args.dir, &file, args.json),
+        Command::Init => return init(&file, &args.dir, args.language, args.force),
+        Command::Plan | Command::Llb => {}
     }
     let plan = plan_directory(&args.dir, &file).map_err(|e| e.to_string())?;
     let mut stdout = std::io::stdout().lock();
@@ -156,6 +172,24 @@ fn execute(args: &Args) -> Result<(), String> {
 
 fn to_pretty_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).expect("plans and LLB JSON are plain data")
+}
+
+/// `strata init`: writes a spec that plans as written, never over an existing one unless asked.
+fn init(file: &Path, dir: &Path, language: Option<Language>, force: bool) -> Result<(), String> {
+    if file.exists() && !force {
+        return Err(format!(
+            "{}: already exists; strata init leaves it alone (pass --force to replace it)",
+            file.display()
+        ));
+    }
+    let text = crate::init::starter_spec(dir, language)?;
+    std::fs::write(file, text).map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
+    println!(
+        "wrote {}; check it with `strata check {}`",
+        file.display(),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Why a directory could not be planned.

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod gateway;
 pub mod image;
+pub mod init;
 pub mod lang;
 pub mod llb;
 pub mod plan;

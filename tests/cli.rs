@@ -70,3 +70,54 @@ fn unknown_commands_and_options_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option `--jsn`"));
 }
+
+#[test]
+fn init_writes_a_spec_that_checks_and_never_overwrites() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cli-tests/init-go");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("cmd/server")).unwrap();
+    std::fs::write(dir.join("go.mod"), "module example.com/svc\n\ngo 1.24\n").unwrap();
+    std::fs::write(
+        dir.join("cmd/server/main.go"),
+        "package main\n\nfunc main() {}\n",
+    )
+    .unwrap();
+    let dir_arg = dir.to_str().unwrap();
+
+    let out = strata(&["init", dir_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(dir.join("strata.yaml")).unwrap();
+    assert!(written.starts_with("# syntax=strata:dev\n"), "{written}");
+    let out = strata(&["check", dir_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("go app `server`"));
+
+    std::fs::write(dir.join("strata.yaml"), "# mine\n").unwrap();
+    let out = strata(&["init", dir_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("strata.yaml")).unwrap(),
+        "# mine\n"
+    );
+    assert!(strata(&["init", dir_arg, "--force"]).status.success());
+}
+
+#[test]
+fn init_says_what_it_looked_for_in_an_unknown_project() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cli-tests/init-empty");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = strata(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it looks for go.mod"));
+    assert!(!dir.join("strata.yaml").exists());
+}

@@ -27,12 +27,12 @@ fn providers() -> Vec<Box<dyn Provider>> {
 
 /// The files to list when the spec does not name a language: every provider's probe.
 pub fn probe_for(spec: &Spec) -> Probe {
-    let wanted = spec.language.as_ref().map(|l| l.value);
+    let Some(wanted) = spec.language.as_ref().map(|l| l.value) else {
+        return probe_all();
+    };
     let mut probe = Probe::default();
-    for provider in providers() {
-        if wanted.is_none_or(|l| l == provider.language()) {
-            probe.extend(provider.probe());
-        }
+    for provider in providers().iter().filter(|p| p.language() == wanted) {
+        probe.extend(provider.probe());
     }
     probe
 }
@@ -52,12 +52,12 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
                 .with_hint("this strata plans go projects")
             })?,
         None => {
-            let found: Vec<&Box<dyn Provider>> = all
-                .iter()
-                .filter(|p| p.detect(files, &spec.path.value))
-                .collect();
+            let found = detect(files, &spec.path.value);
             match found.as_slice() {
-                [one] => *one,
+                [one] => all
+                    .iter()
+                    .find(|p| p.language() == *one)
+                    .expect("detect only names languages that have a provider"),
                 [] => {
                     return Err(Diagnostic::at(
                         spec.path.location,
@@ -70,7 +70,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
                     .into());
                 }
                 many => {
-                    let names: Vec<&str> = many.iter().map(|p| p.language().name()).collect();
+                    let names: Vec<&str> = many.iter().map(|l| l.name()).collect();
                     return Err(Diagnostic::at(
                         spec.path.location,
                         format!(
@@ -86,4 +86,22 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         }
     };
     provider.plan(spec, files)
+}
+
+/// The languages whose providers recognise the project in `app_dir`.
+pub fn detect(files: &ContextFiles, app_dir: &str) -> Vec<Language> {
+    providers()
+        .iter()
+        .filter(|p| p.detect(files, app_dir))
+        .map(|p| p.language())
+        .collect()
+}
+
+/// Every provider's probe: what `strata init` lists before it knows the language.
+pub fn probe_all() -> Probe {
+    let mut probe = Probe::default();
+    for provider in providers() {
+        probe.extend(provider.probe());
+    }
+    probe
 }
