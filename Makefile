@@ -4,7 +4,7 @@ TARGET_TRIPLE := x86_64-unknown-linux-gnu
 STATIC_BINARY := target/$(TARGET_TRIPLE)/release/strata
 FRONTEND_IMAGE ?= strata:dev
 
-.PHONY: testbed frontend demo test unit
+.PHONY: testbed frontend demo test unit fuzz
 
 testbed:
 	scripts/testbed up
@@ -31,3 +31,9 @@ test:
 # Only the tests that need no engine, for quick iteration.
 unit:
 	STRATA_SKIP_ENGINE_TESTS=1 cargo test --locked
+
+# Coverage-guided fuzzing of spec parsing, planning and lowering (needs the nightly toolchain
+# and `cargo install cargo-fuzz`); the corpus in fuzz/corpus grows with every run.
+FUZZ_SECONDS ?= 600
+fuzz:
+	cargo +nightly fuzz run spec_to_llb -- -max_total_time=$(FUZZ_SECONDS)
