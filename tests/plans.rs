@@ -197,3 +197,32 @@ fn build_time_proxy_reaches_only_steps_with_a_network() {
         "proxy leaked into env"
     );
 }
+
+/// BuildKit rejects a definition whose inputs name ops it does not contain; ours also keep
+/// every input before its user and end with the single terminal op.
+#[test]
+fn every_input_refers_to_an_earlier_op() {
+    use sha2::{Digest, Sha256};
+    for example in EXAMPLES {
+        for target in StageName::ALL {
+            let definition = lower(&plan_of(example), target, Some("s"));
+            let mut seen = std::collections::BTreeSet::new();
+            for (i, bytes) in definition.def.iter().enumerate() {
+                let op = bollard_buildkit_proto::pb::Op::decode(bytes.as_slice()).unwrap();
+                for input in &op.inputs {
+                    assert!(
+                        seen.contains(&input.digest),
+                        "{example}/{target:?}: op {i} uses an unknown input"
+                    );
+                }
+                let is_terminal = op.op.is_none();
+                assert_eq!(
+                    is_terminal,
+                    i + 1 == definition.def.len(),
+                    "{example}: terminal op not last"
+                );
+                seen.insert(format!("sha256:{}", hex::encode(Sha256::digest(bytes))));
+            }
+        }
+    }
+}
