@@ -1,0 +1,521 @@
+//! Python: a virtualenv built from the lockfiles only (uv or pip), the project's own code added
+//! on top, and the venv plus sources on a slim Python runtime.
+
+use std::collections::BTreeMap;
+
+use super::context::join;
+use super::{CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env, strings};
+use crate::plan::{
+    Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
+    Stage, StageName, StageResult, Step, default_image,
+};
+use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
+
+pub struct Python;
+
+const APP_DIR: &str = "/app";
+const VENV: &str = "/app/.venv";
+/// The interpreter the venv is made with. Its `bin/python` is a symlink to this path, so it
+/// must exist at the same path in the builder and the runtime image: both the official images
+/// (python:3.13-slim, uv's python images built on it) and the Debian-based stand-ins have
+/// `/usr/local/bin/python3`, while `/usr/bin/python3` exists only in the stand-ins.
+const INTERPRETER: &str = "/usr/local/bin/python3";
+const UV_CACHE: &str = "/root/.cache/uv";
+const PIP_CACHE: &str = "/root/.cache/pip";
+const NONROOT: &str = "65532:65532";
+/// The runtime PATH: the venv first, then the usual directories (the base image's PATH is not
+/// known when planning, and every Debian-based Python image uses these).
+const RUNTIME_PATH: &str =
+    "/app/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Files that only matter to tests and tooling; leaving them out of the source selection
+/// means editing them rebuilds nothing.
+const NOT_APP_SOURCES: &[&str] = &[
+    "tests/**",
+    "**/tests/**",
+    "test/**",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    ".venv/**",
+    "**/__pycache__/**",
+];
+
+/// How the dependencies are pinned, which decides the tool that installs them.
+enum Installer {
+    /// `uv.lock` beside `pyproject.toml`.
+    Uv { project: Pyproject },
+    /// Pinned requirements files, installed with pip.
+    Pip { requirements: Vec<String> },
+}
+
+impl Provider for Python {
+    fn language(&self) -> Language {
+        Language::Python
+    }
+
+    fn probe(&self) -> Probe {
+        Probe {
+            list: strings(&["pyproject.toml", "uv.lock", "requirements*.txt", "**/*.py"]),
+            exclude: strings(&[".venv/**", "**/__pycache__/**"]),
+            read: strings(&["pyproject.toml"]),
+        }
+    }
+
+    fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool {
+        files
+            .under(app_dir)
+            .any(|p| matches!(p, "pyproject.toml" | "uv.lock") || is_requirements_file(p))
+    }
+
+    fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
+        let dir = spec.path.value.as_str();
+        let local: Vec<&str> = files.under(dir).collect();
+        let installer = installer(spec, files, &local)?;
+        let lockfiles: Vec<String> = match &installer {
+            Installer::Uv { .. } => strings(&["pyproject.toml", "uv.lock"]),
+            Installer::Pip { requirements } => requirements.clone(),
+        };
+        let listed = lockfiles.join(", ");
+        let ns = &spec.cache_namespace;
+        let deps_network = network(spec.network.deps, Network::Default);
+        let builder = spec
+            .builder_image
+            .as_ref()
+            .map(|b| b.value.clone())
+            .unwrap_or_else(|| default_image(ImageRole::PythonBuilder).to_string());
+
+        let (install_deps, name) = match &installer {
+            Installer::Uv { .. } => (
+                uv_step(
+                    spec,
+                    format!("[strata deps] uv sync --no-install-project ({listed})"),
+                    "uv sync --frozen --no-install-project --no-dev",
+                    deps_network,
+                ),
+                "uv",
+            ),
+            Installer::Pip { requirements } => {
+                let files: Vec<String> = requirements.iter().map(|r| format!("-r {r}")).collect();
+                // The builder's pip installs into a venv made without pip: the runtime image
+                // gets the dependencies, not an installer.
+                let script = format!(
+                    "if [ -f {CA_TARGET} ]; then export PIP_CERT={CA_TARGET}; fi; \
+                     {INTERPRETER} -m venv --without-pip {VENV} && \
+                     pip --python {VENV}/bin/python install {}",
+                    files.join(" ")
+                );
+                let env = BTreeMap::from([
+                    ("PIP_CACHE_DIR".to_string(), PIP_CACHE.to_string()),
+                    ("PIP_DISABLE_PIP_VERSION_CHECK".to_string(), "1".to_string()),
+                    ("PIP_ROOT_USER_ACTION".to_string(), "ignore".to_string()),
+                ]);
+                let step = Step::Run(RunStep {
+                    name: format!("[strata deps] pip install ({listed})"),
+                    argv: strings(&["/bin/sh", "-c", &script]),
+                    env,
+                    cwd: APP_DIR.to_string(),
+                    mounts: vec![
+                        Mount::Cache {
+                            target: PIP_CACHE.to_string(),
+                            id: format!("strata/{ns}/pip"),
+                            // pip does not lock its cache: concurrent builds take turns.
+                            sharing: CacheSharing::Locked,
+                        },
+                        ca_mount(spec),
+                    ],
+                    network: deps_network,
+                    proxy: proxy_env(spec),
+                });
+                (step, "pip")
+            }
+        };
+        let deps_steps = vec![
+            Step::CopyContext {
+                name: format!("[strata deps] copy {listed}"),
+                files: ContextSelection {
+                    include: lockfiles.iter().map(|f| join(dir, f)).collect(),
+                    exclude: Vec::new(),
+                },
+                dest: APP_DIR.to_string(),
+            },
+            install_deps,
+        ];
+
+        let mut include: Vec<String> = ["**/*.py", "pyproject.toml"]
+            .iter()
+            .map(|p| join(dir, p))
+            .collect();
+        include.extend(lockfiles.iter().map(|f| join(dir, f)));
+        include.extend(spec.build.include.iter().map(|p| join(dir, &p.value)));
+        include.dedup();
+        let sources = ContextSelection {
+            include,
+            exclude: NOT_APP_SOURCES.iter().map(|p| join(dir, p)).collect(),
+        };
+        let mut build_steps = vec![Step::CopyContext {
+            name: "[strata build] copy the app's Python sources".to_string(),
+            files: sources.clone(),
+            dest: APP_DIR.to_string(),
+        }];
+        let packaged = match &installer {
+            Installer::Uv { project } => project.is_package(),
+            Installer::Pip { .. } => false,
+        };
+        let project = match &installer {
+            Installer::Uv { project } => Some(project),
+            Installer::Pip { .. } => None,
+        };
+        if packaged {
+            // Building the project's wheel needs its build backend (hatchling, setuptools…),
+            // which is not in uv.lock: this step may download it, so it gets the dependency
+            // steps' network, cache and CA rather than no network at all.
+            build_steps.push(uv_step(
+                spec,
+                format!(
+                    "[strata build] uv sync: install {} into {VENV}",
+                    project
+                        .and_then(|p| p.name.as_deref())
+                        .unwrap_or("the project")
+                ),
+                "uv sync --frozen --no-dev --no-editable",
+                network(spec.network.build, deps_network),
+            ));
+        }
+
+        let runtime_base = match &spec.runtime.value {
+            // `static` is the default and means "the language's own small runtime" here: a
+            // Python app needs an interpreter, which static and scratch images do not have.
+            RuntimeBase::Static | RuntimeBase::Slim => Base::Image {
+                reference: default_image(ImageRole::PythonRuntime).to_string(),
+            },
+            RuntimeBase::Scratch => {
+                return Err(Diagnostic::at(
+                    spec.runtime.location,
+                    "a Python app cannot run on `scratch`: it needs an interpreter",
+                )
+                .with_hint(format!(
+                    "remove `target.runtime` to use {}, or name an image with Python 3 at {INTERPRETER}",
+                    default_image(ImageRole::PythonRuntime)
+                ))
+                .into());
+            }
+            RuntimeBase::Image(reference) => Base::Image {
+                reference: reference.clone(),
+            },
+        };
+
+        let entrypoint = match &spec.run.command {
+            Some(command) => command.clone(),
+            None => entrypoint(spec, project.filter(|_| packaged), &local)?,
+        };
+        let app = project
+            .and_then(|p| p.name.clone())
+            .unwrap_or_else(|| app_name(dir, &entrypoint));
+        let user = spec
+            .run
+            .user
+            .as_ref()
+            .map(|u| u.value.clone())
+            .unwrap_or_else(|| NONROOT.to_string());
+        let mut warnings = Vec::new();
+        if user.split(':').next() == Some("0") {
+            warnings.push("the image runs as root (`run.user` is 0)".to_string());
+        }
+        let mut env = BTreeMap::from([
+            ("PATH".to_string(), RUNTIME_PATH.to_string()),
+            ("VIRTUAL_ENV".to_string(), VENV.to_string()),
+        ]);
+        env.extend(spec.run.env.clone());
+        let labels = BTreeMap::from([("org.opencontainers.image.title".to_string(), app.clone())]);
+
+        Ok(Plan {
+            language: Language::Python.name().to_string(),
+            app,
+            context_dir: dir.to_string(),
+            stages: vec![
+                Stage {
+                    name: StageName::Deps,
+                    base: Base::Image { reference: builder },
+                    steps: deps_steps,
+                    result: StageResult::Filesystem,
+                },
+                Stage {
+                    name: StageName::Build,
+                    base: Base::Stage {
+                        stage: StageName::Deps,
+                    },
+                    steps: build_steps,
+                    result: StageResult::Filesystem,
+                },
+                Stage {
+                    name: StageName::Runtime,
+                    base: runtime_base,
+                    steps: vec![
+                        // The venv on its own layer: unchanged by a source edit (unless the
+                        // project is installed into it), so pushes and pulls skip it.
+                        Step::CopyFromStage {
+                            name: format!("[strata runtime] copy the {name}-built virtualenv"),
+                            stage: StageName::Build,
+                            src: VENV.to_string(),
+                            dest: VENV.to_string(),
+                        },
+                        Step::CopyContext {
+                            name: "[strata runtime] copy the app's Python sources".to_string(),
+                            files: sources,
+                            dest: APP_DIR.to_string(),
+                        },
+                    ],
+                    result: StageResult::Filesystem,
+                },
+            ],
+            image: ImageSettings {
+                entrypoint,
+                cmd: spec.run.args.clone(),
+                env,
+                workdir: spec
+                    .run
+                    .workdir
+                    .clone()
+                    .unwrap_or_else(|| APP_DIR.to_string()),
+                user,
+                ports: spec.run.ports.clone(),
+                labels,
+            },
+            warnings,
+        })
+    }
+}
+
+/// A `uv sync` into the venv at /app/.venv, with uv's cache and the optional CA.
+fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
+    // uv trusts its own root list, not the system's: SSL_CERT_FILE is how it takes the CA.
+    let script =
+        format!("if [ -f {CA_TARGET} ]; then export SSL_CERT_FILE={CA_TARGET}; fi; exec {command}");
+    let env = BTreeMap::from([
+        ("UV_CACHE_DIR".to_string(), UV_CACHE.to_string()),
+        // The cache is a mount: hard links into it would not survive into the layer.
+        ("UV_LINK_MODE".to_string(), "copy".to_string()),
+        // The runtime user cannot write __pycache__; compile once here.
+        ("UV_COMPILE_BYTECODE".to_string(), "1".to_string()),
+        // The image's interpreter, never a downloaded one the runtime image would lack.
+        ("UV_PYTHON_DOWNLOADS".to_string(), "never".to_string()),
+        ("UV_PYTHON".to_string(), INTERPRETER.to_string()),
+        ("UV_PROJECT_ENVIRONMENT".to_string(), VENV.to_string()),
+    ]);
+    Step::Run(RunStep {
+        name,
+        argv: strings(&["/bin/sh", "-c", &script]),
+        env,
+        cwd: APP_DIR.to_string(),
+        mounts: vec![
+            Mount::Cache {
+                target: UV_CACHE.to_string(),
+                id: format!("strata/{}/uv", spec.cache_namespace),
+                // uv locks its cache itself; concurrent builds may share it.
+                sharing: CacheSharing::Shared,
+            },
+            ca_mount(spec),
+        ],
+        network,
+        proxy: proxy_env(spec),
+    })
+}
+
+fn is_requirements_file(path: &str) -> bool {
+    path.starts_with("requirements") && path.ends_with(".txt") && !path.contains('/')
+}
+
+/// uv when uv.lock is there; else pip with the spec's lockfiles or requirements.txt.
+fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Installer, Diagnostics> {
+    let dir = spec.path.value.as_str();
+    let has = |name: &str| local.contains(&name);
+    if let Some(named) = &spec.lockfiles {
+        let mut problems = Vec::new();
+        for lockfile in named {
+            if !files.contains(&join(dir, &lockfile.value)) {
+                problems.push(
+                    Diagnostic::at(
+                        lockfile.location,
+                        format!(
+                            "lockfile `{}` is not in the build context (looked for `{}`)",
+                            lockfile.value,
+                            join(dir, &lockfile.value)
+                        ),
+                    )
+                    .with_hint("check the name; Python lockfiles are `uv.lock` or pinned requirements files"),
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems));
+        }
+        if named.iter().any(|l| l.value != "uv.lock") {
+            return Ok(Installer::Pip {
+                requirements: named.iter().map(|l| l.value.clone()).collect(),
+            });
+        }
+    }
+    if has("uv.lock") {
+        let text = files
+            .contents
+            .get(&join(dir, "pyproject.toml"))
+            .ok_or_else(|| {
+                Diagnostic::at(
+                    spec.path.location,
+                    format!("`{dir}` has uv.lock but no pyproject.toml"),
+                )
+                .with_hint("uv.lock belongs next to the pyproject.toml it locks")
+            })?;
+        let project = Pyproject::parse(text).map_err(|why| {
+            Diagnostic::at(
+                spec.path.location,
+                format!("cannot read {}: {why}", join(dir, "pyproject.toml")),
+            )
+            .with_hint("check the file with `uv lock --check`")
+        })?;
+        return Ok(Installer::Uv { project });
+    }
+    if has("requirements.txt") {
+        return Ok(Installer::Pip {
+            requirements: vec!["requirements.txt".to_string()],
+        });
+    }
+    let others: Vec<&str> = local
+        .iter()
+        .copied()
+        .filter(|p| is_requirements_file(p))
+        .collect();
+    let hint = if others.is_empty() {
+        "run `uv lock` (uv) or write a pinned requirements.txt (pip)".to_string()
+    } else {
+        format!(
+            "name the ones to install with `lockfiles:`, e.g. `lockfiles: [{}]`",
+            others[0]
+        )
+    };
+    Err(Diagnostic::at(
+        spec.path.location,
+        format!("`{dir}` has no uv.lock and no requirements.txt: strata installs only pinned dependencies"),
+    )
+    .with_hint(hint)
+    .into())
+}
+
+/// The facts strata reads from pyproject.toml.
+#[derive(Debug, Default)]
+struct Pyproject {
+    name: Option<String>,
+    /// `[project.scripts]` names, in file order.
+    scripts: Vec<String>,
+    has_build_system: bool,
+    /// `[tool.uv] package = …`, which overrides what the build system says.
+    uv_package: Option<bool>,
+}
+
+impl Pyproject {
+    fn parse(text: &str) -> Result<Pyproject, String> {
+        let doc: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let project = doc.get("project").and_then(toml::Value::as_table);
+        Ok(Pyproject {
+            name: project
+                .and_then(|p| p.get("name"))
+                .and_then(toml::Value::as_str)
+                .map(str::to_string),
+            scripts: project
+                .and_then(|p| p.get("scripts"))
+                .and_then(toml::Value::as_table)
+                .map(|s| s.keys().cloned().collect())
+                .unwrap_or_default(),
+            has_build_system: doc.contains_key("build-system"),
+            uv_package: doc
+                .get("tool")
+                .and_then(|t| t.get("uv"))
+                .and_then(|u| u.get("package"))
+                .and_then(toml::Value::as_bool),
+        })
+    }
+
+    /// Whether uv builds and installs the project itself (so its scripts exist), the way
+    /// uv decides it.
+    fn is_package(&self) -> bool {
+        self.uv_package.unwrap_or(self.has_build_system)
+    }
+}
+
+/// The default entrypoint, by the first rule that applies: the installed project's first
+/// `[project.scripts]` entry; `python -m <pkg>` for a top-level package with `__main__.py`;
+/// `python app.py` or `python main.py`.
+fn entrypoint(
+    spec: &Spec,
+    installed: Option<&Pyproject>,
+    local: &[&str],
+) -> Result<Vec<String>, Diagnostics> {
+    let python = format!("{VENV}/bin/python");
+    if let Some(script) = installed.and_then(|p| p.scripts.first()) {
+        return Ok(vec![format!("{VENV}/bin/{script}")]);
+    }
+    let mut packages: Vec<&str> = local
+        .iter()
+        .filter_map(|p| p.strip_suffix("/__main__.py"))
+        .filter(|pkg| !pkg.contains('/'))
+        .collect();
+    if installed.is_some() {
+        // A src-layout package is importable once the project is installed.
+        packages.extend(
+            local
+                .iter()
+                .filter_map(|p| p.strip_prefix("src/")?.strip_suffix("/__main__.py"))
+                .filter(|pkg| !pkg.contains('/')),
+        );
+    }
+    if let [package] = packages.as_slice() {
+        return Ok(vec![python, "-m".to_string(), package.to_string()]);
+    }
+    for script in ["app.py", "main.py"] {
+        if local.contains(&script) {
+            return Ok(vec![python, format!("{APP_DIR}/{script}")]);
+        }
+    }
+    Err(
+        Diagnostic::at(spec.path.location, "cannot tell how to start the app")
+            .with_hint(
+                "set `run.command` (e.g. `[\"/app/.venv/bin/python\", \"-m\", \"mypkg\"]`), add a \
+                 `[project.scripts]` entry, a package `__main__.py`, or an `app.py`/`main.py`",
+            )
+            .into(),
+    )
+}
+
+/// A name for a project without `[project] name`: the directory's, else the entry script's.
+fn app_name(dir: &str, entrypoint: &[String]) -> String {
+    if dir != "." {
+        return dir.rsplit('/').next().unwrap_or(dir).to_string();
+    }
+    entrypoint
+        .last()
+        .map(|last| {
+            let file = last.rsplit('/').next().unwrap_or(last);
+            file.strip_suffix(".py").unwrap_or(file).to_string()
+        })
+        .unwrap_or_else(|| "app".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pyproject_facts_keep_script_order_and_uv_package_overrides() {
+        let project = Pyproject::parse(
+            "[project]\nname = \"tool\"\n[project.scripts]\nzeta = \"t:z\"\nalpha = \"t:a\"\n\
+             [build-system]\nrequires = [\"hatchling\"]\n[tool.uv]\npackage = false\n",
+        )
+        .unwrap();
+        assert_eq!(project.name.as_deref(), Some("tool"));
+        assert_eq!(project.scripts, ["zeta", "alpha"]);
+        assert!(project.has_build_system);
+        assert!(!project.is_package());
+        assert!(Pyproject::parse("[project\n").is_err());
+    }
+}
