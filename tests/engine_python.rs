@@ -96,7 +96,10 @@ fn lockfile_change_reruns_the_dependency_step() {
     let tag = "strata-test/python-pip:more-deps";
     build_with_ca(&ws, &[]).assert_success();
 
-    ws.append("requirements.txt", "tabulate==0.9.0\n");
+    ws.append(
+        "requirements.txt",
+        &format!("tabulate==0.9.0  # added {}\n", unique_token()),
+    );
     let build = build_with_ca(&ws, &["--load", "-t", tag]);
     build.assert_success();
     assert!(
@@ -148,10 +151,21 @@ fn the_ca_is_needed_for_pypi_and_never_lands_in_a_layer() {
         "PyPI answered without the CA: the test proves nothing"
     );
     assert!(
-        without.errors().contains("uv sync --no-install-project")
-            && without.output.contains("UnknownIssuer"),
-        "failed for another reason than the proxy's certificate:\n{}",
+        without.errors().contains("uv sync --no-install-project"),
+        "{}",
         without.errors()
+    );
+    // rawjson carries step logs base64-encoded; plain progress shows uv's reason as text.
+    let plain = std::process::Command::new("docker")
+        .args(["buildx", "build", "--progress=plain", "--no-cache", "-f"])
+        .arg(ws.path("strata.yaml"))
+        .arg(&ws.dir)
+        .output()
+        .expect("docker runs");
+    let log = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        log.contains("invalid peer certificate: UnknownIssuer"),
+        "failed for another reason than the proxy's certificate:\n{log}"
     );
 
     build_with_ca(&ws, &["--no-cache"]).assert_success();
