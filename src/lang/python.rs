@@ -505,6 +505,95 @@ fn app_name(dir: &str, entrypoint: &[String]) -> String {
 mod tests {
     use super::*;
 
+    /// Plans a context of the given paths (with contents where the provider reads them).
+    fn plan_of(spec: &str, files: &[(&str, &str)]) -> Result<Plan, String> {
+        let spec = crate::spec::parse(spec.as_bytes()).expect("a valid test spec");
+        let mut context = ContextFiles::default();
+        for (path, contents) in files {
+            context.paths.insert(path.to_string());
+            if *path == "pyproject.toml" {
+                context
+                    .contents
+                    .insert(path.to_string(), contents.to_string());
+            }
+        }
+        Python
+            .plan(&spec, &context)
+            .map_err(|d| d.render("strata.yaml", ""))
+    }
+
+    const SPEC: &str = "version: 1\nlanguage: python\n";
+
+    #[test]
+    fn a_package_with_main_runs_as_a_module() {
+        let plan = plan_of(
+            SPEC,
+            &[
+                ("requirements.txt", ""),
+                ("svc/__main__.py", ""),
+                ("svc/__init__.py", ""),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            plan.image.entrypoint,
+            ["/app/.venv/bin/python", "-m", "svc"]
+        );
+    }
+
+    #[test]
+    fn a_uv_project_without_build_system_installs_nothing_and_ignores_its_scripts() {
+        let pyproject = "[project]\nname = \"svc\"\n[project.scripts]\nsvc = \"svc:main\"\n";
+        let plan = plan_of(
+            SPEC,
+            &[
+                ("pyproject.toml", pyproject),
+                ("uv.lock", ""),
+                ("main.py", ""),
+            ],
+        )
+        .unwrap();
+        let build = plan.stage(StageName::Build).unwrap();
+        assert!(build.steps.iter().all(|s| !matches!(s, Step::Run(_))));
+        assert_eq!(
+            plan.image.entrypoint,
+            ["/app/.venv/bin/python", "/app/main.py"]
+        );
+        assert_eq!(plan.app, "svc");
+    }
+
+    #[test]
+    fn only_unpinned_or_other_requirements_is_refused_with_a_hint() {
+        let err = plan_of(SPEC, &[("pyproject.toml", "[project]\n"), ("app.py", "")]).unwrap_err();
+        assert!(
+            err.contains("has no uv.lock and no requirements.txt"),
+            "{err}"
+        );
+        let err = plan_of(SPEC, &[("requirements-prod.txt", ""), ("app.py", "")]).unwrap_err();
+        assert!(err.contains("lockfiles: [requirements-prod.txt]"), "{err}");
+        let plan = plan_of(
+            "version: 1\nlanguage: python\nlockfiles: [requirements-prod.txt]\n",
+            &[("requirements-prod.txt", ""), ("app.py", "")],
+        )
+        .unwrap();
+        assert!(plan.stages[0].steps.iter().any(|s| matches!(
+            s,
+            Step::Run(run) if run.argv[2].ends_with("install -r requirements-prod.txt")
+        )));
+    }
+
+    #[test]
+    fn scratch_runtime_and_unknown_entrypoint_are_refused() {
+        let err = plan_of(
+            "version: 1\nlanguage: python\ntarget: {runtime: scratch}\n",
+            &[("requirements.txt", ""), ("app.py", "")],
+        )
+        .unwrap_err();
+        assert!(err.contains("cannot run on `scratch`"), "{err}");
+        let err = plan_of(SPEC, &[("requirements.txt", ""), ("lib/util.py", "")]).unwrap_err();
+        assert!(err.contains("cannot tell how to start the app"), "{err}");
+    }
+
     #[test]
     fn pyproject_facts_keep_script_order_and_uv_package_overrides() {
         let project = Pyproject::parse(
