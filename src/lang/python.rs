@@ -73,7 +73,17 @@ impl Provider for Python {
         let local: Vec<&str> = files.under(dir).collect();
         let installer = installer(spec, files, &local)?;
         let lockfiles: Vec<String> = match &installer {
-            Installer::Uv { .. } => strings(&["pyproject.toml", "uv.lock"]),
+            Installer::Uv { .. } => {
+                // Files the spec adds (a workspace member's pyproject.toml) come after the two
+                // uv always needs.
+                let mut files = strings(&["pyproject.toml", "uv.lock"]);
+                for named in spec.lockfiles.iter().flatten() {
+                    if !files.contains(&named.value) {
+                        files.push(named.value.clone());
+                    }
+                }
+                files
+            }
             Installer::Pip { requirements } => requirements.clone(),
         };
         let listed = lockfiles.join(", ");
@@ -326,7 +336,8 @@ fn is_requirements_file(path: &str) -> bool {
     path.starts_with("requirements") && path.ends_with(".txt") && !path.contains('/')
 }
 
-/// uv when uv.lock is there; else pip with the spec's lockfiles or requirements.txt.
+/// uv when uv.lock is there (and, if the spec names lockfiles, among them); else pip with the
+/// spec's lockfiles or requirements.txt.
 fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Installer, Diagnostics> {
     let dir = spec.path.value.as_str();
     let has = |name: &str| local.contains(&name);
@@ -350,7 +361,7 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
         if !problems.is_empty() {
             return Err(Diagnostics(problems));
         }
-        if named.iter().any(|l| l.value != "uv.lock") {
+        if named.iter().all(|l| l.value != "uv.lock") {
             return Ok(Installer::Pip {
                 requirements: named.iter().map(|l| l.value.clone()).collect(),
             });
@@ -580,6 +591,28 @@ mod tests {
             s,
             Step::Run(run) if run.argv[2].ends_with("install -r requirements-prod.txt")
         )));
+    }
+
+    #[test]
+    fn named_lockfiles_with_uv_lock_stay_with_uv() {
+        let pyproject = "[project]\nname = \"svc\"\n";
+        let plan = plan_of(
+            "version: 1\nlanguage: python\nlockfiles: [uv.lock, libs/a/pyproject.toml]\n",
+            &[
+                ("pyproject.toml", pyproject),
+                ("uv.lock", ""),
+                ("libs/a/pyproject.toml", ""),
+                ("app.py", ""),
+            ],
+        )
+        .unwrap();
+        let Step::CopyContext { files, .. } = &plan.stages[0].steps[0] else {
+            panic!("deps starts with the lockfiles")
+        };
+        assert_eq!(
+            files.include,
+            ["pyproject.toml", "uv.lock", "libs/a/pyproject.toml"]
+        );
     }
 
     #[test]
