@@ -87,7 +87,6 @@ impl Provider for Python {
             Installer::Pip { requirements } => requirements.clone(),
         };
         let listed = lockfiles.join(", ");
-        let ns = &spec.cache_namespace;
         let deps_network = network(spec.network.deps, Network::Default);
         let builder = spec
             .builder_image
@@ -95,7 +94,7 @@ impl Provider for Python {
             .map(|b| b.value.clone())
             .unwrap_or_else(|| default_image(ImageRole::PythonBuilder).to_string());
 
-        let (install_deps, name) = match &installer {
+        let (install_deps, installer_name) = match &installer {
             Installer::Uv { .. } => (
                 uv_step(
                     spec,
@@ -105,40 +104,15 @@ impl Provider for Python {
                 ),
                 "uv",
             ),
-            Installer::Pip { requirements } => {
-                let files: Vec<String> = requirements.iter().map(|r| format!("-r {r}")).collect();
-                // The builder's pip installs into a venv made without pip: the runtime image
-                // gets the dependencies, not an installer.
-                let script = format!(
-                    "if [ -f {CA_TARGET} ]; then export PIP_CERT={CA_TARGET}; fi; \
-                     {INTERPRETER} -m venv --without-pip {VENV} && \
-                     pip --python {VENV}/bin/python install {}",
-                    files.join(" ")
-                );
-                let env = BTreeMap::from([
-                    ("PIP_CACHE_DIR".to_string(), PIP_CACHE.to_string()),
-                    ("PIP_DISABLE_PIP_VERSION_CHECK".to_string(), "1".to_string()),
-                    ("PIP_ROOT_USER_ACTION".to_string(), "ignore".to_string()),
-                ]);
-                let step = Step::Run(RunStep {
-                    name: format!("[strata deps] pip install ({listed})"),
-                    argv: strings(&["/bin/sh", "-c", &script]),
-                    env,
-                    cwd: APP_DIR.to_string(),
-                    mounts: vec![
-                        Mount::Cache {
-                            target: PIP_CACHE.to_string(),
-                            id: format!("strata/{ns}/pip"),
-                            // pip does not lock its cache: concurrent builds take turns.
-                            sharing: CacheSharing::Locked,
-                        },
-                        ca_mount(spec),
-                    ],
-                    network: deps_network,
-                    proxy: proxy_env(spec),
-                });
-                (step, "pip")
-            }
+            Installer::Pip { requirements } => (
+                pip_step(
+                    spec,
+                    format!("[strata deps] pip install ({listed})"),
+                    requirements,
+                    deps_network,
+                ),
+                "pip",
+            ),
         };
         let deps_steps = vec![
             Step::CopyContext {
@@ -156,9 +130,15 @@ impl Provider for Python {
             .iter()
             .map(|p| join(dir, p))
             .collect();
-        include.extend(lockfiles.iter().map(|f| join(dir, f)));
-        include.extend(spec.build.include.iter().map(|p| join(dir, &p.value)));
-        include.dedup();
+        for extra in lockfiles
+            .iter()
+            .chain(spec.build.include.iter().map(|p| &p.value))
+        {
+            let pattern = join(dir, extra);
+            if !include.contains(&pattern) {
+                include.push(pattern);
+            }
+        }
         let sources = ContextSelection {
             include,
             exclude: NOT_APP_SOURCES.iter().map(|p| join(dir, p)).collect(),
@@ -168,14 +148,11 @@ impl Provider for Python {
             files: sources.clone(),
             dest: APP_DIR.to_string(),
         }];
-        let packaged = match &installer {
-            Installer::Uv { project } => project.is_package(),
-            Installer::Pip { .. } => false,
-        };
         let project = match &installer {
             Installer::Uv { project } => Some(project),
             Installer::Pip { .. } => None,
         };
+        let packaged = project.is_some_and(Pyproject::is_package);
         if packaged {
             // Building the project's wheel needs its build backend (hatchling, setuptools…),
             // which is not in uv.lock: this step may download it, so it gets the dependency
@@ -265,7 +242,9 @@ impl Provider for Python {
                         // The venv on its own layer: unchanged by a source edit (unless the
                         // project is installed into it), so pushes and pulls skip it.
                         Step::CopyFromStage {
-                            name: format!("[strata runtime] copy the {name}-built virtualenv"),
+                            name: format!(
+                                "[strata runtime] copy the {installer_name}-built virtualenv"
+                            ),
                             stage: StageName::Build,
                             src: VENV.to_string(),
                             dest: VENV.to_string(),
@@ -324,6 +303,41 @@ fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
                 id: format!("strata/{}/uv", spec.cache_namespace),
                 // uv locks its cache itself; concurrent builds may share it.
                 sharing: CacheSharing::Shared,
+            },
+            ca_mount(spec),
+        ],
+        network,
+        proxy: proxy_env(spec),
+    })
+}
+
+/// pip into a fresh venv from pinned requirements files, with pip's cache and the optional CA.
+fn pip_step(spec: &Spec, name: String, requirements: &[String], network: Network) -> Step {
+    let files: Vec<String> = requirements.iter().map(|r| format!("-r {r}")).collect();
+    // The builder's pip installs into a venv made without pip: the runtime image gets the
+    // dependencies, not an installer.
+    let script = format!(
+        "if [ -f {CA_TARGET} ]; then export PIP_CERT={CA_TARGET}; fi; \
+         {INTERPRETER} -m venv --without-pip {VENV} && \
+         pip --python {VENV}/bin/python install {}",
+        files.join(" ")
+    );
+    let env = BTreeMap::from([
+        ("PIP_CACHE_DIR".to_string(), PIP_CACHE.to_string()),
+        ("PIP_DISABLE_PIP_VERSION_CHECK".to_string(), "1".to_string()),
+        ("PIP_ROOT_USER_ACTION".to_string(), "ignore".to_string()),
+    ]);
+    Step::Run(RunStep {
+        name,
+        argv: strings(&["/bin/sh", "-c", &script]),
+        env,
+        cwd: APP_DIR.to_string(),
+        mounts: vec![
+            Mount::Cache {
+                target: PIP_CACHE.to_string(),
+                id: format!("strata/{}/pip", spec.cache_namespace),
+                // pip does not lock its cache: concurrent builds take turns.
+                sharing: CacheSharing::Locked,
             },
             ca_mount(spec),
         ],
