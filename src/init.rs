@@ -20,8 +20,9 @@ pub fn starter_spec(dir: &Path, language: Option<Language>) -> Result<String, St
                 [one] => *one,
                 [] => {
                     return Err(format!(
-                        "{}: found no project strata knows (it looks for go.mod)",
-                        dir.display()
+                        "{}: found no project strata knows (it looks for {})",
+                        dir.display(),
+                        lang::PROJECT_MARKERS
                     ));
                 }
                 many => {
@@ -60,7 +61,13 @@ fn template(language: Language) -> String {
 #   private: [example.com/*]
 "
         }
-        Language::Python | Language::Node | Language::Rust => "",
+        Language::Python => {
+            "\
+# build:
+#   include: [\"templates/**\"] # data files the app reads, besides Python sources
+"
+        }
+        Language::Node | Language::Rust => "",
     };
     format!(
         "\
@@ -71,8 +78,11 @@ version: 1
 language: {language}
 run:
   # ports: [8080]             # what the service listens on
+  # command: [\"/app/server\"]  # the entrypoint, when strata's guess is not it
   # env:
   #   LOG_LEVEL: info
+# ca:                         # behind a TLS-intercepting proxy: pass its CA bundle with
+#   secret: ca                # --secret id=ca,src=bundle.pem (it never enters a layer)
 {specifics}",
         language = language.name()
     )

@@ -118,6 +118,6 @@ fn init_says_what_it_looked_for_in_an_unknown_project() {
     std::fs::create_dir_all(&dir).unwrap();
     let out = strata(&["init", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("it looks for go.mod"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it looks for go.mod, pyproject.toml"));
     assert!(!dir.join("strata.yaml").exists());
 }

@@ -9,7 +9,7 @@ use prost::Message;
 use strata::llb::{self, LowerOptions};
 use strata::plan::{Mount, Plan, StageName, Step};
 
-const EXAMPLES: &[&str] = &["go-web", "go-vendored"];
+const EXAMPLES: &[&str] = &["go-web", "go-vendored", "python-uv", "python-pip"];
 
 fn plan_of(example: &str) -> Plan {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -224,5 +224,90 @@ fn every_input_refers_to_an_earlier_op() {
                 seen.insert(format!("sha256:{}", hex::encode(Sha256::digest(bytes))));
             }
         }
+    }
+}
+
+/// The Python dependency step sees the lockfiles only; the sources never include docs or
+/// tests.
+#[test]
+fn python_dependency_inputs_are_lockfiles_only_and_sources_exclude_tests() {
+    for (example, lockfiles) in [
+        ("python-uv", vec!["pyproject.toml", "uv.lock"]),
+        ("python-pip", vec!["requirements.txt"]),
+    ] {
+        let plan = plan_of(example);
+        let copied: Vec<&String> = plan
+            .stage(StageName::Deps)
+            .unwrap()
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::CopyContext { files, .. } => Some(&files.include),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(copied, lockfiles, "{example}");
+
+        let Step::CopyContext { files, .. } = &plan.stage(StageName::Build).unwrap().steps[0]
+        else {
+            panic!("{example}: the build stage starts with the sources")
+        };
+        assert!(
+            files
+                .include
+                .iter()
+                .all(|p| !p.contains("README") && p != "**" && p != "."),
+            "{example}: {files}"
+        );
+        assert!(files.exclude.contains(&"tests/**".to_string()), "{example}");
+    }
+}
+
+/// Every step that can download mounts the CA bundle as an optional secret; no step copies it.
+#[test]
+fn every_download_step_mounts_the_ca_as_an_optional_secret() {
+    for example in EXAMPLES {
+        let plan = plan_of(example);
+        for run in plan
+            .stages
+            .iter()
+            .flat_map(|s| &s.steps)
+            .filter_map(|s| match s {
+                Step::Run(run) if run.network != strata::plan::Network::None => Some(run),
+                _ => None,
+            })
+        {
+            assert!(
+                run.mounts.iter().any(|m| matches!(
+                    m,
+                    Mount::Secret { id, required: false, .. } if id == "ca"
+                )),
+                "{example}: `{}` has no optional CA secret",
+                run.name
+            );
+            assert!(
+                run.env
+                    .keys()
+                    .all(|k| k != "SSL_CERT_FILE" && k != "PIP_CERT"),
+                "{example}: `{}` points at the CA even when it is absent",
+                run.name
+            );
+        }
+    }
+}
+
+#[test]
+fn python_runtime_runs_the_venv_as_non_root() {
+    let uv = plan_of("python-uv");
+    assert_eq!(uv.image.entrypoint, ["/app/.venv/bin/greet"]);
+    let pip = plan_of("python-pip");
+    assert_eq!(
+        pip.image.entrypoint,
+        ["/app/.venv/bin/python", "/app/app.py"]
+    );
+    for plan in [uv, pip] {
+        assert_eq!(plan.image.user, "65532:65532");
+        assert!(plan.image.env["PATH"].starts_with("/app/.venv/bin:"));
     }
 }

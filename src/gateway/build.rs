@@ -94,7 +94,7 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
             os: &platform.os,
             architecture: &platform.architecture,
             extra_labels: &options.labels,
-            layer_description: &format!("strata: {} binary", plan.app),
+            layer_description: &format!("strata: the {} app {}", plan.language, plan.app),
         })?,
         // The intermediate stages are for looking into; they keep their base's config.
         StageName::Deps | StageName::Build => {

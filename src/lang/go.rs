@@ -4,12 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
-use super::{ContextFiles, Probe, Provider};
+use super::{CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env, strings};
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, ProxyEnv,
-    RunStep, Stage, StageName, StageResult, Step, default_image,
+    Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
+    Stage, StageName, StageResult, Step, default_image,
 };
-use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, RuntimeBase, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
 pub struct Go;
 
@@ -91,8 +91,9 @@ impl Provider for Go {
             // First download into the cache mount (network, only what is new), then fill the
             // layer from that cache through Go's own file-proxy layout (no network): the
             // layer is exportable and the cache makes a dependency change cheap.
+            // Go reads SSL_CERT_FILE; the CA secret is there only when the build passes it.
             let script = format!(
-                "go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOSUMDB=off GOFLAGS=-mod=mod go mod download"
+                "if [ -f {CA_TARGET} ]; then export SSL_CERT_FILE={CA_TARGET}; fi; go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOSUMDB=off GOFLAGS=-mod=mod go mod download"
             );
             vec![
                 Step::CopyContext {
@@ -108,12 +109,15 @@ impl Provider for Go {
                     argv: strings(&["/bin/sh", "-c", &script]),
                     env,
                     cwd: SRC.to_string(),
-                    mounts: vec![Mount::Cache {
-                        target: DOWNLOAD_CACHE.to_string(),
-                        id: format!("strata/{ns}/go-mod"),
-                        // Go locks its module cache itself; concurrent builds may share it.
-                        sharing: CacheSharing::Shared,
-                    }],
+                    mounts: vec![
+                        Mount::Cache {
+                            target: DOWNLOAD_CACHE.to_string(),
+                            id: format!("strata/{ns}/go-mod"),
+                            // Go locks its module cache itself; concurrent builds may share it.
+                            sharing: CacheSharing::Shared,
+                        },
+                        ca_mount(spec),
+                    ],
                     network: network(spec.network.deps, Network::Default),
                     proxy: proxy_env(spec),
                 }),
@@ -266,31 +270,6 @@ impl Provider for Go {
             warnings,
         })
     }
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn network(chosen: Option<NetworkMode>, default: Network) -> Network {
-    match chosen {
-        None => default,
-        Some(NetworkMode::Default) => Network::Default,
-        Some(NetworkMode::Host) => Network::Host,
-        Some(NetworkMode::None) => Network::None,
-    }
-}
-
-fn proxy_env(spec: &Spec) -> Option<ProxyEnv> {
-    let p = &spec.proxy;
-    if p.http.is_none() && p.https.is_none() && p.no_proxy.is_none() {
-        return None;
-    }
-    Some(ProxyEnv {
-        http: p.http.clone(),
-        https: p.https.clone(),
-        no_proxy: p.no_proxy.clone(),
-    })
 }
 
 /// The facts strata reads from go.mod.

@@ -6,11 +6,15 @@
 
 mod context;
 mod go;
+mod python;
 
 pub use context::{ContextFiles, Probe};
 
-use crate::plan::Plan;
-use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
+use crate::plan::{Mount, Network, Plan, ProxyEnv};
+use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
+
+/// The files by which the providers recognise a project, for messages that say what was looked for.
+pub const PROJECT_MARKERS: &str = "go.mod, pyproject.toml, uv.lock or requirements*.txt";
 
 pub trait Provider {
     fn language(&self) -> Language;
@@ -22,7 +26,7 @@ pub trait Provider {
 }
 
 fn providers() -> Vec<Box<dyn Provider>> {
-    vec![Box::new(go::Go)]
+    vec![Box::new(go::Go), Box::new(python::Python)]
 }
 
 /// The files to list when the spec does not name a language: every provider's probe.
@@ -49,7 +53,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
                     named.location,
                     format!("language `{}` is not supported yet", named.value.name()),
                 )
-                .with_hint("this strata plans go projects")
+                .with_hint("this strata plans go and python projects")
             })?,
         None => {
             let found = detect(files, &spec.path.value);
@@ -62,7 +66,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
                     return Err(Diagnostic::at(
                         spec.path.location,
                         format!(
-                            "could not tell the language of `{}`: no go.mod found there",
+                            "could not tell the language of `{}`: no {PROJECT_MARKERS} found there",
                             spec.path.value
                         ),
                     )
@@ -104,4 +108,44 @@ pub fn probe_all() -> Probe {
         probe.extend(provider.probe());
     }
     probe
+}
+
+/// Where every dependency step finds the CA bundle the build passes as a secret
+/// (`--secret id=ca,src=…`, id from `ca.secret`). Each tool is pointed at it only when the
+/// file exists, so builds without the secret use the image's own roots.
+pub(crate) const CA_TARGET: &str = "/run/secrets/strata-ca";
+
+/// The CA bundle as an optional secret mount: never in a layer, never in the cache key, so
+/// passing it or not re-runs nothing.
+pub(crate) fn ca_mount(spec: &Spec) -> Mount {
+    Mount::Secret {
+        id: spec.ca_secret.clone(),
+        target: CA_TARGET.to_string(),
+        required: false,
+    }
+}
+
+pub(crate) fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+pub(crate) fn network(chosen: Option<NetworkMode>, default: Network) -> Network {
+    match chosen {
+        None => default,
+        Some(NetworkMode::Default) => Network::Default,
+        Some(NetworkMode::Host) => Network::Host,
+        Some(NetworkMode::None) => Network::None,
+    }
+}
+
+pub(crate) fn proxy_env(spec: &Spec) -> Option<ProxyEnv> {
+    let p = &spec.proxy;
+    if p.http.is_none() && p.https.is_none() && p.no_proxy.is_none() {
+        return None;
+    }
+    Some(ProxyEnv {
+        http: p.http.clone(),
+        https: p.https.clone(),
+        no_proxy: p.no_proxy.clone(),
+    })
 }

@@ -61,6 +61,12 @@ pub enum ExecMount<'a> {
     },
     /// A fresh, writable empty directory whose contents become an output of the exec.
     Output { target: &'a str },
+    /// A secret file from the client's session, root-only (0400) like Dockerfile's default.
+    Secret {
+        target: &'a str,
+        id: &'a str,
+        required: bool,
+    },
 }
 
 pub struct Exec<'a> {
@@ -265,6 +271,24 @@ impl Graph {
                     cache_opt: Some(pb::CacheOpt {
                         id: id.to_string(),
                         sharing: *sharing as i32,
+                    }),
+                    ..Default::default()
+                },
+                ExecMount::Secret {
+                    target,
+                    id,
+                    required,
+                } => pb::Mount {
+                    input: -1,
+                    dest: target.to_string(),
+                    output: -1,
+                    mount_type: pb::MountType::Secret as i32,
+                    secret_opt: Some(pb::SecretOpt {
+                        id: id.to_string(),
+                        uid: 0,
+                        gid: 0,
+                        mode: 0o400,
+                        optional: !required,
                     }),
                     ..Default::default()
                 },

@@ -59,6 +59,11 @@ fn op_to_json(op: &pb::Op) -> Value {
                             "id": c.id,
                             "sharing": pb::CacheSharingOpt::try_from(c.sharing).map(|s| s.as_str_name()).unwrap_or("?"),
                         })),
+                        "secret": m.secret_opt.as_ref().map(|s| json!({
+                            "id": s.id,
+                            "mode": format!("{:o}", s.mode),
+                            "optional": s.optional,
+                        })),
                     })
                 })
                 .collect();

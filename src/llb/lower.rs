@@ -138,6 +138,15 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                 output_targets.push(target.clone());
                                 ExecMount::Output { target }
                             }
+                            Mount::Secret {
+                                id,
+                                target,
+                                required,
+                            } => ExecMount::Secret {
+                                target,
+                                id,
+                                required: *required,
+                            },
                         });
                     }
                     let env = step_env(&base_env, &run.env);

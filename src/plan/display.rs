@@ -69,6 +69,15 @@ impl Display for Plan {
                                     writeln!(f, "      context {files} at {target} (read-only)")?
                                 }
                                 Mount::Output { target } => writeln!(f, "      output {target}")?,
+                                Mount::Secret {
+                                    id,
+                                    target,
+                                    required,
+                                } => writeln!(
+                                    f,
+                                    "      secret {id} at {target} ({})",
+                                    if *required { "required" } else { "optional" }
+                                )?,
                             }
                         }
                         let network = match run.network {

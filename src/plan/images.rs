@@ -8,6 +8,8 @@ const DEFAULTS_TSV: &str = include_str!("../../images/defaults.tsv");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageRole {
     GoBuilder,
+    PythonBuilder,
+    PythonRuntime,
     RuntimeSlim,
     RuntimeStatic,
 }
@@ -16,6 +18,8 @@ impl ImageRole {
     fn key(self) -> &'static str {
         match self {
             ImageRole::GoBuilder => "go-builder",
+            ImageRole::PythonBuilder => "python-builder",
+            ImageRole::PythonRuntime => "python-runtime",
             ImageRole::RuntimeSlim => "runtime-slim",
             ImageRole::RuntimeStatic => "runtime-static",
         }
@@ -50,6 +54,8 @@ mod tests {
     fn every_role_has_a_default_image() {
         for role in [
             ImageRole::GoBuilder,
+            ImageRole::PythonBuilder,
+            ImageRole::PythonRuntime,
             ImageRole::RuntimeSlim,
             ImageRole::RuntimeStatic,
         ] {

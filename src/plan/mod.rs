@@ -129,6 +129,13 @@ pub enum Mount {
     },
     /// An empty directory whose contents become the stage's result.
     Output { target: String },
+    /// A file the user passes with `--secret id=…`: readable by the step, never in a layer
+    /// and never in the cache key. Optional ones are simply absent when not passed.
+    Secret {
+        id: String,
+        target: String,
+        required: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

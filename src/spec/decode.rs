@@ -21,6 +21,7 @@ const TOP_KEYS: &[&str] = &[
     "network",
     "go",
     "cache",
+    "ca",
 ];
 const TARGET_KEYS: &[&str] = &["runtime"];
 const IMAGES_KEYS: &[&str] = &["builder"];
@@ -30,6 +31,10 @@ const PROXY_KEYS: &[&str] = &["http", "https", "no_proxy"];
 const NETWORK_KEYS: &[&str] = &["deps", "build"];
 const GO_KEYS: &[&str] = &["proxy", "sumdb", "private", "flags"];
 const CACHE_KEYS: &[&str] = &["namespace"];
+const CA_KEYS: &[&str] = &["secret"];
+
+/// The BuildKit secret id the dependency steps read a CA bundle from when `ca.secret` is unset.
+const DEFAULT_CA_SECRET: &str = "ca";
 
 const SUPPORTED_VERSION: &str = "1";
 
@@ -594,6 +599,28 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         }
     }
 
+    let mut ca_secret = DEFAULT_CA_SECRET.to_string();
+    if let Some(section) = d.section(&top, "ca", CA_KEYS) {
+        if let Some(node) = section.get("secret") {
+            if let Some(id) = d.string(node, "secret") {
+                let valid = !id.is_empty()
+                    && id.len() <= 64
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+                if valid {
+                    ca_secret = id;
+                } else {
+                    d.fail(
+                        node.location,
+                        format!("`secret: {id}` is not a BuildKit secret id"),
+                        "use the id given to `--secret id=...,src=...`: letters, digits, `.`, `_` and `-`",
+                    );
+                }
+            }
+        }
+    }
+
     if !d.problems.is_empty() {
         return Err(d.problems);
     }
@@ -609,6 +636,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         network,
         go,
         cache_namespace,
+        ca_secret,
     })
 }
 

@@ -73,6 +73,9 @@ pub struct Spec {
     pub go: GoSettings,
     /// Prefix of every cache-mount id, so projects can share or isolate caches.
     pub cache_namespace: String,
+    /// The BuildKit secret id of a CA bundle for the dependency steps (`ca.secret`, default
+    /// `ca`); mounted only when the build passes it (`--secret id=ca,src=…`).
+    pub ca_secret: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -14,7 +14,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub const FRONTEND_IMAGE: &str = "strata:dev";
+/// The frontend image the examples name on their `# syntax=` line.
+pub const EXAMPLE_FRONTEND: &str = "strata:dev";
+
+/// The frontend image under test: `STRATA_FRONTEND_IMAGE` (e.g. `strata:python`, built with
+/// `make frontend FRONTEND_IMAGE=strata:python`) lets a branch test its own frontend while
+/// another checkout rebuilds `strata:dev`.
+pub fn frontend_image() -> String {
+    std::env::var("STRATA_FRONTEND_IMAGE").unwrap_or_else(|_| EXAMPLE_FRONTEND.to_string())
+}
 pub const GOPROXY_LOG: &str = "goproxy/access.log";
 
 /// One engine build at a time: tests measure what a build executed and downloaded.
@@ -39,13 +47,14 @@ pub fn engine() -> Option<MutexGuard<'static, ()>> {
                 );
             }
         }
+        let image = frontend_image();
         let frontend = Command::new("docker")
-            .args(["image", "inspect", FRONTEND_IMAGE])
+            .args(["image", "inspect", &image])
             .output();
         match frontend {
             Ok(o) if o.status.success() => Ok(()),
             _ => Err(format!(
-                "the frontend image {FRONTEND_IMAGE} is missing: run `make frontend`"
+                "the frontend image {image} is missing: run `make frontend FRONTEND_IMAGE={image}`"
             )),
         }
     });
@@ -233,6 +242,14 @@ impl Build {
 
 /// `docker buildx build --progress=rawjson -f <ws>/strata.yaml <ws> <extra...>`.
 pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
+    let spec = ws.read("strata.yaml");
+    let example_syntax = format!("# syntax={EXAMPLE_FRONTEND}\n");
+    if let Some(rest) = spec.strip_prefix(&example_syntax) {
+        ws.write(
+            "strata.yaml",
+            &format!("# syntax={}\n{rest}", frontend_image()),
+        );
+    }
     let started = Instant::now();
     let mut command = Command::new("docker");
     command

@@ -1,0 +1,6 @@
+from greet.cli import main
+
+
+def test_main_runs(capsys):
+    main()
+    assert "hello, world" in capsys.readouterr().out

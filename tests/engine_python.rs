@@ -1,0 +1,189 @@
+//! The Python slice on the real engine: uv and pip projects built with the strata frontend,
+//! with PyPI reached through the egress proxy whose CA travels as a build secret.
+
+mod support;
+
+use support::*;
+
+/// The host bundle holds the egress proxy's CA and the public roots; the images hold neither
+/// the proxy's CA nor a way to add it without a secret.
+const CA_SECRET: [&str; 2] = ["--secret", "id=ca,src=/etc/ssl/certs/ca-certificates.crt"];
+
+fn build_with_ca(ws: &Workspace, extra: &[&str]) -> Build {
+    let mut args = CA_SECRET.to_vec();
+    args.extend_from_slice(extra);
+    buildx(ws, &args)
+}
+
+#[test]
+fn uv_project_builds_and_runs_its_script() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("python-uv");
+    let tag = "strata-test/python-uv:runs";
+    build_with_ca(&ws, &["--load", "-t", tag]).assert_success();
+    let out = docker_ok(&["run", "--rm", tag, "Ada"]);
+    assert!(out.contains("hello, Ada"), "{out}");
+    assert!(out.contains("123.5 MB"), "humanize did not format: {out}");
+}
+
+#[test]
+fn pip_project_builds_and_runs_its_app_py() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("python-pip");
+    let tag = "strata-test/python-pip:runs";
+    build_with_ca(&ws, &["--load", "-t", tag]).assert_success();
+    assert_eq!(
+        docker_ok(&["run", "--rm", tag]),
+        "hello from python-pip: 5 years, 2 months"
+    );
+}
+
+#[test]
+fn source_change_reruns_no_dependency_step() {
+    let Some(_engine) = engine() else { return };
+    for (example, source, install) in [
+        (
+            "python-uv",
+            "src/greet/cli.py",
+            "uv sync --no-install-project",
+        ),
+        ("python-pip", "app.py", "pip install"),
+    ] {
+        let ws = Workspace::copy_of(example);
+        build_with_ca(&ws, &[]).assert_success();
+
+        ws.append(source, &format!("\n# edited {}\n", unique_token()));
+        let build = build_with_ca(&ws, &[]);
+        build.assert_success();
+        let deps = build.vertex(install);
+        assert!(
+            deps.cached && !deps.executed(),
+            "{example}: the dependency step re-ran:\n{}",
+            build.summary()
+        );
+        assert!(
+            build
+                .vertex("[strata runtime] copy the app's Python sources")
+                .executed(),
+            "{example}: the new source did not reach the image:\n{}",
+            build.summary()
+        );
+    }
+}
+
+#[test]
+fn readme_and_test_changes_execute_nothing() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("python-uv");
+    build_with_ca(&ws, &[]).assert_success();
+
+    let token = unique_token();
+    ws.append("README.md", &format!("\nedited {token}\n"));
+    ws.append("tests/test_cli.py", &format!("\n# edited {token}\n"));
+    let build = build_with_ca(&ws, &[]);
+    build.assert_success();
+    assert!(
+        build.executed_steps().is_empty(),
+        "a README/tests edit ran steps:\n{}",
+        build.summary()
+    );
+}
+
+#[test]
+fn lockfile_change_reruns_the_dependency_step() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("python-pip");
+    let tag = "strata-test/python-pip:more-deps";
+    build_with_ca(&ws, &[]).assert_success();
+
+    ws.append(
+        "requirements.txt",
+        &format!("tabulate==0.9.0  # added {}\n", unique_token()),
+    );
+    let build = build_with_ca(&ws, &["--load", "-t", tag]);
+    build.assert_success();
+    assert!(
+        build.vertex("pip install").executed(),
+        "the dependency step did not re-run:\n{}",
+        build.summary()
+    );
+    docker_ok(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "python",
+        tag,
+        "-c",
+        "import tabulate",
+    ]);
+}
+
+#[test]
+fn runtime_runs_as_65532_with_the_venv_on_path() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("python-uv");
+    let tag = "strata-test/python-uv:nonroot";
+    build_with_ca(&ws, &["--load", "-t", tag]).assert_success();
+
+    let user = docker_ok(&["image", "inspect", "--format", "{{.Config.User}}", tag]);
+    assert_eq!(user, "65532:65532");
+    let seen = docker_ok(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "python",
+        tag,
+        "-c",
+        "import os, sys; print(os.getuid(), os.getgid(), sys.prefix)",
+    ]);
+    assert_eq!(seen, "65532 65532 /app/.venv");
+}
+
+#[test]
+fn the_ca_is_needed_for_pypi_and_never_lands_in_a_layer() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("python-uv");
+    // --no-cache also starts the uv cache mount empty (a cache id is not part of the step's
+    // cache key, so a fresh namespace would not do): the step must really download.
+    let without = buildx(&ws, &["--no-cache"]);
+    assert!(
+        !without.success,
+        "PyPI answered without the CA: the test proves nothing"
+    );
+    assert!(
+        without.errors().contains("uv sync --no-install-project"),
+        "{}",
+        without.errors()
+    );
+    // rawjson carries step logs base64-encoded; plain progress shows uv's reason as text.
+    let plain = std::process::Command::new("docker")
+        .args(["buildx", "build", "--progress=plain", "--no-cache", "-f"])
+        .arg(ws.path("strata.yaml"))
+        .arg(&ws.dir)
+        .output()
+        .expect("docker runs");
+    let log = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        log.contains("invalid peer certificate: UnknownIssuer"),
+        "failed for another reason than the proxy's certificate:\n{log}"
+    );
+
+    build_with_ca(&ws, &["--no-cache"]).assert_success();
+    for stage in ["deps", "build"] {
+        let stage_tag = format!("strata-test/python-uv:ca-{stage}");
+        build_with_ca(&ws, &["--target", stage, "--load", "-t", &stage_tag]).assert_success();
+        let found = docker(&[
+            "run",
+            "--rm",
+            "--entrypoint",
+            "sh",
+            &stage_tag,
+            "-c",
+            "ls /run/secrets/strata-ca",
+        ]);
+        assert!(
+            !found.status.success(),
+            "the CA file is in the {stage} stage's filesystem"
+        );
+    }
+}
