@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
-use super::{CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env, strings};
+use super::{
+    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env,
+    require_named_lockfiles, runtime_user, strings,
+};
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
     Stage, StageName, StageResult, Step, default_image,
@@ -23,7 +26,6 @@ const BUILD_CACHE: &str = "/root/.cache/go-build";
 const SRC: &str = "/src";
 const OUT: &str = "/out";
 const APP_DIR: &str = "/app";
-const NONROOT: &str = "65532:65532";
 
 /// Files that only matter to `go test` or to other tools; leaving them out of the compile
 /// step's inputs means editing them rebuilds nothing.
@@ -210,15 +212,7 @@ impl Provider for Go {
         };
         let binary = format!("{APP_DIR}/{app}");
 
-        let user = spec
-            .run
-            .user
-            .as_ref()
-            .map(|u| u.value.clone())
-            .unwrap_or_else(|| NONROOT.to_string());
-        if user.split(':').next() == Some("0") {
-            warnings.push("the image runs as root (`run.user` is 0)".to_string());
-        }
+        let user = runtime_user(spec, &mut warnings);
         let labels = BTreeMap::from([("org.opencontainers.image.title".to_string(), app.clone())]);
 
         Ok(Plan {
@@ -342,27 +336,12 @@ fn lockfiles(
     files: &ContextFiles,
     local: &[&str],
 ) -> Result<Vec<String>, Diagnostics> {
-    let dir = &spec.path.value;
     if let Some(named) = &spec.lockfiles {
-        let mut problems = Vec::new();
-        for lockfile in named {
-            if !files.contains(&join(dir, &lockfile.value)) {
-                problems.push(
-                    Diagnostic::at(
-                        lockfile.location,
-                        format!(
-                            "lockfile `{}` is not in the build context (looked for `{}`)",
-                            lockfile.value,
-                            join(dir, &lockfile.value)
-                        ),
-                    )
-                    .with_hint("check the name, or run `go mod tidy` to create go.sum"),
-                );
-            }
-        }
-        if !problems.is_empty() {
-            return Err(Diagnostics(problems));
-        }
+        require_named_lockfiles(
+            spec,
+            files,
+            "check the name, or run `go mod tidy` to create go.sum",
+        )?;
         let mut out: Vec<String> = named.iter().map(|l| l.value.clone()).collect();
         if !out.iter().any(|l| l == "go.mod") {
             out.insert(0, "go.mod".to_string());

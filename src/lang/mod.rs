@@ -149,3 +149,49 @@ pub(crate) fn proxy_env(spec: &Spec) -> Option<ProxyEnv> {
         no_proxy: p.no_proxy.clone(),
     })
 }
+
+/// Every lockfile the spec names must be in the build context; one problem per missing file,
+/// at the line that names it.
+pub(crate) fn require_named_lockfiles(
+    spec: &Spec,
+    files: &ContextFiles,
+    hint: &str,
+) -> Result<(), Diagnostics> {
+    let dir = &spec.path.value;
+    let problems: Vec<Diagnostic> = spec
+        .lockfiles
+        .iter()
+        .flatten()
+        .filter(|lockfile| !files.contains(&context::join(dir, &lockfile.value)))
+        .map(|lockfile| {
+            Diagnostic::at(
+                lockfile.location,
+                format!(
+                    "lockfile `{}` is not in the build context (looked for `{}`)",
+                    lockfile.value,
+                    context::join(dir, &lockfile.value)
+                ),
+            )
+            .with_hint(hint)
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(problems))
+    }
+}
+
+/// The runtime user: the spec's, or the distroless `nonroot` uid/gid (65532). A root user is
+/// allowed when asked for, with a warning.
+pub(crate) fn runtime_user(spec: &Spec, warnings: &mut Vec<String>) -> String {
+    let user = spec
+        .run
+        .user
+        .as_ref()
+        .map_or_else(|| "65532:65532".to_string(), |u| u.value.clone());
+    if user.split(':').next() == Some("0") {
+        warnings.push("the image runs as root (`run.user` is 0)".to_string());
+    }
+    user
+}

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::context::join;
-use super::{CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env, strings};
+use super::{
+    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env,
+    require_named_lockfiles, runtime_user, strings,
+};
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
     Stage, StageName, StageResult, Step, default_image,
@@ -22,7 +25,6 @@ const VENV: &str = "/app/.venv";
 const INTERPRETER: &str = "/usr/local/bin/python3";
 const UV_CACHE: &str = "/root/.cache/uv";
 const PIP_CACHE: &str = "/root/.cache/pip";
-const NONROOT: &str = "65532:65532";
 /// The runtime PATH: the venv first, then the usual directories (the base image's PATH is not
 /// known when planning, and every Debian-based Python image uses these).
 const RUNTIME_PATH: &str =
@@ -199,16 +201,8 @@ impl Provider for Python {
         let app = project
             .and_then(|p| p.name.clone())
             .unwrap_or_else(|| app_name(dir, &entrypoint));
-        let user = spec
-            .run
-            .user
-            .as_ref()
-            .map(|u| u.value.clone())
-            .unwrap_or_else(|| NONROOT.to_string());
         let mut warnings = Vec::new();
-        if user.split(':').next() == Some("0") {
-            warnings.push("the image runs as root (`run.user` is 0)".to_string());
-        }
+        let user = runtime_user(spec, &mut warnings);
         let mut env = BTreeMap::from([
             ("PATH".to_string(), RUNTIME_PATH.to_string()),
             ("VIRTUAL_ENV".to_string(), VENV.to_string()),
@@ -356,25 +350,11 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
     let dir = spec.path.value.as_str();
     let has = |name: &str| local.contains(&name);
     if let Some(named) = &spec.lockfiles {
-        let mut problems = Vec::new();
-        for lockfile in named {
-            if !files.contains(&join(dir, &lockfile.value)) {
-                problems.push(
-                    Diagnostic::at(
-                        lockfile.location,
-                        format!(
-                            "lockfile `{}` is not in the build context (looked for `{}`)",
-                            lockfile.value,
-                            join(dir, &lockfile.value)
-                        ),
-                    )
-                    .with_hint("check the name; Python lockfiles are `uv.lock` or pinned requirements files"),
-                );
-            }
-        }
-        if !problems.is_empty() {
-            return Err(Diagnostics(problems));
-        }
+        require_named_lockfiles(
+            spec,
+            files,
+            "check the name; Python lockfiles are `uv.lock` or pinned requirements files",
+        )?;
         if named.iter().all(|l| l.value != "uv.lock") {
             return Ok(Installer::Pip {
                 requirements: named.iter().map(|l| l.value.clone()).collect(),
