@@ -43,6 +43,20 @@ fn lower_without_cache(
     )
 }
 
+/// The context files the dependency stage copies in: all it can see.
+fn dependency_inputs(plan: &Plan) -> Vec<&String> {
+    plan.stage(StageName::Deps)
+        .expect("every plan has a deps stage")
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::CopyContext { files, .. } => Some(&files.include),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
 fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
     lower(plan, target, Some("session-1")).encode_to_vec()
 }
@@ -84,17 +98,7 @@ fn same_spec_and_context_give_identical_bytes() {
 #[test]
 fn dependency_inputs_are_lockfiles_only_and_compile_inputs_exclude_docs() {
     let plan = plan_of("go-web");
-    let deps = plan.stage(StageName::Deps).unwrap();
-    let copied: Vec<&String> = deps
-        .steps
-        .iter()
-        .filter_map(|s| match s {
-            Step::CopyContext { files, .. } => Some(&files.include),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    assert_eq!(copied, ["go.mod", "go.sum"]);
+    assert_eq!(dependency_inputs(&plan), ["go.mod", "go.sum"]);
 
     let build = plan.stage(StageName::Build).unwrap();
     let Step::Run(compile) = &build.steps[0] else {
@@ -236,18 +240,7 @@ fn python_dependency_inputs_are_lockfiles_only_and_sources_exclude_tests() {
         ("python-pip", vec!["requirements.txt"]),
     ] {
         let plan = plan_of(example);
-        let copied: Vec<&String> = plan
-            .stage(StageName::Deps)
-            .unwrap()
-            .steps
-            .iter()
-            .filter_map(|s| match s {
-                Step::CopyContext { files, .. } => Some(&files.include),
-                _ => None,
-            })
-            .flatten()
-            .collect();
-        assert_eq!(copied, lockfiles, "{example}");
+        assert_eq!(dependency_inputs(&plan), lockfiles, "{example}");
 
         let Step::CopyContext { files, .. } = &plan.stage(StageName::Build).unwrap().steps[0]
         else {
