@@ -39,6 +39,45 @@ fn pip_project_builds_and_runs_its_app_py() {
 }
 
 #[test]
+fn poetry_project_builds_from_its_lockfile_without_dev_dependencies() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("python-poetry");
+    let tag = "strata-test/python-poetry:runs";
+    build_with_ca(&ws, &["--load", "-t", tag]).assert_success();
+    let out = docker_ok(&["run", "--rm", tag, "2020-01-15", "2025-03-20"]);
+    assert!(out.contains("5 years, 2 months"), "{out}");
+    // pytest is locked in the dev group: the export takes the main group only.
+    let dev = docker(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "python",
+        tag,
+        "-c",
+        "import pytest",
+    ]);
+    assert!(!dev.status.success(), "a dev dependency reached the image");
+}
+
+#[test]
+fn a_pyproject_without_lockfile_builds_with_a_warning() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("python-uv");
+    std::fs::remove_file(ws.path("uv.lock")).expect("the example has uv.lock");
+    let tag = "strata-test/python-uv:unpinned";
+    let (ok, text) = buildx_plain(&ws, &[CA_SECRET[0], CA_SECRET[1], "--load", "-t", tag]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(
+            "WARN: pyproject.toml: no lockfile, so the dependency layer cannot be pinned"
+        ),
+        "the warning is not shown:\n{text}"
+    );
+    let out = docker_ok(&["run", "--rm", tag, "Ada"]);
+    assert!(out.contains("hello, Ada"), "{out}");
+}
+
+#[test]
 fn source_change_reruns_no_dependency_step() {
     let Some(_engine) = engine() else { return };
     for (example, source, install) in [
@@ -48,6 +87,7 @@ fn source_change_reruns_no_dependency_step() {
             "uv sync --no-install-project",
         ),
         ("python-pip", "app.py", "pip install"),
+        ("python-poetry", "src/stamp/cli.py", "poetry export"),
     ] {
         let ws = Workspace::copy_of(example);
         build_with_ca(&ws, &[]).assert_success();
@@ -74,19 +114,21 @@ fn source_change_reruns_no_dependency_step() {
 #[test]
 fn readme_and_test_changes_execute_nothing() {
     let Some(_engine) = engine() else { return };
-    let ws = Workspace::copy_of("python-uv");
-    build_with_ca(&ws, &[]).assert_success();
+    for example in ["python-uv", "python-poetry"] {
+        let ws = Workspace::copy_of(example);
+        build_with_ca(&ws, &[]).assert_success();
 
-    let token = unique_token();
-    ws.append("README.md", &format!("\nedited {token}\n"));
-    ws.append("tests/test_cli.py", &format!("\n# edited {token}\n"));
-    let build = build_with_ca(&ws, &[]);
-    build.assert_success();
-    assert!(
-        build.executed_steps().is_empty(),
-        "a README/tests edit ran steps:\n{}",
-        build.summary()
-    );
+        let token = unique_token();
+        ws.append("README.md", &format!("\nedited {token}\n"));
+        ws.append("tests/test_cli.py", &format!("\n# edited {token}\n"));
+        let build = build_with_ca(&ws, &[]);
+        build.assert_success();
+        assert!(
+            build.executed_steps().is_empty(),
+            "{example}: a README/tests edit ran steps:\n{}",
+            build.summary()
+        );
+    }
 }
 
 #[test]

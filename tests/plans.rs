@@ -9,7 +9,13 @@ use prost::Message;
 use strata::llb::{self, LowerOptions};
 use strata::plan::{Mount, Plan, StageName, Step};
 
-const EXAMPLES: &[&str] = &["go-web", "go-vendored", "python-uv", "python-pip"];
+const EXAMPLES: &[&str] = &[
+    "go-web",
+    "go-vendored",
+    "python-uv",
+    "python-pip",
+    "python-poetry",
+];
 
 fn plan_of(example: &str) -> Plan {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -238,6 +244,7 @@ fn python_dependency_inputs_are_lockfiles_only_and_sources_exclude_tests() {
     for (example, lockfiles) in [
         ("python-uv", vec!["pyproject.toml", "uv.lock"]),
         ("python-pip", vec!["requirements.txt"]),
+        ("python-poetry", vec!["pyproject.toml", "poetry.lock"]),
     ] {
         let plan = plan_of(example);
         assert_eq!(dependency_inputs(&plan), lockfiles, "{example}");

@@ -14,7 +14,8 @@ use crate::plan::{Mount, Network, Plan, ProxyEnv};
 use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
 
 /// The files by which the providers recognise a project, for messages that say what was looked for.
-pub const PROJECT_MARKERS: &str = "go.mod, pyproject.toml, uv.lock or requirements*.txt";
+pub const PROJECT_MARKERS: &str =
+    "go.mod, pyproject.toml, uv.lock, poetry.lock or requirements*.txt";
 
 pub trait Provider {
     fn language(&self) -> Language;

@@ -1,5 +1,5 @@
-//! Python: a virtualenv built from the lockfiles only (uv or pip), the project's own code added
-//! on top, and the venv plus sources on a slim Python runtime.
+//! Python: a virtualenv built from the lockfiles only (uv, Poetry's lockfile or pip), the
+//! project's own code added on top, and the venv plus sources on a slim Python runtime.
 
 use std::collections::BTreeMap;
 
@@ -43,12 +43,38 @@ const NOT_APP_SOURCES: &[&str] = &[
     "**/__pycache__/**",
 ];
 
+/// The Poetry that turns `poetry.lock` into hashed requirements. Pinned so the dependency
+/// step's cache key says exactly which exporter ran; it runs from uv's cache, never in a layer.
+const POETRY_EXPORT: &str = "uvx --from poetry==2.2.1 --with poetry-plugin-export==1.9.0 poetry";
+/// `uv pip` into the venv. Named explicitly: `UV_PYTHON` (the interpreter the venv is made
+/// from) would otherwise win over `VIRTUAL_ENV` and install into the system's site-packages.
+const UV_PIP_INSTALL: &str = "uv pip install --python /app/.venv/bin/python";
+/// Where the exported requirements live for the length of the dependency step.
+const EXPORTED_REQUIREMENTS: &str = "/tmp/strata-requirements.txt";
+
 /// How the dependencies are pinned, which decides the tool that installs them.
 enum Installer {
     /// `uv.lock` beside `pyproject.toml`.
     Uv { project: Pyproject },
+    /// `poetry.lock` beside `pyproject.toml`: exported to hashed requirements and installed
+    /// with uv, so the build needs neither Poetry's resolver nor its virtualenv handling.
+    Poetry { project: Pyproject },
     /// Pinned requirements files, installed with pip.
     Pip { requirements: Vec<String> },
+    /// `pyproject.toml` alone: its `[project] dependencies`, resolved afresh by uv on every
+    /// dependency-step run (a warning says the layer cannot be pinned).
+    Unpinned { project: Pyproject },
+}
+
+impl Installer {
+    fn project(&self) -> Option<&Pyproject> {
+        match self {
+            Installer::Uv { project }
+            | Installer::Poetry { project }
+            | Installer::Unpinned { project } => Some(project),
+            Installer::Pip { .. } => None,
+        }
+    }
 }
 
 impl Provider for Python {
@@ -58,16 +84,22 @@ impl Provider for Python {
 
     fn probe(&self) -> Probe {
         Probe {
-            list: strings(&["pyproject.toml", "uv.lock", "requirements*.txt", "**/*.py"]),
+            list: strings(&[
+                "pyproject.toml",
+                "uv.lock",
+                "poetry.lock",
+                "requirements*.txt",
+                "**/*.py",
+            ]),
             exclude: strings(&[".venv/**", "**/__pycache__/**"]),
             read: strings(&["pyproject.toml"]),
         }
     }
 
     fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool {
-        files
-            .under(app_dir)
-            .any(|p| matches!(p, "pyproject.toml" | "uv.lock") || is_requirements_file(p))
+        files.under(app_dir).any(|p| {
+            matches!(p, "pyproject.toml" | "uv.lock" | "poetry.lock") || is_requirements_file(p)
+        })
     }
 
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
@@ -75,10 +107,14 @@ impl Provider for Python {
         let local: Vec<&str> = files.under(dir).collect();
         let installer = installer(spec, files, &local)?;
         let lockfiles: Vec<String> = match &installer {
-            Installer::Uv { .. } => {
-                // Files the spec adds (a workspace member's pyproject.toml) come after the two
-                // uv always needs.
-                let mut files = strings(&["pyproject.toml", "uv.lock"]);
+            Installer::Uv { .. } | Installer::Poetry { .. } | Installer::Unpinned { .. } => {
+                // Files the spec adds (a workspace member's pyproject.toml) come after the ones
+                // the installer always needs.
+                let mut files = match &installer {
+                    Installer::Uv { .. } => strings(&["pyproject.toml", "uv.lock"]),
+                    Installer::Poetry { .. } => strings(&["pyproject.toml", "poetry.lock"]),
+                    _ => strings(&["pyproject.toml"]),
+                };
                 for named in spec.lockfiles.iter().flatten() {
                     if !files.contains(&named.value) {
                         files.push(named.value.clone());
@@ -106,6 +142,20 @@ impl Provider for Python {
                 ),
                 "uv",
             ),
+            Installer::Poetry { .. } => (
+                uv_step(
+                    spec,
+                    format!("[strata deps] poetry export | uv pip install ({listed})"),
+                    &format!(
+                        "{POETRY_EXPORT} export --only main --format requirements.txt \
+                         --output {EXPORTED_REQUIREMENTS} && uv venv --quiet {VENV} && \
+                         {UV_PIP_INSTALL} --require-hashes --no-deps -r {EXPORTED_REQUIREMENTS} && \
+                         rm {EXPORTED_REQUIREMENTS}"
+                    ),
+                    deps_network,
+                ),
+                "uv",
+            ),
             Installer::Pip { requirements } => (
                 pip_step(
                     spec,
@@ -114,6 +164,16 @@ impl Provider for Python {
                     deps_network,
                 ),
                 "pip",
+            ),
+            Installer::Unpinned { .. } => (
+                uv_step(
+                    spec,
+                    "[strata deps] uv pip install (pyproject.toml dependencies, unpinned)"
+                        .to_string(),
+                    &format!("uv venv --quiet {VENV} && {UV_PIP_INSTALL} -r pyproject.toml"),
+                    deps_network,
+                ),
+                "uv",
             ),
         };
         let deps_steps = vec![
@@ -150,24 +210,28 @@ impl Provider for Python {
             files: sources.clone(),
             dest: APP_DIR.to_string(),
         }];
-        let project = match &installer {
-            Installer::Uv { project } => Some(project),
-            Installer::Pip { .. } => None,
-        };
+        let project = installer.project();
         let packaged = project.is_some_and(Pyproject::is_package);
         if packaged {
-            // Building the project's wheel needs its build backend (hatchling, setuptools…),
-            // which is not in uv.lock: this step may download it, so it gets the dependency
+            let name = project
+                .and_then(|p| p.name.as_deref())
+                .unwrap_or("the project");
+            // Only the project itself: its dependencies are already in the venv, so a source
+            // edit never re-resolves them.
+            let (verb, command) = match &installer {
+                Installer::Uv { .. } => (
+                    "uv sync",
+                    "uv sync --frozen --no-dev --no-editable".to_string(),
+                ),
+                _ => ("uv pip install", format!("{UV_PIP_INSTALL} --no-deps .")),
+            };
+            // Building the project's wheel needs its build backend (hatchling, poetry-core…),
+            // which no lockfile pins: this step may download it, so it gets the dependency
             // steps' network, cache and CA rather than no network at all.
             build_steps.push(uv_step(
                 spec,
-                format!(
-                    "[strata build] uv sync: install {} into {VENV}",
-                    project
-                        .and_then(|p| p.name.as_deref())
-                        .unwrap_or("the project")
-                ),
-                "uv sync --frozen --no-dev --no-editable",
+                format!("[strata build] {verb}: install {name} into {VENV}"),
+                &command,
                 network(spec.network.build, deps_network),
             ));
         }
@@ -202,6 +266,13 @@ impl Provider for Python {
             .and_then(|p| p.name.clone())
             .unwrap_or_else(|| app_name(dir, &entrypoint));
         let mut warnings = Vec::new();
+        if let Installer::Unpinned { .. } = installer {
+            warnings.push(format!(
+                "{}: no lockfile, so the dependency layer cannot be pinned: dependencies resolve \
+                 afresh whenever pyproject.toml changes; run `uv lock` to pin them",
+                join(dir, "pyproject.toml")
+            ));
+        }
         let user = runtime_user(spec, &mut warnings);
         let mut env = BTreeMap::from([
             ("PATH".to_string(), RUNTIME_PATH.to_string()),
@@ -270,11 +341,12 @@ impl Provider for Python {
     }
 }
 
-/// A `uv sync` into the venv at /app/.venv, with uv's cache and the optional CA.
+/// A uv command (sync, pip install, a Poetry export run by uvx) into the venv at /app/.venv,
+/// with uv's cache and the optional CA.
 fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
     // uv trusts its own root list, not the system's: SSL_CERT_FILE is how it takes the CA.
     let script =
-        format!("if [ -f {CA_TARGET} ]; then export SSL_CERT_FILE={CA_TARGET}; fi; exec {command}");
+        format!("if [ -f {CA_TARGET} ]; then export SSL_CERT_FILE={CA_TARGET}; fi; {command}");
     let env = BTreeMap::from([
         ("UV_CACHE_DIR".to_string(), UV_CACHE.to_string()),
         // The cache is a mount: hard links into it would not survive into the layer.
@@ -344,42 +416,62 @@ fn is_requirements_file(path: &str) -> bool {
     path.starts_with("requirements") && path.ends_with(".txt") && !path.contains('/')
 }
 
-/// uv when uv.lock is there (and, if the spec names lockfiles, among them); else pip with the
-/// spec's lockfiles or requirements.txt.
+/// uv when uv.lock is there (and, if the spec names lockfiles, among them); Poetry's export
+/// when poetry.lock is; else pip with the spec's lockfiles or requirements.txt; else uv on the
+/// unpinned `[project] dependencies` of a lone pyproject.toml.
 fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Installer, Diagnostics> {
     let dir = spec.path.value.as_str();
     let has = |name: &str| local.contains(&name);
+    let named = |name: &str| {
+        spec.lockfiles
+            .as_ref()
+            .is_none_or(|named| named.iter().any(|l| l.value == name))
+    };
     if let Some(named) = &spec.lockfiles {
         require_named_lockfiles(
             spec,
             files,
-            "check the name; Python lockfiles are `uv.lock` or pinned requirements files",
+            "check the name; Python lockfiles are `uv.lock`, `poetry.lock` or pinned requirements files",
         )?;
-        if named.iter().all(|l| l.value != "uv.lock") {
+        if named
+            .iter()
+            .all(|l| l.value != "uv.lock" && l.value != "poetry.lock")
+        {
             return Ok(Installer::Pip {
                 requirements: named.iter().map(|l| l.value.clone()).collect(),
             });
         }
     }
-    if has("uv.lock") {
-        let text = files
-            .contents
-            .get(&join(dir, "pyproject.toml"))
-            .ok_or_else(|| {
-                Diagnostic::at(
-                    spec.path.location,
-                    format!("`{dir}` has uv.lock but no pyproject.toml"),
-                )
-                .with_hint("uv.lock belongs next to the pyproject.toml it locks")
-            })?;
-        let project = Pyproject::parse(text).map_err(|why| {
+    let pyproject = || -> Result<Option<Pyproject>, Diagnostics> {
+        let Some(text) = files.contents.get(&join(dir, "pyproject.toml")) else {
+            return Ok(None);
+        };
+        Pyproject::parse(text).map(Some).map_err(|why| {
             Diagnostic::at(
                 spec.path.location,
                 format!("cannot read {}: {why}", join(dir, "pyproject.toml")),
             )
-            .with_hint("check the file with `uv lock --check`")
-        })?;
-        return Ok(Installer::Uv { project });
+            .with_hint("fix the TOML; `uv lock --check` or `poetry check` point at the line")
+            .into()
+        })
+    };
+    for (lockfile, tool) in [("uv.lock", "uv"), ("poetry.lock", "Poetry")] {
+        if has(lockfile) && named(lockfile) {
+            let project = pyproject()?.ok_or_else(|| {
+                Diagnostic::at(
+                    spec.path.location,
+                    format!("`{dir}` has {lockfile} but no pyproject.toml"),
+                )
+                .with_hint(format!(
+                    "{lockfile} belongs next to the pyproject.toml {tool} locked it from"
+                ))
+            })?;
+            return Ok(if lockfile == "uv.lock" {
+                Installer::Uv { project }
+            } else {
+                Installer::Poetry { project }
+            });
+        }
     }
     if has("requirements.txt") {
         return Ok(Installer::Pip {
@@ -391,20 +483,34 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
         .copied()
         .filter(|p| is_requirements_file(p))
         .collect();
-    let hint = if others.is_empty() {
-        "run `uv lock` (uv) or write a pinned requirements.txt (pip)".to_string()
-    } else {
-        format!(
-            "name the ones to install with `lockfiles:`, e.g. `lockfiles: [{}]`",
-            others[0]
+    if let Some(first) = others.first() {
+        return Err(Diagnostic::at(
+            spec.path.location,
+            format!(
+                "`{dir}` has no uv.lock, poetry.lock or requirements.txt, only {}",
+                others.join(", ")
+            ),
         )
-    };
-    Err(Diagnostic::at(
-        spec.path.location,
-        format!("`{dir}` has no uv.lock and no requirements.txt: strata installs only pinned dependencies"),
-    )
-    .with_hint(hint)
-    .into())
+        .with_hint(format!(
+            "name the ones to install with `lockfiles:`, e.g. `lockfiles: [{first}]`"
+        ))
+        .into());
+    }
+    match pyproject()? {
+        Some(project) if project.poetry => Err(Diagnostic::at(
+            spec.path.location,
+            format!("`{dir}` is a Poetry project without poetry.lock"),
+        )
+        .with_hint("run `poetry lock` and add poetry.lock to the repository")
+        .into()),
+        Some(project) => Ok(Installer::Unpinned { project }),
+        None => Err(Diagnostic::at(
+            spec.path.location,
+            format!("`{dir}` has no pyproject.toml, uv.lock, poetry.lock or requirements.txt"),
+        )
+        .with_hint("run `uv lock` (uv) or write a pinned requirements.txt (pip)")
+        .into()),
+    }
 }
 
 /// The facts strata reads from pyproject.toml.
@@ -414,37 +520,52 @@ struct Pyproject {
     /// `[project.scripts]` names, in file order.
     scripts: Vec<String>,
     has_build_system: bool,
-    /// `[tool.uv] package = …`, which overrides what the build system says.
-    uv_package: Option<bool>,
+    /// `[tool.uv] package = …` or `[tool.poetry] package-mode = …`, which override what the
+    /// build system says.
+    package_override: Option<bool>,
+    /// Whether the dependencies live in `[tool.poetry]` (Poetry 1 style), where uv cannot read
+    /// them.
+    poetry: bool,
 }
 
 impl Pyproject {
     fn parse(text: &str) -> Result<Pyproject, String> {
         let doc: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
-        let project = doc.get("project").and_then(toml::Value::as_table);
+        let tool = |name: &str| {
+            doc.get("tool")
+                .and_then(|t| t.get(name))
+                .and_then(toml::Value::as_table)
+        };
+        // PEP 621 `[project]` first; Poetry 1 projects keep the same facts in `[tool.poetry]`.
+        let tables: Vec<&toml::Table> = [
+            doc.get("project").and_then(toml::Value::as_table),
+            tool("poetry"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let first = |key: &str| tables.iter().find_map(|t| t.get(key));
         Ok(Pyproject {
-            name: project
-                .and_then(|p| p.get("name"))
+            name: first("name")
                 .and_then(toml::Value::as_str)
                 .map(str::to_string),
-            scripts: project
-                .and_then(|p| p.get("scripts"))
+            scripts: first("scripts")
                 .and_then(toml::Value::as_table)
                 .map(|s| s.keys().cloned().collect())
                 .unwrap_or_default(),
             has_build_system: doc.contains_key("build-system"),
-            uv_package: doc
-                .get("tool")
-                .and_then(|t| t.get("uv"))
+            package_override: tool("uv")
                 .and_then(|u| u.get("package"))
+                .or_else(|| tool("poetry").and_then(|p| p.get("package-mode")))
                 .and_then(toml::Value::as_bool),
+            poetry: tool("poetry").is_some_and(|p| p.contains_key("dependencies")),
         })
     }
 
-    /// Whether uv builds and installs the project itself (so its scripts exist), the way
-    /// uv decides it.
+    /// Whether the project itself is built and installed (so its scripts exist), the way uv
+    /// and Poetry decide it.
     fn is_package(&self) -> bool {
-        self.uv_package.unwrap_or(self.has_build_system)
+        self.package_override.unwrap_or(self.has_build_system)
     }
 }
 
@@ -516,7 +637,7 @@ mod tests {
         let mut context = ContextFiles::default();
         for (path, contents) in files {
             context.paths.insert(path.to_string());
-            if *path == "pyproject.toml" {
+            if path.ends_with("pyproject.toml") {
                 context
                     .contents
                     .insert(path.to_string(), contents.to_string());
@@ -568,12 +689,33 @@ mod tests {
     }
 
     #[test]
-    fn only_unpinned_or_other_requirements_is_refused_with_a_hint() {
-        let err = plan_of(SPEC, &[("pyproject.toml", "[project]\n"), ("app.py", "")]).unwrap_err();
-        assert!(
-            err.contains("has no uv.lock and no requirements.txt"),
-            "{err}"
-        );
+    fn a_lone_pyproject_installs_unpinned_with_a_warning() {
+        let plan = plan_of(
+            SPEC,
+            &[
+                ("pyproject.toml", "[project]\nname = \"svc\"\n"),
+                ("app.py", ""),
+            ],
+        )
+        .unwrap();
+        assert!(plan.warnings[0].contains("cannot be pinned"), "{plan:?}");
+        assert!(deps_script(&plan).ends_with("/app/.venv/bin/python -r pyproject.toml"));
+        let err = plan_of(
+            SPEC,
+            &[
+                (
+                    "pyproject.toml",
+                    "[tool.poetry.dependencies]\npython = \"^3.13\"\n",
+                ),
+                ("app.py", ""),
+            ],
+        )
+        .unwrap_err();
+        assert!(err.contains("run `poetry lock`"), "{err}");
+    }
+
+    #[test]
+    fn other_requirements_files_must_be_named() {
         let err = plan_of(SPEC, &[("requirements-prod.txt", ""), ("app.py", "")]).unwrap_err();
         assert!(err.contains("lockfiles: [requirements-prod.txt]"), "{err}");
         let plan = plan_of(
@@ -581,10 +723,46 @@ mod tests {
             &[("requirements-prod.txt", ""), ("app.py", "")],
         )
         .unwrap();
-        assert!(plan.stages[0].steps.iter().any(|s| matches!(
+        assert!(deps_script(&plan).ends_with("install -r requirements-prod.txt"));
+    }
+
+    #[test]
+    fn a_poetry_lock_is_exported_to_hashes_and_the_package_installed_without_deps() {
+        let pyproject = "[tool.poetry]\nname = \"stamp\"\n[tool.poetry.dependencies]\n\
+                         python = \">=3.13\"\n[tool.poetry.scripts]\nstamp = \"stamp.cli:main\"\n\
+                         [build-system]\nrequires = [\"poetry-core\"]\n";
+        let plan = plan_of(
+            SPEC,
+            &[
+                ("pyproject.toml", pyproject),
+                ("poetry.lock", ""),
+                ("src/stamp/cli.py", ""),
+            ],
+        )
+        .unwrap();
+        let script = deps_script(&plan);
+        assert!(script.contains("export --only main"), "{script}");
+        assert!(script.contains("--require-hashes --no-deps"), "{script}");
+        let build = plan.stage(StageName::Build).unwrap();
+        assert!(build.steps.iter().any(|s| matches!(
             s,
-            Step::Run(run) if run.argv[2].ends_with("install -r requirements-prod.txt")
+            Step::Run(run) if run.argv[2].ends_with("--python /app/.venv/bin/python --no-deps .")
         )));
+        assert_eq!(plan.image.entrypoint, ["/app/.venv/bin/stamp"]);
+        assert_eq!(plan.app, "stamp");
+        assert!(plan.warnings.is_empty());
+    }
+
+    /// The shell script of the dependency stage's install step.
+    fn deps_script(plan: &Plan) -> &str {
+        plan.stages[0]
+            .steps
+            .iter()
+            .find_map(|s| match s {
+                Step::Run(run) => Some(run.argv[2].as_str()),
+                _ => None,
+            })
+            .expect("the dependency stage installs")
     }
 
     #[test]
