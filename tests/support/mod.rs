@@ -88,13 +88,20 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn copy_of(example: &str) -> Workspace {
+        let ws = Workspace::empty(example);
+        copy_dir(&repo_root().join("examples").join(example), &ws.dir);
+        ws
+    }
+
+    /// A fresh empty directory under target/engine-tests, removed when dropped.
+    pub fn empty(name: &str) -> Workspace {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let dir = repo_root()
             .join("target/engine-tests")
-            .join(format!("{example}-{}-{n}", std::process::id()));
+            .join(format!("{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        copy_dir(&repo_root().join("examples").join(example), &dir);
+        std::fs::create_dir_all(&dir).unwrap();
         Workspace { dir }
     }
 
