@@ -311,3 +311,47 @@ fn python_runtime_runs_the_venv_as_non_root() {
         assert!(plan.image.env["PATH"].starts_with("/app/.venv/bin:"));
     }
 }
+
+/// `secrets:` go into exactly the steps that download (where the CA goes), never into a
+/// compile step, which must not see credentials.
+#[test]
+fn declared_secrets_mount_only_into_download_steps() {
+    let mut mounted = 0;
+    for example in EXAMPLES {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(example);
+        let spec = std::fs::read_to_string(dir.join("strata.yaml")).unwrap()
+            + "secrets:\n  - id: netrc\n    target: /root/.netrc\n";
+        let spec_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{example}.yaml"));
+        std::fs::write(&spec_path, spec).unwrap();
+        let plan = strata::cli::plan_directory(&dir, &spec_path)
+            .unwrap_or_else(|e| panic!("{example}: {e}"));
+        for run in plan
+            .stages
+            .iter()
+            .flat_map(|s| &s.steps)
+            .filter_map(|s| match s {
+                Step::Run(run) => Some(run),
+                _ => None,
+            })
+        {
+            let has = |id: &str| {
+                run.mounts
+                    .iter()
+                    .any(|m| matches!(m, Mount::Secret { id: i, .. } if i == id))
+            };
+            mounted += usize::from(has("netrc"));
+            assert_eq!(
+                has("netrc"),
+                has("ca"),
+                "{example}: `{}` mounts the netrc without downloading, or the other way round",
+                run.name
+            );
+        }
+    }
+    assert!(
+        mounted >= EXAMPLES.len() - 1,
+        "the secret was mounted {mounted} times"
+    );
+}

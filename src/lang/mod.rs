@@ -10,7 +10,7 @@ mod python;
 
 pub use context::{ContextFiles, Probe};
 
-use crate::plan::{Mount, Network, Plan, ProxyEnv};
+use crate::plan::{Mount, Network, Plan, ProxyEnv, Step};
 use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
 
 /// The files by which the providers recognise a project, for messages that say what was looked for.
@@ -90,7 +90,36 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
             }
         }
     };
-    provider.plan(spec, files)
+    let mut plan = provider.plan(spec, files)?;
+    mount_dependency_secrets(&mut plan, spec);
+    Ok(plan)
+}
+
+/// The spec's `secrets` go wherever the CA bundle goes: into exactly the steps that download.
+/// Doing it here, once, keeps every provider's download steps and the secrets in step.
+fn mount_dependency_secrets(plan: &mut Plan, spec: &Spec) {
+    let downloads = plan
+        .stages
+        .iter_mut()
+        .flat_map(|stage| stage.steps.iter_mut())
+        .filter_map(|step| match step {
+            Step::Run(run) => Some(run),
+            _ => None,
+        })
+        .filter(|run| {
+            run.mounts
+                .iter()
+                .any(|m| matches!(m, Mount::Secret { target, .. } if target == CA_TARGET))
+        });
+    for run in downloads {
+        for secret in &spec.secrets {
+            run.mounts.push(Mount::Secret {
+                id: secret.id.clone(),
+                target: secret.target.clone(),
+                required: secret.required,
+            });
+        }
+    }
 }
 
 /// The languages whose providers recognise the project in `app_dir`.
@@ -114,7 +143,7 @@ pub fn probe_all() -> Probe {
 /// Where every dependency step finds the CA bundle the build passes as a secret
 /// (`--secret id=ca,src=…`, id from `ca.secret`). Each tool is pointed at it only when the
 /// file exists, so builds without the secret use the image's own roots.
-pub(crate) const CA_TARGET: &str = "/run/secrets/strata-ca";
+pub(crate) const CA_TARGET: &str = crate::spec::CA_MOUNT_TARGET;
 
 /// The CA bundle as an optional secret mount: never in a layer, never in the cache key, so
 /// passing it or not re-runs nothing.

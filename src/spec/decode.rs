@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use super::diagnostic::{Diagnostic, Location};
 use super::model::{
-    Build, GoSettings, Language, Network, NetworkMode, Proxy, Run, RuntimeBase, Spanned, Spec,
+    Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, Proxy, Run,
+    RuntimeBase, Spanned, Spec,
 };
 use super::yaml::{Node, Value, is_null};
 
@@ -22,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "go",
     "cache",
     "ca",
+    "secrets",
 ];
 const TARGET_KEYS: &[&str] = &["runtime"];
 const IMAGES_KEYS: &[&str] = &["builder"];
@@ -32,6 +34,7 @@ const NETWORK_KEYS: &[&str] = &["deps", "build"];
 const GO_KEYS: &[&str] = &["proxy", "sumdb", "private", "flags"];
 const CACHE_KEYS: &[&str] = &["namespace"];
 const CA_KEYS: &[&str] = &["secret"];
+const SECRET_KEYS: &[&str] = &["id", "target", "required"];
 
 /// The BuildKit secret id the dependency steps read a CA bundle from when `ca.secret` is unset.
 const DEFAULT_CA_SECRET: &str = "ca";
@@ -249,6 +252,25 @@ impl Decoder {
                 None
             }
         }
+    }
+
+    /// A BuildKit secret id, as given to `--secret id=...`.
+    fn secret_id(&mut self, node: &Node, key: &str) -> Option<String> {
+        let id = self.string(node, key)?;
+        let valid = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if valid {
+            return Some(id);
+        }
+        self.fail(
+            node.location,
+            format!("`{key}: {id}` is not a BuildKit secret id"),
+            "use the id given to `--secret id=...,src=...`: letters, digits, `.`, `_` and `-`",
+        );
+        None
     }
 
     fn url(&mut self, node: &Node, key: &str, allow_keywords: &[&str]) -> Option<String> {
@@ -599,27 +621,16 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         }
     }
 
-    let mut ca_secret = DEFAULT_CA_SECRET.to_string();
-    if let Some(section) = d.section(&top, "ca", CA_KEYS) {
-        if let Some(node) = section.get("secret") {
-            if let Some(id) = d.string(node, "secret") {
-                let valid = !id.is_empty()
-                    && id.len() <= 64
-                    && id
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-                if valid {
-                    ca_secret = id;
-                } else {
-                    d.fail(
-                        node.location,
-                        format!("`secret: {id}` is not a BuildKit secret id"),
-                        "use the id given to `--secret id=...,src=...`: letters, digits, `.`, `_` and `-`",
-                    );
-                }
-            }
-        }
-    }
+    let ca_secret = d
+        .section(&top, "ca", CA_KEYS)
+        .and_then(|section| section.get("secret"))
+        .and_then(|node| d.secret_id(node, "secret"))
+        .unwrap_or_else(|| DEFAULT_CA_SECRET.to_string());
+
+    let secrets = top
+        .get("secrets")
+        .map(|node| decode_secrets(&mut d, node, &ca_secret))
+        .unwrap_or_default();
 
     if !d.problems.is_empty() {
         return Err(d.problems);
@@ -637,7 +648,104 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         go,
         cache_namespace,
         ca_secret,
+        secrets,
     })
+}
+
+/// `secrets:` — a list of `{id, target, required}`, each mounted into the dependency steps.
+fn decode_secrets(d: &mut Decoder, node: &Node, ca_secret: &str) -> Vec<BuildSecret> {
+    let Value::Sequence(items) = &node.value else {
+        d.fail(
+            node.location,
+            format!("`secrets` must be a list, found {}", node.kind_name()),
+            "for example:\n    secrets:\n      - id: netrc\n        target: /root/.netrc",
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<BuildSecret> = Vec::new();
+    for item in items {
+        let Some(section) = Section::new(item, "a `secrets` entry", SECRET_KEYS, &mut d.problems)
+        else {
+            continue;
+        };
+        let Some(id_node) = section.get("id") else {
+            d.fail(
+                item.location,
+                "a `secrets` entry needs an `id`",
+                "the id given to `--secret id=...,src=...`",
+            );
+            continue;
+        };
+        let Some(id) = d.secret_id(id_node, "id") else {
+            continue;
+        };
+        if id == ca_secret {
+            d.fail(
+                id_node.location,
+                format!("secret `{id}` is the CA bundle's id, which strata mounts already"),
+                "use `ca: {secret: ...}` for a CA bundle, or another id here",
+            );
+            continue;
+        }
+        let target = match section.get("target") {
+            None => format!("/run/secrets/{id}"),
+            Some(target_node) => {
+                let Some(target) = d.string(target_node, "target") else {
+                    continue;
+                };
+                let normal = target.starts_with('/')
+                    && !target.ends_with('/')
+                    && target
+                        .split('/')
+                        .skip(1)
+                        .all(|p| !matches!(p, "" | "." | ".."));
+                if !normal || target == CA_MOUNT_TARGET {
+                    d.fail(
+                        target_node.location,
+                        format!("`target: {target}` is not a file path a secret can be mounted at"),
+                        format!(
+                            "give an absolute file path such as `/root/.netrc` (not `{CA_MOUNT_TARGET}`)"
+                        ),
+                    );
+                    continue;
+                }
+                target
+            }
+        };
+        let required = match section.get("required") {
+            None => true,
+            Some(flag) => match d.string(flag, "required").as_deref() {
+                Some("true") => true,
+                Some("false") => false,
+                Some(other) => {
+                    d.fail(
+                        flag.location,
+                        format!("`required: {other}` is not true or false"),
+                        "`required: false` lets the build run without the secret",
+                    );
+                    continue;
+                }
+                None => continue,
+            },
+        };
+        if let Some(earlier) = out.iter().find(|s| s.id == id || s.target == target) {
+            d.fail(
+                item.location,
+                format!(
+                    "this secret repeats the id or target of `{}` ({})",
+                    earlier.id, earlier.target
+                ),
+                "give each secret its own id and target",
+            );
+            continue;
+        }
+        out.push(BuildSecret {
+            id,
+            target,
+            required,
+        });
+    }
+    out
 }
 
 /// A loose check that catches words that were meant as something else; the engine validates

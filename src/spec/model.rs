@@ -76,6 +76,23 @@ pub struct Spec {
     /// The BuildKit secret id of a CA bundle for the dependency steps (`ca.secret`, default
     /// `ca`); mounted only when the build passes it (`--secret id=ca,src=…`).
     pub ca_secret: String,
+    /// Credentials for private dependencies (`secrets:`), mounted into the steps that download.
+    pub secrets: Vec<BuildSecret>,
+}
+
+/// Where every dependency step finds the CA bundle the build passes as a secret (`ca.secret`);
+/// no user secret may take this path.
+pub const CA_MOUNT_TARGET: &str = "/run/secrets/strata-ca";
+
+/// A build secret (`--secret id=…,src=…`) the dependency steps read as a file: a netrc, an
+/// `.npmrc`, a pip.conf, cargo credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildSecret {
+    pub id: String,
+    /// The absolute path the file appears at, only while the step runs.
+    pub target: String,
+    /// Whether a build without the secret fails (the default) or runs without the file.
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -458,3 +458,55 @@ pub fn http_get(address: &str, path: &str) -> String {
         }
     }
 }
+
+const HOST_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// Search patterns for the egress CA (lines from the certificates the host adds to Debian's
+/// list) plus the canaries, one per line, as testbed/ca-scan.py reads them.
+pub fn leak_patterns(dir: &Path, canaries: &[&str]) -> PathBuf {
+    let out = Command::new("/usr/bin/python3")
+        .arg(repo_root().join("testbed/ca-scan.py"))
+        .args([
+            "patterns",
+            HOST_BUNDLE,
+            "/usr/share/ca-certificates/mozilla",
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "ca-scan.py patterns failed");
+    let ca_lines = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !ca_lines.trim().is_empty(),
+        "this host adds no CA to Debian's list: the CA half of the leak check would prove nothing"
+    );
+    let path = dir.join("patterns");
+    use std::io::Write;
+    let mut file = std::fs::File::create(&path).expect("patterns file");
+    file.write_all(ca_lines.as_bytes()).expect("written");
+    for canary in canaries {
+        writeln!(file, "{canary}").expect("written");
+    }
+    path
+}
+
+/// Scans every blob of `docker save IMAGE` (config with its history, manifests, each layer
+/// decompressed) for the patterns; returns the first hit.
+pub fn scan_image(image: &str, patterns: &Path) -> Option<String> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "docker save {image} | /usr/bin/python3 {} scan {}",
+            repo_root().join("testbed/ca-scan.py").display(),
+            patterns.display()
+        ))
+        .output()
+        .expect("sh runs");
+    match out.status.code() {
+        Some(0) => None,
+        Some(1) => Some(String::from_utf8_lossy(&out.stdout).to_string()),
+        _ => panic!(
+            "scanning {image} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}

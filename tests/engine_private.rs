@@ -1,0 +1,138 @@
+//! Private dependencies on the real engine: a package index on loopback that demands HTTP
+//! basic credentials (tests/fixtures/private-index.py), reached by pip with a netrc that the
+//! spec's `secrets:` mounts into the dependency step only.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::*;
+
+/// The private index, stopped when dropped.
+struct PrivateIndex {
+    child: Child,
+    port: u16,
+}
+
+impl PrivateIndex {
+    fn start(user: &str, password: &str) -> PrivateIndex {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("/usr/bin/python3")
+            .arg(repo_root().join("tests/fixtures/private-index.py"))
+            .args([&port.to_string(), user, password])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the private index did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        PrivateIndex { child, port }
+    }
+}
+
+impl Drop for PrivateIndex {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A pip project whose one dependency lives on the private index, with the netrc declared.
+fn private_project(index: &PrivateIndex) -> Workspace {
+    let ws = Workspace::copy_of("python-pip");
+    ws.write(
+        "requirements.txt",
+        &format!(
+            "--index-url http://127.0.0.1:{}/simple/\nstrata-private-greeting==1.0.0\n",
+            index.port
+        ),
+    );
+    ws.write(
+        "app.py",
+        "from strata_private_greeting import MESSAGE\n\nprint(MESSAGE)\n",
+    );
+    ws.append(
+        "strata.yaml",
+        "network:\n  deps: host\nsecrets:\n  - id: netrc\n    target: /root/.netrc\n",
+    );
+    ws
+}
+
+#[test]
+fn a_netrc_secret_reaches_the_private_index_and_no_layer() {
+    let Some(_engine) = engine() else { return };
+    let password = format!("canary-index-pw-{}", unique_token());
+    let index = PrivateIndex::start("strata", &password);
+    let ws = private_project(&index);
+    ws.write(
+        "netrc",
+        &format!("machine 127.0.0.1 login strata password {password}\n"),
+    );
+    let secret = format!("id=netrc,src={}", ws.path("netrc").display());
+
+    // Declared secrets are required: a build without it stops before downloading anything.
+    let without = buildx(&ws, &["--no-cache"]);
+    assert!(!without.success, "built without the required netrc");
+    assert!(
+        without.errors().contains("netrc"),
+        "the failure does not name the missing secret: {}",
+        without.errors()
+    );
+
+    let tag = "strata-test/private:netrc";
+    buildx(
+        &ws,
+        &["--secret", &secret, "--no-cache", "--load", "-t", tag],
+    )
+    .assert_success();
+    assert_eq!(
+        docker_ok(&["run", "--rm", tag]),
+        "hello from the private index"
+    );
+
+    let deps_tag = "strata-test/private:netrc-deps";
+    buildx(
+        &ws,
+        &[
+            "--secret", &secret, "--target", "deps", "--load", "-t", deps_tag,
+        ],
+    )
+    .assert_success();
+    let scratch = Workspace::empty("private-patterns");
+    let patterns = leak_patterns(&scratch.dir, &[&password]);
+    for image in [tag, deps_tag] {
+        if let Some(hit) = scan_image(image, &patterns) {
+            panic!("{image}: the netrc leaked: {hit}");
+        }
+    }
+}
+
+#[test]
+fn an_optional_secret_left_out_reaches_the_index_without_credentials() {
+    let Some(_engine) = engine() else { return };
+    let index = PrivateIndex::start("strata", "never-sent");
+    let ws = private_project(&index);
+    let spec = ws.read("strata.yaml");
+    ws.write(
+        "strata.yaml",
+        &spec.replace(
+            "target: /root/.netrc\n",
+            "target: /root/.netrc\n    required: false\n",
+        ),
+    );
+    let (ok, log) = buildx_plain(&ws, &["--no-cache"]);
+    assert!(!ok, "the index let an anonymous build in");
+    assert!(
+        log.contains("401"),
+        "pip did not report the index's refusal:\n{log}"
+    );
+}
