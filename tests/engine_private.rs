@@ -135,4 +135,8 @@ fn an_optional_secret_left_out_reaches_the_index_without_credentials() {
         log.contains("401"),
         "pip did not report the index's refusal:\n{log}"
     );
+    assert!(
+        log.contains("failed: the registry wants credentials"),
+        "no strata hint pointing at `secrets:`:\n{log}"
+    );
 }

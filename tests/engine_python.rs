@@ -209,6 +209,11 @@ fn the_ca_is_needed_for_pypi_and_never_lands_in_a_layer() {
         log.contains("invalid peer certificate: UnknownIssuer"),
         "failed for another reason than the proxy's certificate:\n{log}"
     );
+    assert!(
+        log.contains("strata: [strata deps] uv sync --no-install-project (pyproject.toml, uv.lock) failed: a TLS certificate was not trusted")
+            && log.contains("--secret id=ca,src="),
+        "no strata hint naming the step and the CA secret:\n{log}"
+    );
 
     build_with_ca(&ws, &["--no-cache"]).assert_success();
     for stage in ["deps", "build"] {

@@ -122,6 +122,7 @@ impl Provider for Go {
                     ],
                     network: network(spec.network.deps, Network::Default),
                     proxy: proxy_env(spec),
+                    failure_hints: Vec::new(),
                 }),
             ]
         };
@@ -196,6 +197,7 @@ impl Provider for Go {
             ],
             network: network(spec.network.build, Network::None),
             proxy: None,
+            failure_hints: Vec::new(),
         });
 
         let runtime_base = match &spec.runtime.value {

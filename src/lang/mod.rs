@@ -5,12 +5,13 @@
 //! provider's [`Probe`] and hands the result in as [`ContextFiles`].
 
 mod context;
+mod download;
 mod go;
 mod python;
 
 pub use context::{ContextFiles, Probe};
 
-use crate::plan::{Mount, Network, Plan, ProxyEnv, Step};
+use crate::plan::{Mount, Network, Plan, ProxyEnv};
 use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
 
 /// The files by which the providers recognise a project, for messages that say what was looked for.
@@ -91,35 +92,8 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         }
     };
     let mut plan = provider.plan(spec, files)?;
-    mount_dependency_secrets(&mut plan, spec);
+    download::finish_download_steps(&mut plan, spec);
     Ok(plan)
-}
-
-/// The spec's `secrets` go wherever the CA bundle goes: into exactly the steps that download.
-/// Doing it here, once, keeps every provider's download steps and the secrets in step.
-fn mount_dependency_secrets(plan: &mut Plan, spec: &Spec) {
-    let downloads = plan
-        .stages
-        .iter_mut()
-        .flat_map(|stage| stage.steps.iter_mut())
-        .filter_map(|step| match step {
-            Step::Run(run) => Some(run),
-            _ => None,
-        })
-        .filter(|run| {
-            run.mounts
-                .iter()
-                .any(|m| matches!(m, Mount::Secret { target, .. } if target == CA_TARGET))
-        });
-    for run in downloads {
-        for secret in &spec.secrets {
-            run.mounts.push(Mount::Secret {
-                id: secret.id.clone(),
-                target: secret.target.clone(),
-                required: secret.required,
-            });
-        }
-    }
 }
 
 /// The languages whose providers recognise the project in `app_dir`.

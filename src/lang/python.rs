@@ -374,6 +374,7 @@ fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
         ],
         network,
         proxy: proxy_env(spec),
+        failure_hints: Vec::new(),
     })
 }
 
@@ -409,6 +410,7 @@ fn pip_step(spec: &Spec, name: String, requirements: &[String], network: Network
         ],
         network,
         proxy: proxy_env(spec),
+        failure_hints: Vec::new(),
     })
 }
 

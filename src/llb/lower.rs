@@ -153,7 +153,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                     let done_exec = graph.exec(Exec {
                         name: &run.name,
                         rootfs,
-                        argv: &run.argv,
+                        argv: &run.command(),
                         env: &env,
                         cwd: &run.cwd,
                         mounts,

@@ -51,6 +51,11 @@ impl Display for Plan {
                     Step::Run(run) => {
                         writeln!(f, "  {}", run.name)?;
                         writeln!(f, "      run {} in {}", quoted_list(&run.argv), run.cwd)?;
+                        if !run.failure_hints.is_empty() {
+                            let causes: Vec<&str> =
+                                run.failure_hints.iter().map(|h| h.cause.as_str()).collect();
+                            writeln!(f, "      on failure: explains {}", causes.join(", "))?;
+                        }
                         for (k, v) in &run.env {
                             writeln!(f, "      env {k}={v}")?;
                         }

@@ -5,12 +5,14 @@
 //! `llb` is the only place that knows how a step becomes an op.
 
 mod display;
+mod failures;
 mod images;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use failures::FailureHint;
 pub use images::{ImageRole, default_image};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,6 +113,9 @@ pub struct RunStep {
     /// Proxy settings travel beside the command, not in its env: BuildKit leaves them out of
     /// the cache key and out of the image, so changing a proxy rebuilds nothing.
     pub proxy: Option<ProxyEnv>,
+    /// Known failures to recognise in the command's output, each with the fix to print; see
+    /// [`RunStep::command`].
+    pub failure_hints: Vec<FailureHint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
