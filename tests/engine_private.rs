@@ -46,9 +46,10 @@ impl Drop for PrivateIndex {
     }
 }
 
-/// A pip project whose one dependency lives on the private index, with the netrc declared.
+/// A pip project whose one dependency lives on the private index, with the netrc declared;
+/// the requirements file names the index.
 fn private_project(index: &PrivateIndex) -> Workspace {
-    let ws = Workspace::copy_of("python-pip");
+    let ws = private_project_without_index();
     ws.write(
         "requirements.txt",
         &format!(
@@ -56,6 +57,13 @@ fn private_project(index: &PrivateIndex) -> Workspace {
             index.port
         ),
     );
+    ws
+}
+
+/// The same project with a requirements file that names no index.
+fn private_project_without_index() -> Workspace {
+    let ws = Workspace::copy_of("python-pip");
+    ws.write("requirements.txt", "strata-private-greeting==1.0.0\n");
     ws.write(
         "app.py",
         "from strata_private_greeting import MESSAGE\n\nprint(MESSAGE)\n",
@@ -138,5 +146,35 @@ fn an_optional_secret_left_out_reaches_the_index_without_credentials() {
     assert!(
         log.contains("failed: the registry wants credentials"),
         "no strata hint pointing at `secrets:`:\n{log}"
+    );
+}
+
+#[test]
+fn python_index_in_the_spec_points_pip_at_the_mirror() {
+    let Some(_engine) = engine() else { return };
+    let password = format!("canary-mirror-pw-{}", unique_token());
+    let index = PrivateIndex::start("strata", &password);
+    let ws = private_project_without_index();
+    ws.append(
+        "strata.yaml",
+        &format!(
+            "python:\n  index: http://127.0.0.1:{}/simple/\n",
+            index.port
+        ),
+    );
+    ws.write(
+        "netrc",
+        &format!("machine 127.0.0.1 login strata password {password}\n"),
+    );
+    let secret = format!("id=netrc,src={}", ws.path("netrc").display());
+    let tag = "strata-test/private:mirror";
+    buildx(
+        &ws,
+        &["--secret", &secret, "--no-cache", "--load", "-t", tag],
+    )
+    .assert_success();
+    assert_eq!(
+        docker_ok(&["run", "--rm", tag]),
+        "hello from the private index"
     );
 }

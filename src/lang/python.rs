@@ -147,10 +147,17 @@ impl Provider for Python {
                     spec,
                     format!("[strata deps] poetry export | uv pip install ({listed})"),
                     &format!(
-                        "{POETRY_EXPORT} export --only main --format requirements.txt \
+                        "{POETRY_EXPORT} export --only main --format requirements.txt{} \
                          --output {EXPORTED_REQUIREMENTS} && uv venv --quiet {VENV} && \
                          {UV_PIP_INSTALL} --require-hashes --no-deps -r {EXPORTED_REQUIREMENTS} && \
-                         rm {EXPORTED_REQUIREMENTS}"
+                         rm {EXPORTED_REQUIREMENTS}",
+                        // The export names Poetry's sources as index URLs, which would win over
+                        // the spec's mirror: leave them out when one is set.
+                        if spec.python.index.is_some() {
+                            " --without-urls"
+                        } else {
+                            ""
+                        }
                     ),
                     deps_network,
                 ),
@@ -273,6 +280,14 @@ impl Provider for Python {
                 join(dir, "pyproject.toml")
             ));
         }
+        if let (Installer::Uv { .. }, Some(_)) = (&installer, &spec.python.index) {
+            warnings.push(
+                "python.index does not move uv.lock's packages: uv.lock records where each one \
+                 comes from, and `uv sync --frozen` installs from there; configure the mirror \
+                 when locking (`[[tool.uv.index]]`, `uv lock`)"
+                    .to_string(),
+            );
+        }
         let user = runtime_user(spec, &mut warnings);
         let mut env = BTreeMap::from([
             ("PATH".to_string(), RUNTIME_PATH.to_string()),
@@ -347,7 +362,8 @@ fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
     // uv trusts its own root list, not the system's: SSL_CERT_FILE is how it takes the CA.
     let script =
         format!("if [ -f {CA_TARGET} ]; then export SSL_CERT_FILE={CA_TARGET}; fi; {command}");
-    let env = BTreeMap::from([
+    let mut env = index_env(spec, "UV_DEFAULT_INDEX", "UV_INDEX");
+    env.extend([
         ("UV_CACHE_DIR".to_string(), UV_CACHE.to_string()),
         // The cache is a mount: hard links into it would not survive into the layer.
         ("UV_LINK_MODE".to_string(), "copy".to_string()),
@@ -378,6 +394,19 @@ fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
     })
 }
 
+/// The spec's package indexes in the variables one installer reads (both take a
+/// space-separated list of extra indexes).
+fn index_env(spec: &Spec, index_var: &str, extra_var: &str) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    if let Some(index) = &spec.python.index {
+        env.insert(index_var.to_string(), index.clone());
+    }
+    if !spec.python.extra_indexes.is_empty() {
+        env.insert(extra_var.to_string(), spec.python.extra_indexes.join(" "));
+    }
+    env
+}
+
 /// pip into a fresh venv from pinned requirements files, with pip's cache and the optional CA.
 fn pip_step(spec: &Spec, name: String, requirements: &[String], network: Network) -> Step {
     let files: Vec<String> = requirements.iter().map(|r| format!("-r {r}")).collect();
@@ -389,7 +418,8 @@ fn pip_step(spec: &Spec, name: String, requirements: &[String], network: Network
          pip --python {VENV}/bin/python install {}",
         files.join(" ")
     );
-    let env = BTreeMap::from([
+    let mut env = index_env(spec, "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL");
+    env.extend([
         ("PIP_CACHE_DIR".to_string(), PIP_CACHE.to_string()),
         ("PIP_DISABLE_PIP_VERSION_CHECK".to_string(), "1".to_string()),
         ("PIP_ROOT_USER_ACTION".to_string(), "ignore".to_string()),

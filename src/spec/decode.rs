@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::diagnostic::{Diagnostic, Location};
 use super::model::{
-    Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, Proxy, Run,
-    RuntimeBase, Spanned, Spec,
+    Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, Proxy,
+    PythonSettings, Run, RuntimeBase, Spanned, Spec,
 };
 use super::yaml::{Node, Value, is_null};
 
@@ -21,6 +21,7 @@ const TOP_KEYS: &[&str] = &[
     "proxy",
     "network",
     "go",
+    "python",
     "cache",
     "ca",
     "secrets",
@@ -32,6 +33,7 @@ const RUN_KEYS: &[&str] = &["command", "args", "env", "ports", "user", "workdir"
 const PROXY_KEYS: &[&str] = &["http", "https", "no_proxy"];
 const NETWORK_KEYS: &[&str] = &["deps", "build"];
 const GO_KEYS: &[&str] = &["proxy", "sumdb", "private", "flags"];
+const PYTHON_KEYS: &[&str] = &["index", "extra_indexes"];
 const CACHE_KEYS: &[&str] = &["namespace"];
 const CA_KEYS: &[&str] = &["secret"];
 const SECRET_KEYS: &[&str] = &["id", "target", "required"];
@@ -274,14 +276,25 @@ impl Decoder {
     }
 
     fn url(&mut self, node: &Node, key: &str, allow_keywords: &[&str]) -> Option<String> {
-        let value = self.string(node, key)?;
+        let value = self.spanned_string(node, key)?;
+        self.checked_url(value, key, allow_keywords)
+    }
+
+    /// A URL (or a `,`/`|` list of them, as GOPROXY takes) with no credentials in it.
+    fn checked_url(
+        &mut self,
+        spanned: Spanned<String>,
+        key: &str,
+        allow_keywords: &[&str],
+    ) -> Option<String> {
+        let Spanned { value, location } = spanned;
         for part in value.split([',', '|']) {
             if allow_keywords.contains(&part) {
                 continue;
             }
             let Some((scheme, rest)) = part.split_once("://") else {
                 self.fail(
-                    node.location,
+                    location,
                     format!("`{key}: {value}` is not a URL"),
                     "write it as `http://host:port` or `https://host`",
                 );
@@ -289,7 +302,7 @@ impl Decoder {
             };
             if !matches!(scheme, "http" | "https" | "socks5" | "file") {
                 self.fail(
-                    node.location,
+                    location,
                     format!("`{key}` uses the unsupported scheme `{scheme}`"),
                     "use http://, https:// or file://",
                 );
@@ -298,9 +311,9 @@ impl Decoder {
             let authority = rest.split('/').next().unwrap_or_default();
             if authority.contains('@') {
                 self.fail(
-                    node.location,
+                    location,
                     format!("`{key}` carries credentials in its URL; strata.yaml is committed, so they would leak"),
-                    "remove the `user:password@` part and pass credentials with `--build-arg HTTPS_PROXY=...` or a `--secret`",
+                    "remove the `user:password@` part: pass a proxy's credentials with `--build-arg HTTPS_PROXY=...`, a registry's as a netrc under `secrets:`",
                 );
                 return None;
             }
@@ -576,26 +589,34 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut go = GoSettings::default();
-    if let Some(go_node) = top.get("go") {
-        if let Some(l) = &language {
-            if l.value != Language::Go {
-                d.fail(
-                    go_node.location,
-                    format!("`go` settings given, but `language` is {}", l.value.name()),
-                    "remove the `go` section or set `language: go`",
-                );
+    if let Some(section) = language_section(&mut d, &top, language.as_ref(), Language::Go, GO_KEYS)
+    {
+        go.proxy = section
+            .get("proxy")
+            .and_then(|n| d.url(n, "proxy", &["direct", "off"]));
+        go.sumdb = section.get("sumdb").and_then(|n| d.string(n, "sumdb"));
+        go.private = section
+            .get("private")
+            .and_then(|n| d.plain_list(n, "private", true))
+            .map(|globs| globs.join(","));
+        go.flags = section.get("flags").and_then(|n| d.string(n, "flags"));
+    }
+
+    let mut python = PythonSettings::default();
+    if let Some(section) = language_section(
+        &mut d,
+        &top,
+        language.as_ref(),
+        Language::Python,
+        PYTHON_KEYS,
+    ) {
+        python.index = section.get("index").and_then(|n| d.url(n, "index", &[]));
+        if let Some(node) = section.get("extra_indexes") {
+            for url in d.list(node, "extra_indexes", true).unwrap_or_default() {
+                if let Some(url) = d.checked_url(url, "extra_indexes", &[]) {
+                    python.extra_indexes.push(url);
+                }
             }
-        }
-        if let Some(section) = Section::new(go_node, "`go`", GO_KEYS, &mut d.problems) {
-            go.proxy = section
-                .get("proxy")
-                .and_then(|n| d.url(n, "proxy", &["direct", "off"]));
-            go.sumdb = section.get("sumdb").and_then(|n| d.string(n, "sumdb"));
-            go.private = section
-                .get("private")
-                .and_then(|n| d.plain_list(n, "private", true))
-                .map(|globs| globs.join(","));
-            go.flags = section.get("flags").and_then(|n| d.string(n, "flags"));
         }
     }
 
@@ -646,10 +667,35 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         proxy,
         network,
         go,
+        python,
         cache_namespace,
         ca_secret,
         secrets,
     })
+}
+
+/// A language's own section (`go:`, `python:`), named after the language; an error when the
+/// spec names another language.
+fn language_section<'a>(
+    d: &mut Decoder,
+    top: &Section<'a>,
+    language: Option<&Spanned<Language>>,
+    owner: Language,
+    known: &[&str],
+) -> Option<Section<'a>> {
+    let name = owner.name();
+    let node = top.get(name)?;
+    if let Some(named) = language.filter(|l| l.value != owner) {
+        d.fail(
+            node.location,
+            format!(
+                "`{name}` settings given, but `language` is {}",
+                named.value.name()
+            ),
+            format!("remove the `{name}` section or set `language: {name}`"),
+        );
+    }
+    Section::new(node, &format!("`{name}`"), known, &mut d.problems)
 }
 
 /// `secrets:` — a list of `{id, target, required}`, each mounted into the dependency steps.

@@ -71,6 +71,7 @@ pub struct Spec {
     pub proxy: Proxy,
     pub network: Network,
     pub go: GoSettings,
+    pub python: PythonSettings,
     /// Prefix of every cache-mount id, so projects can share or isolate caches.
     pub cache_namespace: String,
     /// The BuildKit secret id of a CA bundle for the dependency steps (`ca.secret`, default
@@ -139,4 +140,13 @@ pub struct GoSettings {
     pub sumdb: Option<String>,
     pub private: Option<String>,
     pub flags: Option<String>,
+}
+
+/// Package-index settings handed to the Python dependency steps only.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PythonSettings {
+    /// Replaces PyPI (`PIP_INDEX_URL`, `UV_DEFAULT_INDEX`).
+    pub index: Option<String>,
+    /// Searched besides it (`PIP_EXTRA_INDEX_URL`, `UV_INDEX`).
+    pub extra_indexes: Vec<String>,
 }
