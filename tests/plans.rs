@@ -355,3 +355,55 @@ fn declared_secrets_mount_only_into_download_steps() {
         "the secret was mounted {mounted} times"
     );
 }
+
+/// A runtime pinned by digest in the spec stays pinned to that digest, whatever the engine
+/// resolves the name to; other images are pinned to the resolved digest.
+#[test]
+fn an_image_pinned_by_digest_in_the_spec_keeps_its_digest() {
+    let pinned = format!(
+        "gcr.io/distroless/static-debian13:nonroot@sha256:{}",
+        "ab".repeat(32)
+    );
+    let mut plan = plan_of("go-web");
+    let runtime = plan
+        .stages
+        .iter_mut()
+        .find(|s| s.name == StageName::Runtime)
+        .unwrap();
+    runtime.base = strata::plan::Base::Image {
+        reference: pinned.clone(),
+    };
+    let elsewhere = format!("sha256:{}", "cd".repeat(32));
+    let images: BTreeMap<String, llb::ResolvedImage> = plan
+        .base_images()
+        .into_iter()
+        .map(|r| {
+            let resolved = llb::ResolvedImage {
+                digest: elsewhere.clone(),
+                env: Vec::new(),
+            };
+            (r.to_string(), resolved)
+        })
+        .collect();
+    let definition = llb::lower(
+        &plan,
+        &LowerOptions {
+            session_id: None,
+            context_directory: "context",
+            platform: None,
+            image_resolve_mode: None,
+            target: StageName::Runtime,
+            images: &images,
+            no_cache: &[],
+        },
+    );
+    let json = llb::definition_to_json(&definition).to_string();
+    assert!(
+        json.contains(&format!("docker-image://{pinned}\"")),
+        "{json}"
+    );
+    assert!(
+        json.contains(&format!("golang:1.24-trixie@{elsewhere}")),
+        "the builder was not pinned to the resolved digest: {json}"
+    );
+}

@@ -221,10 +221,19 @@ fn proxy_from_build_args(args: &BTreeMap<String, String>) -> ProxyEnv {
     }
 }
 
+/// Build args the engine's exporters read themselves: `SOURCE_DATE_EPOCH` (which buildx passes
+/// from the environment) sets the image's `created` and history times and, with
+/// `rewrite-timestamp=true` on the output, the layers' file times.
+const ENGINE_ARGS: [&str; 1] = ["SOURCE_DATE_EPOCH"];
+
 /// Build args strata does not read, so that a typo is not silently ignored. `BUILDKIT_*`
 /// args belong to the engine and buildx.
 fn unused_build_args(args: &BTreeMap<String, String>) -> Vec<String> {
-    let known: BTreeSet<&str> = PROXY_ARGS.iter().flat_map(|(u, l)| [*u, *l]).collect();
+    let known: BTreeSet<&str> = PROXY_ARGS
+        .iter()
+        .flat_map(|(u, l)| [*u, *l])
+        .chain(ENGINE_ARGS)
+        .collect();
     args.keys()
         .filter(|k| !known.contains(k.as_str()) && !k.starts_with("BUILDKIT_"))
         .map(|k| {
@@ -246,6 +255,7 @@ mod tests {
             ("NO_PROXY".to_string(), "localhost".to_string()),
             ("GOPROXY".to_string(), "direct".to_string()),
             ("BUILDKIT_INLINE_CACHE".to_string(), "1".to_string()),
+            ("SOURCE_DATE_EPOCH".to_string(), "0".to_string()),
         ]);
         let proxy = proxy_from_build_args(&args);
         assert_eq!(proxy.https.as_deref(), Some("http://proxy:3128"));

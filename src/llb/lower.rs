@@ -54,8 +54,12 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         let (mut fs, base_env): (Fs, Vec<String>) = match &stage.base {
             Base::Image { reference } => {
                 let resolved = options.images.get(reference);
+                // A reference the spec pins by digest stays as written; any other is pinned to
+                // the digest the engine resolved, so one build sees one image.
                 let pinned = match resolved {
-                    Some(r) if !r.digest.is_empty() => format!("{reference}@{}", r.digest),
+                    Some(r) if !r.digest.is_empty() && !reference.contains('@') => {
+                        format!("{reference}@{}", r.digest)
+                    }
                     _ => reference.clone(),
                 };
                 let image = graph.image(&pinned, platform.clone(), options.image_resolve_mode);
