@@ -1,6 +1,6 @@
 //! Typed calls on the engine's `LLBBridge` service.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use bollard_buildkit_proto::fsutil::types::Stat;
@@ -28,7 +28,7 @@ const PLAIN_ERROR_CODE: i32 = 2;
 const IMAGE_CONFIG_KEY: &str = "containerimage.config";
 const PLATFORMS_KEY: &str = "refs.platforms";
 
-/// What a successful build returns: a filesystem and the image config to export it with.
+/// One platform's image: a filesystem and the image config to export it with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageResult {
     pub result: RefId,
@@ -38,17 +38,31 @@ pub struct ImageResult {
     pub platform: Platform,
 }
 
+/// What a frontend run hands back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrontendResult {
+    /// One image per requested platform (at least one).
+    Images(Vec<ImageResult>),
+    /// The answer to a subrequest (`--print`/`--call outline`): metadata only, no filesystem.
+    Answer(BTreeMap<String, Vec<u8>>),
+}
+
 /// `{"Platforms":[{"ID":"linux/amd64","Platform":{"os":"linux","architecture":"amd64"}}]}`:
 /// Go's exptypes.Platforms, whose outer fields have no JSON tags.
-fn platforms_metadata(platform: &Platform) -> Vec<u8> {
-    let mut spec = serde_json::Map::new();
-    spec.insert("os".into(), platform.os.clone().into());
-    spec.insert("architecture".into(), platform.architecture.clone().into());
-    if let Some(variant) = &platform.variant {
-        spec.insert("variant".into(), variant.clone().into());
-    }
-    let entry = serde_json::json!({ "ID": platform.to_string(), "Platform": spec });
-    serde_json::json!({ "Platforms": [entry] })
+fn platforms_metadata(platforms: &[&Platform]) -> Vec<u8> {
+    let entries: Vec<serde_json::Value> = platforms
+        .iter()
+        .map(|platform| {
+            let mut spec = serde_json::Map::new();
+            spec.insert("os".into(), platform.os.clone().into());
+            spec.insert("architecture".into(), platform.architecture.clone().into());
+            if let Some(variant) = &platform.variant {
+                spec.insert("variant".into(), variant.clone().into());
+            }
+            serde_json::json!({ "ID": platform.to_string(), "Platform": spec })
+        })
+        .collect();
+    serde_json::json!({ "Platforms": entries })
         .to_string()
         .into_bytes()
 }
@@ -455,21 +469,48 @@ impl Bridge {
     }
 
     /// Returns the build's result: one filesystem with its image config, for one platform.
-    pub async fn return_result(&self, image: &ImageResult) -> Result<(), BridgeError> {
-        let metadata = HashMap::from([
-            (IMAGE_CONFIG_KEY.to_string(), image.config.clone()),
-            (
-                PLATFORMS_KEY.to_string(),
-                platforms_metadata(&image.platform),
-            ),
-        ]);
+    /// Returns the build's result. One image is a single ref with its config, as the
+    /// Dockerfile frontend returns a one-platform build; several are a ref per platform id with
+    /// `containerimage.config/<id>` each, which the exporters turn into an image index.
+    pub async fn return_result(&self, result: &FrontendResult) -> Result<(), BridgeError> {
+        let (metadata, refs) = match result {
+            FrontendResult::Answer(answer) => (answer.clone().into_iter().collect(), None),
+            FrontendResult::Images(images) => {
+                let platforms: Vec<&Platform> = images.iter().map(|i| &i.platform).collect();
+                let mut metadata =
+                    HashMap::from([(PLATFORMS_KEY.to_string(), platforms_metadata(&platforms))]);
+                let refs = match images.as_slice() {
+                    [one] => {
+                        metadata.insert(IMAGE_CONFIG_KEY.to_string(), one.config.clone());
+                        gw::result::Result::Ref(gw::Ref {
+                            id: one.result.0.clone(),
+                            def: None,
+                        })
+                    }
+                    many => {
+                        let mut refs = HashMap::new();
+                        for image in many {
+                            let id = image.platform.to_string();
+                            metadata
+                                .insert(format!("{IMAGE_CONFIG_KEY}/{id}"), image.config.clone());
+                            refs.insert(
+                                id,
+                                gw::Ref {
+                                    id: image.result.0.clone(),
+                                    def: None,
+                                },
+                            );
+                        }
+                        gw::result::Result::Refs(gw::RefMap { refs })
+                    }
+                };
+                (metadata, Some(refs))
+            }
+        };
         self.send_return(gw::ReturnRequest {
             result: Some(gw::Result {
                 metadata,
-                result: Some(gw::result::Result::Ref(gw::Ref {
-                    id: image.result.0.clone(),
-                    def: None,
-                })),
+                result: refs,
                 ..Default::default()
             }),
             error: None,
@@ -557,12 +598,16 @@ mod tests {
 
     #[test]
     fn platforms_metadata_matches_go_exptypes() {
-        let json = platforms_metadata(&Platform::parse("linux/arm/v7").unwrap());
+        let arm = Platform::parse("linux/arm/v7").unwrap();
+        let amd = Platform::parse("linux/amd64").unwrap();
+        let json = platforms_metadata(&[&arm, &amd]);
         let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(
             value,
-            serde_json::json!({"Platforms": [{"ID": "linux/arm/v7",
-                "Platform": {"os": "linux", "architecture": "arm", "variant": "v7"}}]})
+            serde_json::json!({"Platforms": [
+                {"ID": "linux/arm/v7",
+                 "Platform": {"os": "linux", "architecture": "arm", "variant": "v7"}},
+                {"ID": "linux/amd64", "Platform": {"os": "linux", "architecture": "amd64"}}]})
         );
     }
 

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use futures_util::future::try_join_all;
 
-use super::bridge::{Bridge, ImageLookup, ImageResult, RefId, Warning};
+use super::bridge::{Bridge, FrontendResult, ImageLookup, ImageResult, RefId, Warning};
 use super::options::{FrontendOptions, NoCache};
-use super::{FrontendError, serve};
+use super::{FrontendError, serve, subrequests};
 use crate::cli::parse_target;
 use crate::image::{self, BaseImage, ImageInputs};
 use crate::lang::{self, ContextFiles, Probe};
@@ -21,7 +21,10 @@ pub fn run_frontend() -> ExitCode {
     serve(build)
 }
 
-async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult, FrontendError> {
+async fn build(
+    bridge: &Bridge,
+    options: &FrontendOptions,
+) -> Result<FrontendResult, FrontendError> {
     let spec_file = bridge.read_spec(options).await?;
     let in_spec = |problems: spec::Diagnostics| {
         let source = String::from_utf8_lossy(&spec_file.contents);
@@ -35,12 +38,17 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
 
     let probe = lang::probe_for(&spec).rooted(&spec.path.value);
     // Independent round trips to the engine: overlap them.
-    let (platform, files) = tokio::try_join!(
-        target_platform(bridge, options),
+    let (platforms, files) = tokio::try_join!(
+        target_platforms(bridge, options),
         list_context(bridge, options, &probe)
     )?;
     let mut plan = lang::plan(&spec, &files).map_err(in_spec)?;
     plan.apply_build_proxy(&proxy_from_build_args(&options.build_args));
+    if let Some(request) = &options.request {
+        return Ok(FrontendResult::Answer(subrequests::answer(
+            request, &plan, target,
+        )?));
+    }
     let mut warnings = plan.warnings.clone();
     warnings.extend(unused_build_args(&options.build_args));
     for message in warnings {
@@ -53,7 +61,21 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
             .await?;
     }
 
-    let lookups = resolve_base_images(bridge, options, &plan, &platform).await?;
+    let images = platforms
+        .iter()
+        .map(|platform| build_image(bridge, options, &plan, target, platform));
+    Ok(FrontendResult::Images(try_join_all(images).await?))
+}
+
+/// The image of `target` for one platform.
+async fn build_image(
+    bridge: &Bridge,
+    options: &FrontendOptions,
+    plan: &Plan,
+    target: StageName,
+    platform: &Platform,
+) -> Result<ImageResult, FrontendError> {
+    let lookups = resolve_base_images(bridge, options, plan, platform).await?;
     let resolved: BTreeMap<String, ResolvedImage> = lookups
         .iter()
         .map(|(reference, lookup)| {
@@ -63,11 +85,11 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
         })
         .collect();
     let definition = llb::lower(
-        &plan,
+        plan,
         &LowerOptions {
             session_id: Some(&options.session_id),
             context_directory: &options.context_local_name,
-            platform: Some(&platform),
+            platform: Some(platform),
             image_resolve_mode: Some(options.image_resolve_mode.as_str()),
             target,
             images: &resolved,
@@ -104,7 +126,7 @@ async fn build(bridge: &Bridge, options: &FrontendOptions) -> Result<ImageResult
     Ok(ImageResult {
         result,
         config,
-        platform,
+        platform: platform.clone(),
     })
 }
 
@@ -120,22 +142,18 @@ fn stages_without_cache(no_cache: &NoCache) -> Vec<StageName> {
     }
 }
 
-/// The one platform this build is for: `--platform`, or the engine's own.
-async fn target_platform(
+/// The platforms this build is for: `--platform` (one or several), or the engine's own.
+async fn target_platforms(
     bridge: &Bridge,
     options: &FrontendOptions,
-) -> Result<Platform, FrontendError> {
-    match options.platforms.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => bridge
-            .ping()
-            .await?
-            .worker_platforms
-            .into_iter()
-            .next()
-            .ok_or_else(|| "the engine reported no worker platform; pass --platform".into()),
-        _ => Err("this strata builds one platform per build; pass a single --platform".into()),
+) -> Result<Vec<Platform>, FrontendError> {
+    if !options.platforms.is_empty() {
+        return Ok(options.platforms.clone());
     }
+    let native = bridge.ping().await?.worker_platforms.into_iter().next();
+    native
+        .map(|p| vec![p])
+        .ok_or_else(|| "the engine reported no worker platform; pass --platform".into())
 }
 
 /// Lists the context files the providers asked for, and reads their manifests.

@@ -4,12 +4,13 @@
 mod bridge;
 mod build;
 mod options;
+mod subrequests;
 mod transport;
 
 use std::fmt;
 use std::process::ExitCode;
 
-pub use bridge::{Bridge, BridgeError, ImageResult, SpecLocation, Warning};
+pub use bridge::{Bridge, BridgeError, FrontendResult, ImageResult, SpecLocation, Warning};
 pub use build::run_frontend;
 pub use options::FrontendOptions;
 use transport::connect_stdio;
@@ -65,7 +66,7 @@ impl fmt::Display for FrontendError {
 /// down without waiting for it.
 pub fn serve<H>(handler: H) -> ExitCode
 where
-    H: AsyncFnOnce(&Bridge, &FrontendOptions) -> Result<ImageResult, FrontendError>,
+    H: AsyncFnOnce(&Bridge, &FrontendOptions) -> Result<FrontendResult, FrontendError>,
 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -94,7 +95,7 @@ where
 /// Ok once `Return` was delivered, whatever it carried.
 async fn run<H>(handler: H) -> Result<(), String>
 where
-    H: AsyncFnOnce(&Bridge, &FrontendOptions) -> Result<ImageResult, FrontendError>,
+    H: AsyncFnOnce(&Bridge, &FrontendOptions) -> Result<FrontendResult, FrontendError>,
 {
     let parsed = FrontendOptions::from_env();
     let channel = connect_stdio()

@@ -45,6 +45,9 @@ pub struct FrontendOptions {
     pub image_resolve_mode: ImageResolveMode,
     /// `--cache-from`: to be passed into every `SolveRequest.cache_imports`.
     pub cache_imports: Vec<CacheImport>,
+    /// `requestid`: a subrequest such as `frontend.outline` (`--print`/`--call`) instead of a
+    /// build.
+    pub request: Option<String>,
 }
 
 /// `--no-cache` (all steps) or `--no-cache-filter a,b` (named stages).
@@ -221,6 +224,9 @@ impl FrontendOptions {
             no_cache,
             image_resolve_mode,
             cache_imports,
+            request: get("requestid")
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
             raw,
         })
     }

@@ -19,6 +19,16 @@ impl Display for ContextSelection {
     }
 }
 
+impl Display for Base {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Base::Image { reference } => f.write_str(reference),
+            Base::Stage { stage } => write!(f, "stage {}", stage.as_str()),
+            Base::Scratch => f.write_str("scratch"),
+        }
+    }
+}
+
 impl Display for Plan {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -27,12 +37,7 @@ impl Display for Plan {
             self.language, self.app, self.context_dir
         )?;
         for stage in &self.stages {
-            let base = match &stage.base {
-                Base::Image { reference } => reference.clone(),
-                Base::Stage { stage } => format!("stage {}", stage.as_str()),
-                Base::Scratch => "scratch".to_string(),
-            };
-            writeln!(f, "\n{} (from {base})", stage.name.as_str())?;
+            writeln!(f, "\n{} (from {})", stage.name.as_str(), stage.base)?;
             for step in &stage.steps {
                 match step {
                     Step::CopyContext { name, files, dest } => {

@@ -1,8 +1,11 @@
 # Stand-in for gcr.io/distroless/static-debian13:nonroot: FROM scratch with only the files a static
 # binary needs, no shell. The CA bundle and zoneinfo are Debian trixie's (ca-certificates/tzdata
-# installed in a throwaway stage), never the host's.
+# installed in a throwaway stage), never the host's. The files are the same for every
+# architecture, so the stand-in is multi-platform like the real one: the files stage runs on the
+# build platform and only the final scratch stage is per platform.
+# platforms: linux/amd64,linux/arm64
 ARG BASE=strata-testbed/trixie-minbase
-FROM ${BASE} AS files
+FROM --platform=$BUILDPLATFORM ${BASE} AS files
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata \
