@@ -100,46 +100,83 @@ fn four_parallel_builds_sharing_cache_mounts_all_succeed_and_agree() {
 #[test]
 fn a_build_interrupted_mid_download_rebuilds_cleanly() {
     let Some(_engine) = engine() else { return };
+    let password = format!("interrupt-{}", unique_token());
+    // The index stalls the wheel download for a minute: the dependency step is certainly still
+    // downloading when buildx is interrupted.
+    let stalling = PrivateIndex::start("strata", &password, 60);
     let namespace = format!("sigint-{}", unique_token().to_lowercase());
     let ws = fresh_namespace_copy("python-pip", &namespace);
-    // A download long enough to interrupt: numpy's wheel is about 16 MB.
-    ws.append("requirements.txt", "numpy==2.2.6\n");
+    ws.write("requirements.txt", "strata-private-greeting==1.0.0\n");
+    ws.write(
+        "app.py",
+        "from strata_private_greeting import MESSAGE\n\nprint(MESSAGE)\n",
+    );
+    ws.append(
+        "strata.yaml",
+        &format!(
+            "network:\n  deps: host\npython:\n  index: http://127.0.0.1:{}/simple/\n\
+             secrets:\n  - id: netrc\n    target: /root/.netrc\n",
+            stalling.port
+        ),
+    );
+    ws.write(
+        "netrc",
+        &format!("machine 127.0.0.1 login strata password {password}\n"),
+    );
+    let netrc = format!("id=netrc,src={}", ws.path("netrc").display());
     let tag = "strata-test/interrupted:python-pip";
     let mut child = build_command(&ws, tag)
+        .args(["--secret", &netrc])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("docker runs");
-    // Wait until the dependency step is running, then interrupt buildx the way Ctrl-C does.
     let stderr = child.stderr.take().expect("stderr is piped");
-    let deadline = Instant::now() + Duration::from_secs(120);
     let mut seen = Vec::new();
-    let mut lines = BufReader::new(stderr).lines();
-    for line in lines.by_ref() {
-        let line = line.expect("buildx writes text");
-        let started = line.contains("[strata deps] pip install") && !line.contains("CACHED");
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        // pip names the package when it starts fetching it; the stalled wheel comes next.
+        let downloading = line.contains("Collecting strata-private-greeting");
         seen.push(line);
-        if started {
+        if downloading {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the dependency step never started:\n{}",
-            seen.join("\n")
-        );
     }
-    let pid = child.id().to_string();
     assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
+        seen.last().is_some_and(|l| l.contains("Collecting")),
+        "the download never started:\n{}",
+        seen.join("\n")
     );
+    // Into the stalled download.
+    std::thread::sleep(Duration::from_secs(2));
+    let started = Instant::now();
+    let pid = child.id().to_string();
+    let interrupted = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(interrupted.is_ok_and(|s| s.success()), "kill -INT failed");
     let status = child.wait().expect("buildx exits after SIGINT");
     assert!(!status.success(), "the interrupted build reported success");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "buildx took {:?} to stop: the interrupt did not cancel the step",
+        started.elapsed()
+    );
+    drop(stalling);
 
-    let again = build_command(&ws, tag).output().expect("docker runs");
+    let index = PrivateIndex::start("strata", &password, 0);
+    let spec = ws.read("strata.yaml");
+    let old_port = spec
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the spec names the index port")
+        .to_string();
+    ws.write(
+        "strata.yaml",
+        &spec.replace(&old_port, &index.port.to_string()),
+    );
+    let again = build_command(&ws, tag)
+        .args(["--secret", &netrc])
+        .output()
+        .expect("docker runs");
     assert!(
         again.status.success(),
         "the build after the interrupt failed:\n{}",
@@ -147,6 +184,6 @@ fn a_build_interrupted_mid_download_rebuilds_cleanly() {
     );
     assert_eq!(
         docker_ok(&["run", "--rm", tag]),
-        "hello from python-pip: 5 years, 2 months"
+        "hello from the private index"
     );
 }

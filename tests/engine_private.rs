@@ -4,47 +4,7 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use support::*;
-
-/// The private index, stopped when dropped.
-struct PrivateIndex {
-    child: Child,
-    port: u16,
-}
-
-impl PrivateIndex {
-    fn start(user: &str, password: &str) -> PrivateIndex {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("/usr/bin/python3")
-            .arg(repo_root().join("tests/fixtures/private-index.py"))
-            .args([&port.to_string(), user, password])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3 runs");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the private index did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        PrivateIndex { child, port }
-    }
-}
-
-impl Drop for PrivateIndex {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A pip project whose one dependency lives on the private index, with the netrc declared;
 /// the requirements file names the index.
@@ -79,7 +39,7 @@ fn private_project_without_index() -> Workspace {
 fn a_netrc_secret_reaches_the_private_index_and_no_layer() {
     let Some(_engine) = engine() else { return };
     let password = format!("canary-index-pw-{}", unique_token());
-    let index = PrivateIndex::start("strata", &password);
+    let index = PrivateIndex::start("strata", &password, 0);
     let ws = private_project(&index);
     ws.write(
         "netrc",
@@ -127,7 +87,7 @@ fn a_netrc_secret_reaches_the_private_index_and_no_layer() {
 #[test]
 fn an_optional_secret_left_out_reaches_the_index_without_credentials() {
     let Some(_engine) = engine() else { return };
-    let index = PrivateIndex::start("strata", "never-sent");
+    let index = PrivateIndex::start("strata", "never-sent", 0);
     let ws = private_project(&index);
     let spec = ws.read("strata.yaml");
     ws.write(
@@ -153,7 +113,7 @@ fn an_optional_secret_left_out_reaches_the_index_without_credentials() {
 fn python_index_in_the_spec_points_pip_at_the_mirror() {
     let Some(_engine) = engine() else { return };
     let password = format!("canary-mirror-pw-{}", unique_token());
-    let index = PrivateIndex::start("strata", &password);
+    let index = PrivateIndex::start("strata", &password, 0);
     let ws = private_project_without_index();
     ws.append(
         "strata.yaml",

@@ -510,3 +510,47 @@ pub fn scan_image(image: &str, patterns: &Path) -> Option<String> {
         ),
     }
 }
+
+/// tests/fixtures/private-index.py on a free loopback port: a package index that demands
+/// HTTP basic credentials. Stopped when dropped.
+pub struct PrivateIndex {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl PrivateIndex {
+    /// `delay_seconds` stalls each wheel download that long.
+    pub fn start(user: &str, password: &str, delay_seconds: u32) -> PrivateIndex {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("/usr/bin/python3")
+            .arg(repo_root().join("tests/fixtures/private-index.py"))
+            .args([
+                &port.to_string(),
+                user,
+                password,
+                &delay_seconds.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the private index did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        PrivateIndex { child, port }
+    }
+}
+
+impl Drop for PrivateIndex {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
