@@ -90,6 +90,20 @@ pub enum Step {
         dest: String,
     },
     Run(RunStep),
+    /// Files the plan generates (not read from the client), added under `dest` on a layer of
+    /// their own: the step that uses them depends on these bytes and nothing else.
+    WriteFiles {
+        name: String,
+        files: Vec<GeneratedFile>,
+        dest: String,
+    },
+}
+
+/// One generated file, by path relative to the step's `dest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
 }
 
 /// A subset of the build context, by patterns relative to the context root.
