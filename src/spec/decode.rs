@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use super::diagnostic::{Diagnostic, Location};
 use super::model::{
-    Build, GoSettings, Language, Network, NetworkMode, Proxy, Run, RuntimeBase, Spanned, Spec,
+    Build, GoSettings, Language, Network, NetworkMode, Proxy, Run, RuntimeBase, RustSettings,
+    Spanned, Spec,
 };
 use super::yaml::{Node, Value, is_null};
 
@@ -20,16 +21,20 @@ const TOP_KEYS: &[&str] = &[
     "proxy",
     "network",
     "go",
+    "rust",
     "cache",
     "ca",
 ];
 const TARGET_KEYS: &[&str] = &["runtime"];
 const IMAGES_KEYS: &[&str] = &["builder"];
 const BUILD_KEYS: &[&str] = &["main", "include", "env", "ldflags", "tags"];
-const RUN_KEYS: &[&str] = &["command", "args", "env", "ports", "user", "workdir"];
+const RUN_KEYS: &[&str] = &[
+    "command", "args", "env", "ports", "user", "workdir", "labels",
+];
 const PROXY_KEYS: &[&str] = &["http", "https", "no_proxy"];
 const NETWORK_KEYS: &[&str] = &["deps", "build"];
 const GO_KEYS: &[&str] = &["proxy", "sumdb", "private", "flags"];
+const RUST_KEYS: &[&str] = &["package", "bin", "static"];
 const CACHE_KEYS: &[&str] = &["namespace"];
 const CA_KEYS: &[&str] = &["secret"];
 
@@ -215,6 +220,79 @@ impl Decoder {
             }
         }
         out
+    }
+
+    fn boolean(&mut self, node: &Node, key: &str) -> Option<bool> {
+        match &node.value {
+            Value::Scalar {
+                text,
+                quoted: false,
+            } if text == "true" || text == "false" => Some(text == "true"),
+            _ => {
+                self.fail(
+                    node.location,
+                    format!("`{key}` must be true or false"),
+                    format!("write `{key}: true` or `{key}: false`, without quotes"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A mapping of label keys (`org.opencontainers.image.source`) to values.
+    fn labels(&mut self, node: &Node) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Value::Mapping(entries) = &node.value else {
+            self.fail(
+                node.location,
+                format!("`labels` must be a mapping of key: value, found {}", node.kind_name()),
+                "for example:\n    labels:\n      org.opencontainers.image.source: https://example.com/repo",
+            );
+            return out;
+        };
+        for (key_node, value_node) in entries {
+            let key = text(key_node);
+            if key.is_empty() || key.contains(char::is_whitespace) {
+                self.fail(
+                    key_node.location,
+                    format!("`{key}` is not a label key"),
+                    "label keys are words like `org.opencontainers.image.source`, without spaces",
+                );
+                continue;
+            }
+            if let Some(value) = self.string(value_node, key) {
+                out.insert(key.to_string(), value);
+            }
+        }
+        out
+    }
+
+    /// A language's own section (`go:`, `rust:`), refused when the spec names another language.
+    fn language_section<'a>(
+        &mut self,
+        top: &Section<'a>,
+        key: &str,
+        owner: Language,
+        language: Option<&Spanned<Language>>,
+        known: &[&str],
+    ) -> Option<Section<'a>> {
+        let node = top.get(key)?;
+        if let Some(l) = language {
+            if l.value != owner {
+                self.fail(
+                    node.location,
+                    format!(
+                        "`{key}` settings given, but `language` is {}",
+                        l.value.name()
+                    ),
+                    format!(
+                        "remove the `{key}` section or set `language: {}`",
+                        owner.name()
+                    ),
+                );
+            }
+        }
+        Section::new(node, &format!("`{key}`"), known, &mut self.problems)
     }
 
     fn section<'a>(
@@ -512,6 +590,9 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
             }
             Some(dir)
         });
+        if let Some(node) = section.get("labels") {
+            run.labels = d.labels(node);
+        }
     }
 
     let mut proxy = Proxy::default();
@@ -554,26 +635,29 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut go = GoSettings::default();
-    if let Some(go_node) = top.get("go") {
-        if let Some(l) = &language {
-            if l.value != Language::Go {
-                d.fail(
-                    go_node.location,
-                    format!("`go` settings given, but `language` is {}", l.value.name()),
-                    "remove the `go` section or set `language: go`",
-                );
-            }
-        }
-        if let Some(section) = Section::new(go_node, "`go`", GO_KEYS, &mut d.problems) {
-            go.proxy = section
-                .get("proxy")
-                .and_then(|n| d.url(n, "proxy", &["direct", "off"]));
-            go.sumdb = section.get("sumdb").and_then(|n| d.string(n, "sumdb"));
-            go.private = section
-                .get("private")
-                .and_then(|n| d.plain_list(n, "private", true))
-                .map(|globs| globs.join(","));
-            go.flags = section.get("flags").and_then(|n| d.string(n, "flags"));
+    if let Some(section) = d.language_section(&top, "go", Language::Go, language.as_ref(), GO_KEYS)
+    {
+        go.proxy = section
+            .get("proxy")
+            .and_then(|n| d.url(n, "proxy", &["direct", "off"]));
+        go.sumdb = section.get("sumdb").and_then(|n| d.string(n, "sumdb"));
+        go.private = section
+            .get("private")
+            .and_then(|n| d.plain_list(n, "private", true))
+            .map(|globs| globs.join(","));
+        go.flags = section.get("flags").and_then(|n| d.string(n, "flags"));
+    }
+
+    let mut rust = RustSettings::default();
+    if let Some(section) =
+        d.language_section(&top, "rust", Language::Rust, language.as_ref(), RUST_KEYS)
+    {
+        rust.package = section
+            .get("package")
+            .and_then(|n| d.spanned_string(n, "package"));
+        rust.bin = section.get("bin").and_then(|n| d.spanned_string(n, "bin"));
+        if let Some(node) = section.get("static") {
+            rust.static_link = d.boolean(node, "static").unwrap_or_default();
         }
     }
 
@@ -635,6 +719,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         proxy,
         network,
         go,
+        rust,
         cache_namespace,
         ca_secret,
     })

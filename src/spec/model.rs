@@ -71,6 +71,7 @@ pub struct Spec {
     pub proxy: Proxy,
     pub network: Network,
     pub go: GoSettings,
+    pub rust: RustSettings,
     /// Prefix of every cache-mount id, so projects can share or isolate caches.
     pub cache_namespace: String,
     /// The BuildKit secret id of a CA bundle for the dependency steps (`ca.secret`, default
@@ -100,6 +101,8 @@ pub struct Run {
     /// Numeric `uid[:gid]`; `None` means 65532:65532.
     pub user: Option<Spanned<String>>,
     pub workdir: Option<String>,
+    /// Image labels, under strata's own (`--label` on the command line wins over both).
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -122,4 +125,15 @@ pub struct GoSettings {
     pub sumdb: Option<String>,
     pub private: Option<String>,
     pub flags: Option<String>,
+}
+
+/// Which crate and binary a Rust build makes, and how it links (`rust:`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RustSettings {
+    /// The workspace member to build (`cargo build --package`).
+    pub package: Option<Spanned<String>>,
+    /// The binary target (`cargo build --bin`).
+    pub bin: Option<Spanned<String>>,
+    /// Link glibc statically (`-C target-feature=+crt-static`) for a static or scratch runtime.
+    pub static_link: bool,
 }
