@@ -343,11 +343,15 @@ impl Graph {
         }
     }
 
-    /// Files written by the graph itself into an empty filesystem (FileOp mkdir + mkfile), so
-    /// a step that uses them depends on exactly these bytes and nothing read from the client.
-    /// Parent directories are made first; every entry gets mode 0644/0755 and a fixed mtime,
-    /// so the layer is byte-identical wherever it is built.
-    pub fn write_files(&mut self, files: &[(String, String)], name: &str) -> Output {
+    /// Files written by the graph itself (FileOp mkdir + mkfile) onto `onto`, so a step that
+    /// uses them depends on exactly these bytes and nothing read from the client. Parent
+    /// directories are made first; every entry gets mode 0644/0755 and a fixed mtime, so the
+    /// layer is byte-identical wherever it is built.
+    ///
+    /// Written onto the stage's filesystem rather than into scratch: BuildKit starts an op
+    /// without inputs on every build, like a source, so a scratch FileOp would show as run
+    /// even when nothing changed.
+    pub fn write_files(&mut self, onto: &Output, files: &[(String, String)], name: &str) -> Output {
         let mut dirs: Vec<&str> = files
             .iter()
             .filter_map(|(path, _)| path.rsplit_once('/').map(|(dir, _)| dir))
@@ -377,16 +381,16 @@ impl Graph {
             })
         }));
         let last = kinds.len() as i64 - 1;
-        // The op has no inputs: the first action starts from scratch (-1), each later one from
-        // the previous action's result (numbered after the op's inputs, i.e. from 0), and only
-        // the last action's result is the op's output.
+        // The first action starts from the op's one input (0); each later one from the previous
+        // action's result, numbered after the op's inputs (1 + its index); only the last
+        // action's result is the op's output.
         let actions = kinds
             .into_iter()
             .enumerate()
             .map(|(i, action)| {
                 let i = i as i64;
                 pb::FileAction {
-                    input: if i == 0 { -1 } else { i - 1 },
+                    input: if i == 0 { 0 } else { i },
                     secondary_input: -1,
                     output: if i == last { 0 } else { -1 },
                     action: Some(action),
@@ -394,6 +398,7 @@ impl Graph {
             })
             .collect();
         let op = pb::Op {
+            inputs: vec![Self::input(onto)],
             op: Some(pb::op::Op::File(pb::FileOp { actions })),
             ..Default::default()
         };

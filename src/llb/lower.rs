@@ -116,8 +116,8 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             )
                         })
                         .collect();
-                    let layer = graph.write_files(&files, name);
-                    fs = Some(link_onto(&mut graph, fs, layer, name));
+                    let base = fs.expect("generated files are written onto a base image");
+                    fs = Some(graph.write_files(&base, &files, name));
                 }
                 Step::Run(run) => {
                     let rootfs = fs.expect("a run step has a base image with a shell and tools");

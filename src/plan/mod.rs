@@ -90,8 +90,8 @@ pub enum Step {
         dest: String,
     },
     Run(RunStep),
-    /// Files the plan generates (not read from the client), added under `dest` on a layer of
-    /// their own: the step that uses them depends on these bytes and nothing else.
+    /// Files the plan generates (not read from the client), written under `dest`: the steps
+    /// after it depend on these bytes and nothing else from the context.
     WriteFiles {
         name: String,
         files: Vec<GeneratedFile>,
