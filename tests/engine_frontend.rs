@@ -30,13 +30,18 @@ fn dockerfile_frontend_builds_a_working_syntax_image() {
         .unwrap();
     assert!(size < 5 * 1024 * 1024, "frontend image is {size} bytes");
 
+    go_web_builds_with(FROM_SOURCE);
+}
+
+/// examples/go-web builds with `image` as its `# syntax=` frontend.
+fn go_web_builds_with(image: &str) {
     let ws = Workspace::copy_of("go-web");
     let spec = ws.read("strata.yaml");
     let rest = spec
         .split_once('\n')
         .map(|(_, rest)| rest)
         .unwrap_or_default();
-    ws.write("strata.yaml", &format!("# syntax={FROM_SOURCE}\n{rest}"));
+    ws.write("strata.yaml", &format!("# syntax={image}\n{rest}"));
     let build = buildx(&ws, &[]);
     build.assert_success();
     assert!(
@@ -92,21 +97,5 @@ fn strata_yaml_builds_a_working_frontend_image_of_strata_itself() {
     ]);
     assert_eq!(label, "moby.buildkit.frontend.contexts");
 
-    let ws = Workspace::copy_of("go-web");
-    let spec = ws.read("strata.yaml");
-    let rest = spec
-        .split_once('\n')
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
-    ws.write("strata.yaml", &format!("# syntax={SELF_BUILT}\n{rest}"));
-    let build = buildx(&ws, &[]);
-    build.assert_success();
-    assert!(
-        build
-            .vertices
-            .iter()
-            .any(|v| v.name.starts_with("[strata build] go build")),
-        "{}",
-        build.summary()
-    );
+    go_web_builds_with(SELF_BUILT);
 }

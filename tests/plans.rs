@@ -64,6 +64,22 @@ fn dependency_inputs(plan: &Plan) -> Vec<&String> {
         .collect()
 }
 
+/// A compiled language's compile step and the sources it mounts.
+fn compile_step(plan: &Plan) -> (&strata::plan::RunStep, &strata::plan::ContextSelection) {
+    let Step::Run(compile) = &plan.stage(StageName::Build).unwrap().steps[0] else {
+        panic!("compile is a run step")
+    };
+    let files = compile
+        .mounts
+        .iter()
+        .find_map(|m| match m {
+            Mount::Context { files, .. } => Some(files),
+            _ => None,
+        })
+        .expect("compile mounts the sources");
+    (compile, files)
+}
+
 fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
     lower(plan, target, Some("session-1")).encode_to_vec()
 }
@@ -107,18 +123,7 @@ fn dependency_inputs_are_lockfiles_only_and_compile_inputs_exclude_docs() {
     let plan = plan_of("go-web");
     assert_eq!(dependency_inputs(&plan), ["go.mod", "go.sum"]);
 
-    let build = plan.stage(StageName::Build).unwrap();
-    let Step::Run(compile) = &build.steps[0] else {
-        panic!("compile is a run step")
-    };
-    let files = compile
-        .mounts
-        .iter()
-        .find_map(|m| match m {
-            Mount::Context { files, .. } => Some(files),
-            _ => None,
-        })
-        .expect("compile mounts the sources");
+    let (_, files) = compile_step(&plan);
     assert!(
         files
             .include
@@ -393,18 +398,8 @@ fn rust_dependency_stage_depends_on_the_dependency_graph_only() {
 fn rust_compile_inputs_exclude_docs_and_have_no_network() {
     for example in ["rust-axum", "rust-workspace"] {
         let plan = plan_of(example);
-        let Step::Run(compile) = &plan.stage(StageName::Build).unwrap().steps[0] else {
-            panic!("{example}: compile is a run step")
-        };
+        let (compile, files) = compile_step(&plan);
         assert_eq!(compile.network, strata::plan::Network::None, "{example}");
-        let files = compile
-            .mounts
-            .iter()
-            .find_map(|m| match m {
-                Mount::Context { files, .. } => Some(files),
-                _ => None,
-            })
-            .expect("compile mounts the sources");
         assert!(
             files
                 .include

@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
 use super::{
-    CA_TARGET, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base, network,
-    proxy_env, require_named_lockfiles, strings,
+    CA_TARGET, CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base,
+    network, proxy_env, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Stage,
-    StageName, StageResult, Step, default_image,
+    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
+    default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -207,32 +207,19 @@ impl Provider for Go {
         };
         let (runtime, image) = binary_runtime(spec, &app, runtime_base, &mut warnings);
 
-        Ok(Plan {
-            language: Language::Go.name().to_string(),
+        Ok(CompiledPlan {
+            language: Language::Go,
             app,
             context_dir: dir.to_string(),
-            stages: vec![
-                Stage {
-                    name: StageName::Deps,
-                    base: Base::Image { reference: builder },
-                    steps: deps_steps,
-                    result: StageResult::Filesystem,
-                },
-                Stage {
-                    name: StageName::Build,
-                    base: Base::Stage {
-                        stage: StageName::Deps,
-                    },
-                    steps: vec![build_step],
-                    result: StageResult::OutputDir {
-                        path: OUT.to_string(),
-                    },
-                },
-                runtime,
-            ],
+            builder,
+            deps_steps,
+            build_step,
+            output_dir: OUT,
+            runtime,
             image,
             warnings,
-        })
+        }
+        .into_plan())
     }
 }
 

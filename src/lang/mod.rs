@@ -224,6 +224,54 @@ pub(crate) fn image_labels(spec: &Spec, app: &str) -> BTreeMap<String, String> {
     labels
 }
 
+/// The three stages of a compiled language: dependencies on the builder image, the compile
+/// step on top writing the binary to `output_dir`, and the runtime from [`binary_runtime`].
+pub(crate) struct CompiledPlan {
+    pub language: Language,
+    pub app: String,
+    pub context_dir: String,
+    pub builder: String,
+    pub deps_steps: Vec<Step>,
+    pub build_step: Step,
+    pub output_dir: &'static str,
+    pub runtime: Stage,
+    pub image: ImageSettings,
+    pub warnings: Vec<String>,
+}
+
+impl CompiledPlan {
+    pub fn into_plan(self) -> Plan {
+        Plan {
+            language: self.language.name().to_string(),
+            app: self.app,
+            context_dir: self.context_dir,
+            stages: vec![
+                Stage {
+                    name: StageName::Deps,
+                    base: Base::Image {
+                        reference: self.builder,
+                    },
+                    steps: self.deps_steps,
+                    result: StageResult::Filesystem,
+                },
+                Stage {
+                    name: StageName::Build,
+                    base: Base::Stage {
+                        stage: StageName::Deps,
+                    },
+                    steps: vec![self.build_step],
+                    result: StageResult::OutputDir {
+                        path: self.output_dir.to_string(),
+                    },
+                },
+                self.runtime,
+            ],
+            image: self.image,
+            warnings: self.warnings,
+        }
+    }
+}
+
 /// Where a compiled binary lives in the runtime image.
 const BINARY_DIR: &str = "/app";
 

@@ -10,12 +10,12 @@ use skeleton::{Package, Workspace};
 
 use super::context::join;
 use super::{
-    CA_TARGET, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base, network,
-    proxy_env, strings,
+    CA_TARGET, CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base,
+    network, proxy_env, strings,
 };
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Stage,
-    StageName, StageResult, Step, default_image,
+    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
+    default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -246,32 +246,19 @@ impl Provider for Rust {
         let mut warnings = Vec::new();
         let (runtime, image) = binary_runtime(spec, &bin, runtime_base, &mut warnings);
 
-        Ok(Plan {
-            language: Language::Rust.name().to_string(),
+        Ok(CompiledPlan {
+            language: Language::Rust,
             app: bin,
             context_dir: dir.to_string(),
-            stages: vec![
-                Stage {
-                    name: StageName::Deps,
-                    base: Base::Image { reference: builder },
-                    steps: deps_steps,
-                    result: StageResult::Filesystem,
-                },
-                Stage {
-                    name: StageName::Build,
-                    base: Base::Stage {
-                        stage: StageName::Deps,
-                    },
-                    steps: vec![build_step],
-                    result: StageResult::OutputDir {
-                        path: OUT.to_string(),
-                    },
-                },
-                runtime,
-            ],
+            builder,
+            deps_steps,
+            build_step,
+            output_dir: OUT,
+            runtime,
             image,
             warnings,
-        })
+        }
+        .into_plan())
     }
 }
 
@@ -384,6 +371,7 @@ fn sources(spec: &Spec, workspace: &Workspace, files: &ContextFiles) -> ContextS
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::StageName;
 
     fn plan_of(spec: &str, files: &[(&str, &str)]) -> Result<Plan, String> {
         let spec = crate::spec::parse(spec.as_bytes()).expect("a valid test spec");
