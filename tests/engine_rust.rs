@@ -134,12 +134,17 @@ fn workspace_binary_prints_its_greeting_and_a_new_dependency_reruns_the_dependen
         edited.summary()
     );
 
-    // One more crates.io dependency, locked: the dependency step runs again.
+    // One more crates.io dependency, locked: the dependency step runs again and vendors it.
+    // The same edit on an earlier run left its result in the engine's cache, so a unique
+    // metadata value (kept in the skeleton) makes this a change the engine has not seen.
     replace_in(
         &ws,
         "crates/greeting/Cargo.toml",
         "itoa = \"1\"",
-        "itoa = \"1\"\nryu = \"=1.0.20\"",
+        &format!(
+            "itoa = \"1\"\nryu = \"=1.0.20\"\n\n[package.metadata.strata-test]\nrun = \"{}\"",
+            unique_token()
+        ),
     );
     replace_in(
         &ws,
@@ -153,11 +158,21 @@ fn workspace_binary_prints_its_greeting_and_a_new_dependency_reruns_the_dependen
          source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\
          checksum = \"28d3b2b1366ec20994f1fd18c3c594f05c5dd4bc44d8bb0c1c632c8d6829481f\"\n",
     );
-    let added = build_with_ca(&ws, &[]);
+    let deps_tag = "strata-test/rust-workspace:deps";
+    let added = build_with_ca(&ws, &["--target", "deps", "--load", "-t", deps_tag]);
     added.assert_success();
     assert!(
         added.vertex(DEPS_STEP).executed(),
         "the dependency step did not re-run:\n{}",
         added.summary()
     );
+    let vendored = docker_ok(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "ls",
+        deps_tag,
+        "/build/vendor",
+    ]);
+    assert!(vendored.lines().any(|l| l.starts_with("ryu")), "{vendored}");
 }
