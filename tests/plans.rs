@@ -15,6 +15,8 @@ const EXAMPLES: &[&str] = &[
     "python-uv",
     "python-pip",
     "python-poetry",
+    "rust-axum",
+    "rust-workspace",
 ];
 
 fn plan_of(example: &str) -> Plan {
@@ -63,6 +65,22 @@ fn dependency_inputs(plan: &Plan) -> Vec<&String> {
         .collect()
 }
 
+/// A compiled language's compile step and the sources it mounts.
+fn compile_step(plan: &Plan) -> (&strata::plan::RunStep, &strata::plan::ContextSelection) {
+    let Step::Run(compile) = &plan.stage(StageName::Build).unwrap().steps[0] else {
+        panic!("compile is a run step")
+    };
+    let files = compile
+        .mounts
+        .iter()
+        .find_map(|m| match m {
+            Mount::Context { files, .. } => Some(files),
+            _ => None,
+        })
+        .expect("compile mounts the sources");
+    (compile, files)
+}
+
 fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
     lower(plan, target, Some("session-1")).encode_to_vec()
 }
@@ -106,18 +124,7 @@ fn dependency_inputs_are_lockfiles_only_and_compile_inputs_exclude_docs() {
     let plan = plan_of("go-web");
     assert_eq!(dependency_inputs(&plan), ["go.mod", "go.sum"]);
 
-    let build = plan.stage(StageName::Build).unwrap();
-    let Step::Run(compile) = &build.steps[0] else {
-        panic!("compile is a run step")
-    };
-    let files = compile
-        .mounts
-        .iter()
-        .find_map(|m| match m {
-            Mount::Context { files, .. } => Some(files),
-            _ => None,
-        })
-        .expect("compile mounts the sources");
+    let (_, files) = compile_step(&plan);
     assert!(
         files
             .include
@@ -406,4 +413,97 @@ fn an_image_pinned_by_digest_in_the_spec_keeps_its_digest() {
         json.contains(&format!("golang:1.24-trixie@{elsewhere}")),
         "the builder was not pinned to the resolved digest: {json}"
     );
+}
+
+/// A copy of an example in a scratch directory, edited by `edit`, then planned.
+fn plan_of_edited(example: &str, edit: impl Fn(&Path)) -> Plan {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example);
+    let dir = std::env::temp_dir().join(format!("strata-plans-{example}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_tree(&source, &dir);
+    edit(&dir);
+    let plan = strata::cli::plan_directory(&dir, &dir.join("strata.yaml"))
+        .unwrap_or_else(|e| panic!("{example}: {e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    plan
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// The Rust dependency stage reads nothing from the context: its inputs are the generated
+/// skeleton, so a version bump (in Cargo.toml and Cargo.lock, as cargo writes it) or a source
+/// edit lowers to the same bytes, and an added dependency does not.
+#[test]
+fn rust_dependency_stage_depends_on_the_dependency_graph_only() {
+    let deps = |plan: &Plan| definition_bytes(plan, StageName::Deps);
+    let plan = plan_of("rust-workspace");
+    assert!(dependency_inputs(&plan).is_empty());
+    let original = deps(&plan);
+    let bumped = plan_of_edited("rust-workspace", |dir| {
+        let cli = dir.join("crates/cli/Cargo.toml");
+        replace_in(&cli, "version = \"0.1.0\"", "version = \"0.2.0\"");
+        replace_in(
+            &dir.join("Cargo.lock"),
+            "name = \"greet-cli\"\nversion = \"0.1.0\"",
+            "name = \"greet-cli\"\nversion = \"0.2.0\"",
+        );
+        replace_in(
+            &dir.join("Cargo.toml"),
+            "version = \"0.1.0\"",
+            "version = \"0.4.0\"",
+        );
+        replace_in(&dir.join("crates/cli/src/main.rs"), "workspace", "edited");
+    });
+    assert_eq!(
+        deps(&bumped),
+        original,
+        "a version bump changed the dependency stage"
+    );
+    let added = plan_of_edited("rust-workspace", |dir| {
+        replace_in(
+            &dir.join("crates/greeting/Cargo.toml"),
+            "itoa = \"1\"",
+            "itoa = \"1\"\nryu = \"1\"",
+        );
+    });
+    assert_ne!(
+        deps(&added),
+        original,
+        "a new dependency left the dependency stage as it was"
+    );
+}
+
+/// The Rust compile step sees manifests, the lockfile and sources, never docs; it is offline.
+#[test]
+fn rust_compile_inputs_exclude_docs_and_have_no_network() {
+    for example in ["rust-axum", "rust-workspace"] {
+        let plan = plan_of(example);
+        let (compile, files) = compile_step(&plan);
+        assert_eq!(compile.network, strata::plan::Network::None, "{example}");
+        assert!(
+            files
+                .include
+                .iter()
+                .all(|p| !p.contains("README") && !p.starts_with("**") && p != "."),
+            "{example}: {files}"
+        );
+    }
 }

@@ -188,11 +188,12 @@ async fn list_context(
             }
         }
     }
-    for wanted in &probe.read {
-        if files.paths.contains(wanted) {
-            let bytes = read_text(bridge, &listing, wanted).await?;
-            files.contents.insert(wanted.clone(), bytes);
-        }
+    let wanted = files
+        .to_read(probe)
+        .map_err(|e| format!("a provider's read pattern is invalid: {e}"))?;
+    for path in wanted {
+        let text = read_text(bridge, &listing, &path).await?;
+        files.contents.insert(path, text);
     }
     Ok(files)
 }

@@ -115,6 +115,7 @@ fn stage_description(plan: &Plan, name: StageName) -> String {
         .map(|step| match step {
             Step::CopyContext { name, .. }
             | Step::CopyFromStage { name, .. }
+            | Step::WriteFiles { name, .. }
             | Step::Run(crate::plan::RunStep { name, .. }) => name.as_str(),
         })
         .map(|n| n.split_once("] ").map_or(n, |(_, rest)| rest))

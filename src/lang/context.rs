@@ -5,8 +5,8 @@ use std::path::Path;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-/// Patterns (relative to the app directory) of files a provider needs listed, and the few
-/// files whose contents it reads.
+/// Patterns (relative to the app directory) of files a provider needs listed, and of the few
+/// listed files whose contents it reads (manifests: `go.mod`, every `**/Cargo.toml`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Probe {
     pub list: Vec<String>,
@@ -97,14 +97,22 @@ impl ContextFiles {
                 }
             }
         }
-        for wanted in &probe.read {
-            if files.paths.contains(wanted) {
-                files
-                    .contents
-                    .insert(wanted.clone(), std::fs::read_to_string(root.join(wanted))?);
-            }
+        for wanted in files.to_read(probe)? {
+            let text = std::fs::read_to_string(root.join(&wanted))?;
+            files.contents.insert(wanted, text);
         }
         Ok(files)
+    }
+
+    /// The listed files whose contents the probe asks for.
+    pub fn to_read(&self, probe: &Probe) -> std::io::Result<Vec<String>> {
+        let read = glob_set(&probe.read)?;
+        Ok(self
+            .paths
+            .iter()
+            .filter(|p| read.is_match(p.as_str()))
+            .cloned()
+            .collect())
     }
 }
 

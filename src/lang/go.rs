@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
 use super::{
-    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env,
-    require_named_lockfiles, runtime_user, strings,
+    CA_TARGET, CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base,
+    network, proxy_env, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
-    Stage, StageName, StageResult, Step, default_image,
+    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
+    default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -25,7 +25,6 @@ const LAYER_MODCACHE: &str = "/go/pkg/mod";
 const BUILD_CACHE: &str = "/root/.cache/go-build";
 const SRC: &str = "/src";
 const OUT: &str = "/out";
-const APP_DIR: &str = "/app";
 
 /// Files that only matter to `go test` or to other tools; leaving them out of the compile
 /// step's inputs means editing them rebuilds nothing.
@@ -201,70 +200,28 @@ impl Provider for Go {
         });
 
         let runtime_base = match &spec.runtime.value {
-            RuntimeBase::Static => Base::Image {
-                reference: default_image(ImageRole::RuntimeStatic).to_string(),
-            },
-            RuntimeBase::Slim => Base::Image {
-                reference: default_image(ImageRole::RuntimeSlim).to_string(),
-            },
+            RuntimeBase::Static => image_base(ImageRole::RuntimeStatic),
+            RuntimeBase::Slim => image_base(ImageRole::RuntimeSlim),
             RuntimeBase::Scratch => Base::Scratch,
             RuntimeBase::Image(reference) => Base::Image {
                 reference: reference.clone(),
             },
         };
-        let binary = format!("{APP_DIR}/{app}");
+        let (runtime, image) = binary_runtime(spec, &app, runtime_base, &mut warnings);
 
-        let user = runtime_user(spec, &mut warnings);
-        let labels = BTreeMap::from([("org.opencontainers.image.title".to_string(), app.clone())]);
-
-        Ok(Plan {
-            language: Language::Go.name().to_string(),
-            app: app.clone(),
+        Ok(CompiledPlan {
+            language: Language::Go,
+            app,
             context_dir: dir.to_string(),
-            stages: vec![
-                Stage {
-                    name: StageName::Deps,
-                    base: Base::Image { reference: builder },
-                    steps: deps_steps,
-                    result: StageResult::Filesystem,
-                },
-                Stage {
-                    name: StageName::Build,
-                    base: Base::Stage {
-                        stage: StageName::Deps,
-                    },
-                    steps: vec![build_step],
-                    result: StageResult::OutputDir {
-                        path: OUT.to_string(),
-                    },
-                },
-                Stage {
-                    name: StageName::Runtime,
-                    base: runtime_base,
-                    steps: vec![Step::CopyFromStage {
-                        name: format!("[strata runtime] copy {app} binary"),
-                        stage: StageName::Build,
-                        src: format!("/{app}"),
-                        dest: binary.clone(),
-                    }],
-                    result: StageResult::Filesystem,
-                },
-            ],
-            image: ImageSettings {
-                entrypoint: spec.run.command.clone().unwrap_or_else(|| vec![binary]),
-                cmd: spec.run.args.clone(),
-                env: spec.run.env.clone(),
-                workdir: spec
-                    .run
-                    .workdir
-                    .clone()
-                    .unwrap_or_else(|| APP_DIR.to_string()),
-                user,
-                ports: spec.run.ports.clone(),
-                labels,
-            },
+            builder,
+            deps_steps,
+            build_step,
+            output_dir: OUT,
+            runtime,
+            image,
             warnings,
-        })
+        }
+        .into_plan())
     }
 }
 

@@ -8,15 +8,21 @@ mod context;
 mod download;
 mod go;
 mod python;
+mod rust;
 
 pub use context::{ContextFiles, Probe};
 
-use crate::plan::{Mount, Network, Plan, ProxyEnv};
+use std::collections::BTreeMap;
+
+use crate::plan::{
+    Base, ImageRole, ImageSettings, Mount, Network, Plan, ProxyEnv, Stage, StageName, StageResult,
+    Step, default_image,
+};
 use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
 
 /// The files by which the providers recognise a project, for messages that say what was looked for.
 pub const PROJECT_MARKERS: &str =
-    "go.mod, pyproject.toml, uv.lock, poetry.lock or requirements*.txt";
+    "go.mod, pyproject.toml, uv.lock, poetry.lock, requirements*.txt or Cargo.toml";
 
 pub trait Provider {
     fn language(&self) -> Language;
@@ -28,7 +34,11 @@ pub trait Provider {
 }
 
 fn providers() -> Vec<Box<dyn Provider>> {
-    vec![Box::new(go::Go), Box::new(python::Python)]
+    vec![
+        Box::new(go::Go),
+        Box::new(python::Python),
+        Box::new(rust::Rust),
+    ]
 }
 
 /// The files to list when the spec does not name a language: every provider's probe.
@@ -55,7 +65,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
                     named.location,
                     format!("language `{}` is not supported yet", named.value.name()),
                 )
-                .with_hint("this strata plans go and python projects")
+                .with_hint("this strata plans go, python and rust projects")
             })?,
         None => {
             let found = detect(files, &spec.path.value);
@@ -198,4 +208,108 @@ pub(crate) fn runtime_user(spec: &Spec, warnings: &mut Vec<String>) -> String {
         warnings.push("the image runs as root (`run.user` is 0)".to_string());
     }
     user
+}
+
+/// A default base image as a stage base.
+pub(crate) fn image_base(role: ImageRole) -> Base {
+    Base::Image {
+        reference: default_image(role).to_string(),
+    }
+}
+
+/// The image's labels: its title, then the spec's `run.labels` (which may replace it).
+pub(crate) fn image_labels(spec: &Spec, app: &str) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([(
+        "org.opencontainers.image.title".to_string(),
+        app.to_string(),
+    )]);
+    labels.extend(spec.run.labels.clone());
+    labels
+}
+
+/// The three stages of a compiled language: dependencies on the builder image, the compile
+/// step on top writing the binary to `output_dir`, and the runtime from [`binary_runtime`].
+pub(crate) struct CompiledPlan {
+    pub language: Language,
+    pub app: String,
+    pub context_dir: String,
+    pub builder: String,
+    pub deps_steps: Vec<Step>,
+    pub build_step: Step,
+    pub output_dir: &'static str,
+    pub runtime: Stage,
+    pub image: ImageSettings,
+    pub warnings: Vec<String>,
+}
+
+impl CompiledPlan {
+    pub fn into_plan(self) -> Plan {
+        Plan {
+            language: self.language.name().to_string(),
+            app: self.app,
+            context_dir: self.context_dir,
+            stages: vec![
+                Stage {
+                    name: StageName::Deps,
+                    base: Base::Image {
+                        reference: self.builder,
+                    },
+                    steps: self.deps_steps,
+                    result: StageResult::Filesystem,
+                },
+                Stage {
+                    name: StageName::Build,
+                    base: Base::Stage {
+                        stage: StageName::Deps,
+                    },
+                    steps: vec![self.build_step],
+                    result: StageResult::OutputDir {
+                        path: self.output_dir.to_string(),
+                    },
+                },
+                self.runtime,
+            ],
+            image: self.image,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// Where a compiled binary lives in the runtime image.
+const BINARY_DIR: &str = "/app";
+
+/// The runtime of a compiled language: the build stage's one file `/<app>` linked onto `base`
+/// as `/app/<app>`, its entrypoint unless the spec names another, run as the spec's user.
+pub(crate) fn binary_runtime(
+    spec: &Spec,
+    app: &str,
+    base: Base,
+    warnings: &mut Vec<String>,
+) -> (Stage, ImageSettings) {
+    let binary = format!("{BINARY_DIR}/{app}");
+    let stage = Stage {
+        name: StageName::Runtime,
+        base,
+        steps: vec![Step::CopyFromStage {
+            name: format!("[strata runtime] copy {app} binary"),
+            stage: StageName::Build,
+            src: format!("/{app}"),
+            dest: binary.clone(),
+        }],
+        result: StageResult::Filesystem,
+    };
+    let image = ImageSettings {
+        entrypoint: spec.run.command.clone().unwrap_or_else(|| vec![binary]),
+        cmd: spec.run.args.clone(),
+        env: spec.run.env.clone(),
+        workdir: spec
+            .run
+            .workdir
+            .clone()
+            .unwrap_or_else(|| BINARY_DIR.to_string()),
+        user: runtime_user(spec, warnings),
+        ports: spec.run.ports.clone(),
+        labels: image_labels(spec, app),
+    };
+    (stage, image)
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::context::join;
 use super::{
-    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env,
+    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, image_labels, network, proxy_env,
     require_named_lockfiles, runtime_user, strings,
 };
 use crate::plan::{
@@ -294,7 +294,7 @@ impl Provider for Python {
             ("VIRTUAL_ENV".to_string(), VENV.to_string()),
         ]);
         env.extend(spec.run.env.clone());
-        let labels = BTreeMap::from([("org.opencontainers.image.title".to_string(), app.clone())]);
+        let labels = image_labels(spec, &app);
 
         Ok(Plan {
             language: Language::Python.name().to_string(),

@@ -10,6 +10,10 @@ use bollard_buildkit_proto::pb;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
+/// The mtime of generated files, in nanoseconds since the epoch (BuildKit's -1 would mean
+/// "now"): 2000-01-01, so generated layers are reproducible and older than any real checkout.
+const FIXED_MTIME: i64 = 946_684_800_000_000_000;
+
 /// One output of one op: what another op can take as an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
@@ -337,6 +341,69 @@ impl Graph {
                 })
                 .collect(),
         }
+    }
+
+    /// Files written by the graph itself (FileOp mkdir + mkfile) onto `onto`, so a step that
+    /// uses them depends on exactly these bytes and nothing read from the client. Parent
+    /// directories are made first; every entry gets mode 0644/0755 and a fixed mtime, so the
+    /// layer is byte-identical wherever it is built.
+    ///
+    /// Written onto the stage's filesystem rather than into scratch: BuildKit starts an op
+    /// without inputs on every build, like a source, so a scratch FileOp would show as run
+    /// even when nothing changed.
+    pub fn write_files(&mut self, onto: &Output, files: &[(String, String)], name: &str) -> Output {
+        let mut dirs: Vec<&str> = files
+            .iter()
+            .filter_map(|(path, _)| path.rsplit_once('/').map(|(dir, _)| dir))
+            .filter(|dir| !dir.is_empty())
+            .collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        let mut kinds: Vec<pb::file_action::Action> = dirs
+            .into_iter()
+            .map(|dir| {
+                pb::file_action::Action::Mkdir(pb::FileActionMkDir {
+                    path: dir.to_string(),
+                    mode: 0o755,
+                    make_parents: true,
+                    timestamp: FIXED_MTIME,
+                    ..Default::default()
+                })
+            })
+            .collect();
+        kinds.extend(files.iter().map(|(path, contents)| {
+            pb::file_action::Action::Mkfile(pb::FileActionMkFile {
+                path: path.clone(),
+                mode: 0o644,
+                data: contents.clone().into_bytes(),
+                timestamp: FIXED_MTIME,
+                ..Default::default()
+            })
+        }));
+        let last = kinds.len() as i64 - 1;
+        // The first action starts from the op's one input (0); each later one from the previous
+        // action's result, numbered after the op's inputs (1 + its index); only the last
+        // action's result is the op's output.
+        let actions = kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, action)| {
+                let i = i as i64;
+                pb::FileAction {
+                    input: if i == 0 { 0 } else { i },
+                    secondary_input: -1,
+                    output: if i == last { 0 } else { -1 },
+                    action: Some(action),
+                }
+            })
+            .collect();
+        let op = pb::Op {
+            inputs: vec![Self::input(onto)],
+            op: Some(pb::op::Op::File(pb::FileOp { actions })),
+            ..Default::default()
+        };
+        let digest = self.add(op, name);
+        Output { digest, index: 0 }
     }
 
     /// Stacks layers: later inputs win. Used for link-style copies onto a base image.

@@ -88,6 +88,18 @@ fn op_to_json(op: &pb::Op) -> Value {
                         "copy": { "src": c.src, "dest": c.dest },
                         "input": a.input, "secondary_input": a.secondary_input,
                     }),
+                    Some(pb::file_action::Action::Mkdir(d)) => json!({
+                        "mkdir": d.path, "input": a.input, "output": a.output,
+                    }),
+                    // Contents by size and digest: snapshots stay readable, edits still show.
+                    Some(pb::file_action::Action::Mkfile(f)) => json!({
+                        "mkfile": {
+                            "path": f.path,
+                            "bytes": f.data.len(),
+                            "sha256": short(&hex::encode(Sha256::digest(&f.data))).to_string(),
+                        },
+                        "input": a.input, "output": a.output,
+                    }),
                     other => json!({ "other": format!("{other:?}") }),
                 })
                 .collect();

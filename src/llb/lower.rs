@@ -108,12 +108,20 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                         src,
                         dest,
                     });
-                    fs = Some(match fs {
-                        Some(base) => {
-                            graph.merge(&[base, layer], &format!("{name}: link onto the base"))
-                        }
-                        None => layer,
-                    });
+                    fs = Some(link_onto(&mut graph, fs, layer, name));
+                }
+                Step::WriteFiles { name, files, dest } => {
+                    let files: Vec<(String, String)> = files
+                        .iter()
+                        .map(|f| {
+                            (
+                                format!("{}/{}", dest.trim_end_matches('/'), f.path),
+                                f.contents.clone(),
+                            )
+                        })
+                        .collect();
+                    let base = fs.expect("generated files are written onto a base image");
+                    fs = Some(graph.write_files(&base, &files, name));
                 }
                 Step::Run(run) => {
                     let rootfs = fs.expect("a run step has a base image with a shell and tools");
@@ -206,6 +214,15 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         .map(|s| s.result.clone())
         .unwrap_or_default();
     graph.into_definition(&result)
+}
+
+/// A layer stacked onto the filesystem so far without touching it (like `COPY --link`): a
+/// change below never re-runs what made the layer.
+fn link_onto(graph: &mut Graph, fs: Fs, layer: Output, name: &str) -> Output {
+    match fs {
+        Some(base) => graph.merge(&[base, layer], &format!("{name}: link onto the base")),
+        None => layer,
+    }
 }
 
 /// The selected files of the build context, as one local source.

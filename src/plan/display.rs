@@ -53,6 +53,17 @@ impl Display for Plan {
                         writeln!(f, "  {name}")?;
                         writeln!(f, "      copy {}:{src} -> {dest} (linked)", stage.as_str())?;
                     }
+                    Step::WriteFiles { name, files, dest } => {
+                        writeln!(f, "  {name}")?;
+                        for file in files {
+                            writeln!(
+                                f,
+                                "      write {dest}/{} ({} bytes)",
+                                file.path,
+                                file.contents.len()
+                            )?;
+                        }
+                    }
                     Step::Run(run) => {
                         writeln!(f, "  {}", run.name)?;
                         writeln!(f, "      run {} in {}", quoted_list(&run.argv), run.cwd)?;

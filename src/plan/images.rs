@@ -10,6 +10,7 @@ pub enum ImageRole {
     GoBuilder,
     PythonBuilder,
     PythonRuntime,
+    RustBuilder,
     RuntimeSlim,
     RuntimeStatic,
 }
@@ -20,6 +21,7 @@ impl ImageRole {
             ImageRole::GoBuilder => "go-builder",
             ImageRole::PythonBuilder => "python-builder",
             ImageRole::PythonRuntime => "python-runtime",
+            ImageRole::RustBuilder => "rust-builder",
             ImageRole::RuntimeSlim => "runtime-slim",
             ImageRole::RuntimeStatic => "runtime-static",
         }
@@ -56,6 +58,7 @@ mod tests {
             ImageRole::GoBuilder,
             ImageRole::PythonBuilder,
             ImageRole::PythonRuntime,
+            ImageRole::RustBuilder,
             ImageRole::RuntimeSlim,
             ImageRole::RuntimeStatic,
         ] {

@@ -92,6 +92,20 @@ pub enum Step {
         dest: String,
     },
     Run(RunStep),
+    /// Files the plan generates (not read from the client), written under `dest`: the steps
+    /// after it depend on these bytes and nothing else from the context.
+    WriteFiles {
+        name: String,
+        files: Vec<GeneratedFile>,
+        dest: String,
+    },
+}
+
+/// One generated file, by path relative to the step's `dest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
 }
 
 /// A subset of the build context, by patterns relative to the context root.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::diagnostic::{Diagnostic, Location};
 use super::model::{
     Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, Proxy,
-    PythonSettings, Run, RuntimeBase, Spanned, Spec,
+    PythonSettings, Run, RuntimeBase, RustSettings, Spanned, Spec,
 };
 use super::yaml::{Node, Value, is_null};
 
@@ -22,6 +22,7 @@ const TOP_KEYS: &[&str] = &[
     "network",
     "go",
     "python",
+    "rust",
     "cache",
     "ca",
     "secrets",
@@ -29,11 +30,14 @@ const TOP_KEYS: &[&str] = &[
 const TARGET_KEYS: &[&str] = &["runtime"];
 const IMAGES_KEYS: &[&str] = &["builder"];
 const BUILD_KEYS: &[&str] = &["main", "include", "env", "ldflags", "tags"];
-const RUN_KEYS: &[&str] = &["command", "args", "env", "ports", "user", "workdir"];
+const RUN_KEYS: &[&str] = &[
+    "command", "args", "env", "ports", "user", "workdir", "labels",
+];
 const PROXY_KEYS: &[&str] = &["http", "https", "no_proxy"];
 const NETWORK_KEYS: &[&str] = &["deps", "build"];
 const GO_KEYS: &[&str] = &["proxy", "sumdb", "private", "flags"];
 const PYTHON_KEYS: &[&str] = &["index", "extra_indexes"];
+const RUST_KEYS: &[&str] = &["package", "bin", "static"];
 const CACHE_KEYS: &[&str] = &["namespace"];
 const CA_KEYS: &[&str] = &["secret"];
 const SECRET_KEYS: &[&str] = &["id", "target", "required"];
@@ -220,6 +224,79 @@ impl Decoder {
             }
         }
         out
+    }
+
+    fn boolean(&mut self, node: &Node, key: &str) -> Option<bool> {
+        match &node.value {
+            Value::Scalar {
+                text,
+                quoted: false,
+            } if text == "true" || text == "false" => Some(text == "true"),
+            _ => {
+                self.fail(
+                    node.location,
+                    format!("`{key}` must be true or false"),
+                    format!("write `{key}: true` or `{key}: false`, without quotes"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A mapping of label keys (`org.opencontainers.image.source`) to values.
+    fn labels(&mut self, node: &Node) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Value::Mapping(entries) = &node.value else {
+            self.fail(
+                node.location,
+                format!("`labels` must be a mapping of key: value, found {}", node.kind_name()),
+                "for example:\n    labels:\n      org.opencontainers.image.source: https://example.com/repo",
+            );
+            return out;
+        };
+        for (key_node, value_node) in entries {
+            let key = text(key_node);
+            if key.is_empty() || key.contains(char::is_whitespace) {
+                self.fail(
+                    key_node.location,
+                    format!("`{key}` is not a label key"),
+                    "label keys are words like `org.opencontainers.image.source`, without spaces",
+                );
+                continue;
+            }
+            if let Some(value) = self.string(value_node, key) {
+                out.insert(key.to_string(), value);
+            }
+        }
+        out
+    }
+
+    /// A language's own section (`go:`, `rust:`), refused when the spec names another language.
+    fn language_section<'a>(
+        &mut self,
+        top: &Section<'a>,
+        owner: Language,
+        language: Option<&Spanned<Language>>,
+        known: &[&str],
+    ) -> Option<Section<'a>> {
+        let key = owner.name();
+        let node = top.get(key)?;
+        if let Some(l) = language {
+            if l.value != owner {
+                self.fail(
+                    node.location,
+                    format!(
+                        "`{key}` settings given, but `language` is {}",
+                        l.value.name()
+                    ),
+                    format!(
+                        "remove the `{key}` section or set `language: {}`",
+                        owner.name()
+                    ),
+                );
+            }
+        }
+        Section::new(node, &format!("`{key}`"), known, &mut self.problems)
     }
 
     fn section<'a>(
@@ -547,6 +624,9 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
             }
             Some(dir)
         });
+        if let Some(node) = section.get("labels") {
+            run.labels = d.labels(node);
+        }
     }
 
     let mut proxy = Proxy::default();
@@ -589,8 +669,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut go = GoSettings::default();
-    if let Some(section) = language_section(&mut d, &top, language.as_ref(), Language::Go, GO_KEYS)
-    {
+    if let Some(section) = d.language_section(&top, Language::Go, language.as_ref(), GO_KEYS) {
         go.proxy = section
             .get("proxy")
             .and_then(|n| d.url(n, "proxy", &["direct", "off"]));
@@ -603,13 +682,9 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut python = PythonSettings::default();
-    if let Some(section) = language_section(
-        &mut d,
-        &top,
-        language.as_ref(),
-        Language::Python,
-        PYTHON_KEYS,
-    ) {
+    if let Some(section) =
+        d.language_section(&top, Language::Python, language.as_ref(), PYTHON_KEYS)
+    {
         python.index = section.get("index").and_then(|n| d.url(n, "index", &[]));
         if let Some(node) = section.get("extra_indexes") {
             for url in d.list(node, "extra_indexes", true).unwrap_or_default() {
@@ -617,6 +692,17 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
                     python.extra_indexes.push(url);
                 }
             }
+        }
+    }
+
+    let mut rust = RustSettings::default();
+    if let Some(section) = d.language_section(&top, Language::Rust, language.as_ref(), RUST_KEYS) {
+        rust.package = section
+            .get("package")
+            .and_then(|n| d.spanned_string(n, "package"));
+        rust.bin = section.get("bin").and_then(|n| d.spanned_string(n, "bin"));
+        if let Some(node) = section.get("static") {
+            rust.static_link = d.boolean(node, "static").unwrap_or_default();
         }
     }
 
@@ -668,34 +754,11 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         network,
         go,
         python,
+        rust,
         cache_namespace,
         ca_secret,
         secrets,
     })
-}
-
-/// A language's own section (`go:`, `python:`), named after the language; an error when the
-/// spec names another language.
-fn language_section<'a>(
-    d: &mut Decoder,
-    top: &Section<'a>,
-    language: Option<&Spanned<Language>>,
-    owner: Language,
-    known: &[&str],
-) -> Option<Section<'a>> {
-    let name = owner.name();
-    let node = top.get(name)?;
-    if let Some(named) = language.filter(|l| l.value != owner) {
-        d.fail(
-            node.location,
-            format!(
-                "`{name}` settings given, but `language` is {}",
-                named.value.name()
-            ),
-            format!("remove the `{name}` section or set `language: {name}`"),
-        );
-    }
-    Section::new(node, &format!("`{name}`"), known, &mut d.problems)
 }
 
 /// `secrets:` — a list of `{id, target, required}`, each mounted into the dependency steps.
@@ -760,17 +823,8 @@ fn decode_secrets(d: &mut Decoder, node: &Node, ca_secret: &str) -> Vec<BuildSec
         };
         let required = match section.get("required") {
             None => true,
-            Some(flag) => match d.string(flag, "required").as_deref() {
-                Some("true") => true,
-                Some("false") => false,
-                Some(other) => {
-                    d.fail(
-                        flag.location,
-                        format!("`required: {other}` is not true or false"),
-                        "`required: false` lets the build run without the secret",
-                    );
-                    continue;
-                }
+            Some(flag) => match d.boolean(flag, "required") {
+                Some(required) => required,
                 None => continue,
             },
         };

@@ -72,6 +72,7 @@ pub struct Spec {
     pub network: Network,
     pub go: GoSettings,
     pub python: PythonSettings,
+    pub rust: RustSettings,
     /// Prefix of every cache-mount id, so projects can share or isolate caches.
     pub cache_namespace: String,
     /// The BuildKit secret id of a CA bundle for the dependency steps (`ca.secret`, default
@@ -118,6 +119,8 @@ pub struct Run {
     /// Numeric `uid[:gid]`; `None` means 65532:65532.
     pub user: Option<Spanned<String>>,
     pub workdir: Option<String>,
+    /// Image labels, under strata's own (`--label` on the command line wins over both).
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -149,4 +152,15 @@ pub struct PythonSettings {
     pub index: Option<String>,
     /// Searched besides it (`PIP_EXTRA_INDEX_URL`, `UV_INDEX`).
     pub extra_indexes: Vec<String>,
+}
+
+/// Which crate and binary a Rust build makes, and how it links (`rust:`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RustSettings {
+    /// The workspace member to build (`cargo build --package`).
+    pub package: Option<Spanned<String>>,
+    /// The binary target (`cargo build --bin`).
+    pub bin: Option<Spanned<String>>,
+    /// Link glibc statically (`-C target-feature=+crt-static`) for a static or scratch runtime.
+    pub static_link: bool,
 }

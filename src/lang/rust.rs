@@ -1,0 +1,536 @@
+//! Rust: the dependencies compiled from a generated skeleton of the workspace (see
+//! [`skeleton`]) into a real layer, the workspace's own crates compiled on top from their
+//! sources only, and the one binary on a small runtime.
+
+mod skeleton;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use skeleton::{Package, Workspace};
+
+use super::context::join;
+use super::{
+    CA_TARGET, CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base,
+    network, proxy_env, strings,
+};
+use crate::plan::{
+    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
+    default_image,
+};
+use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
+
+pub struct Rust;
+
+/// Where the workspace is built: the skeleton in the deps stage, the real sources (mounted
+/// over it) in the build stage, so cargo sees the same workspace root in both.
+const SRC: &str = "/src";
+/// CARGO_HOME of the official rust images (and the testbed's stand-in); set explicitly so the
+/// cache mounts below are where cargo looks.
+const CARGO_HOME: &str = "/usr/local/cargo";
+/// The compiled dependencies: a real layer, outside /src so that mounting the sources there
+/// does not hide it. A cache mount here would not be exported by `--cache-to`
+/// (moby/buildkit#1474), so a cold CI runner would recompile everything.
+const TARGET_DIR: &str = "/build/target";
+/// The crates' sources, vendored from the registry cache into the layer: the build stage then
+/// compiles offline and needs no cache mount, which a CI runner importing the cache lacks.
+const VENDOR_DIR: &str = "/build/vendor";
+const OUT: &str = "/out";
+/// The build platform's target triple: building with an explicit `--target` keeps RUSTFLAGS
+/// (`+crt-static`) off build scripts and proc macros, which must stay dynamic.
+const HOST_TRIPLE: &str = "TRIPLE=$(rustc -vV | sed -n 's/^host: //p')";
+const STATIC_RUSTFLAGS: &str = "-C target-feature=+crt-static";
+/// Project-level cargo configuration: it can change how dependencies compile, so the skeleton
+/// carries it verbatim.
+const CARGO_CONFIGS: [&str; 2] = [".cargo/config.toml", ".cargo/config"];
+
+impl Provider for Rust {
+    fn language(&self) -> Language {
+        Language::Rust
+    }
+
+    fn probe(&self) -> Probe {
+        let mut read = strings(&["**/Cargo.toml", "Cargo.lock"]);
+        read.extend(strings(&CARGO_CONFIGS));
+        let mut list = read.clone();
+        // The files by which cargo discovers targets without a manifest entry.
+        list.extend(strings(&[
+            "**/src/main.rs",
+            "**/src/lib.rs",
+            "**/src/bin/*.rs",
+            "**/src/bin/*/main.rs",
+            "**/build.rs",
+        ]));
+        Probe {
+            list,
+            exclude: strings(&["target/**", "**/target/**"]),
+            read,
+        }
+    }
+
+    fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool {
+        files.contains(&join(app_dir, "Cargo.toml"))
+    }
+
+    fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
+        let dir = spec.path.value.as_str();
+        let refuse = |message: String, hint: &str| -> Diagnostics {
+            Diagnostic::at(spec.path.location, message)
+                .with_hint(hint)
+                .into()
+        };
+        if let Some(named) = spec.lockfiles.as_ref().and_then(|l| l.first()) {
+            return Err(Diagnostic::at(
+                named.location,
+                "a Rust build takes its dependency inputs from every Cargo.toml and Cargo.lock",
+            )
+            .with_hint("remove `lockfiles:`")
+            .into());
+        }
+        if !files.contains(&join(dir, "Cargo.toml")) {
+            return Err(refuse(
+                format!("there is no Cargo.toml in `{dir}`"),
+                "set `path:` to the workspace root",
+            ));
+        }
+        let lock = files
+            .contents
+            .get(&join(dir, "Cargo.lock"))
+            .ok_or_else(|| {
+                refuse(
+                    format!("`{dir}` has no Cargo.lock: strata builds only locked dependencies"),
+                    "run `cargo generate-lockfile` (or any cargo build) and commit Cargo.lock",
+                )
+            })?;
+        let local = |path: &str| -> Option<String> {
+            if dir == "." {
+                Some(path.to_string())
+            } else {
+                path.strip_prefix(dir)?
+                    .strip_prefix('/')
+                    .map(str::to_string)
+            }
+        };
+        let manifests: BTreeMap<String, String> = files
+            .contents
+            .iter()
+            .filter(|(path, _)| path.ends_with("Cargo.toml"))
+            .filter_map(|(path, text)| Some((local(path)?, text.clone())))
+            .collect();
+        let listed: BTreeSet<&str> = files.under(dir).collect();
+        let workspace = Workspace::read(&manifests, &listed).map_err(|why| {
+            refuse(
+                why,
+                "check the manifests with `cargo metadata --locked --no-deps`",
+            )
+        })?;
+        let (package, bin) = selection(spec, &workspace)?;
+        let configs: Vec<(String, String)> = CARGO_CONFIGS
+            .iter()
+            .filter_map(|c| Some((c.to_string(), files.contents.get(&join(dir, c))?.clone())))
+            .collect();
+        let skeleton = workspace.skeleton(lock, &configs);
+
+        let builder = spec
+            .builder_image
+            .as_ref()
+            .map(|b| b.value.clone())
+            .unwrap_or_else(|| default_image(ImageRole::RustBuilder).to_string());
+        let ns = &spec.cache_namespace;
+        let mut env = BTreeMap::from([
+            ("CARGO_HOME".to_string(), CARGO_HOME.to_string()),
+            ("CARGO_TARGET_DIR".to_string(), TARGET_DIR.to_string()),
+        ]);
+        if spec.rust.static_link {
+            // The same RUSTFLAGS in both stages: they are part of every crate's fingerprint.
+            env.insert("RUSTFLAGS".to_string(), STATIC_RUSTFLAGS.to_string());
+        }
+        let cargo_build = format!(
+            "cargo build --release --locked --offline --package {package} --bin {bin} --target \"$TRIPLE\"",
+            package = package.name
+        );
+        let local_packages: Vec<String> = workspace
+            .packages
+            .iter()
+            .map(|p| format!("--package {}", p.name))
+            .collect();
+        // Vendor (network, registry caches), compile the dependencies offline from the vendored
+        // copy, then drop the local crates' stub artifacts: with no fingerprint left, cargo
+        // compiles the real crates in the build stage whatever the sources' mtimes say.
+        let deps_script = format!(
+            "set -e; if [ -f {CA_TARGET} ]; then export CARGO_HTTP_CAINFO={CA_TARGET} SSL_CERT_FILE={CA_TARGET} GIT_SSL_CAINFO={CA_TARGET}; fi; \
+             {HOST_TRIPLE}; \
+             cargo vendor --locked {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
+             {cargo_build}; \
+             cargo clean --release --offline --target \"$TRIPLE\" {}",
+            local_packages.join(" ")
+        );
+        let cache = |dir: &str, id: &str| Mount::Cache {
+            target: format!("{CARGO_HOME}/{dir}"),
+            id: format!("strata/{ns}/{id}"),
+            // Cargo's download lock lives in CARGO_HOME itself, outside the mount: builds
+            // sharing the cache would not see each other's lock, so they take turns.
+            sharing: CacheSharing::Locked,
+        };
+        let deps_steps = vec![
+            Step::WriteFiles {
+                name: format!(
+                    "[strata deps] write the cargo skeleton ({} manifests, Cargo.lock)",
+                    skeleton
+                        .iter()
+                        .filter(|f| f.path.ends_with("Cargo.toml"))
+                        .count()
+                ),
+                files: skeleton,
+                dest: SRC.to_string(),
+            },
+            Step::Run(RunStep {
+                name: format!(
+                    "[strata deps] cargo build --release: dependencies of {} (skeleton)",
+                    package.name
+                ),
+                argv: strings(&["/bin/sh", "-c", &deps_script]),
+                env: env.clone(),
+                cwd: SRC.to_string(),
+                mounts: vec![
+                    cache("registry", "cargo-registry"),
+                    cache("git", "cargo-git"),
+                    ca_mount(spec),
+                ],
+                network: network(spec.network.deps, Network::Default),
+                proxy: proxy_env(spec),
+                failure_hints: Vec::new(),
+            }),
+        ];
+
+        let build_script = format!(
+            "set -e; {HOST_TRIPLE}; {cargo_build}; cp {TARGET_DIR}/\"$TRIPLE\"/release/{bin} {OUT}/{bin}"
+        );
+        env.extend(spec.build.env.clone());
+        let build_step = Step::Run(RunStep {
+            name: format!(
+                "[strata build] cargo build --release --package {} --bin {bin}",
+                package.name
+            ),
+            argv: strings(&["/bin/sh", "-c", &build_script]),
+            env,
+            cwd: SRC.to_string(),
+            mounts: vec![
+                Mount::Context {
+                    target: SRC.to_string(),
+                    files: sources(spec, &workspace, files),
+                },
+                Mount::Output {
+                    target: OUT.to_string(),
+                },
+            ],
+            network: network(spec.network.build, Network::None),
+            proxy: None,
+            failure_hints: Vec::new(),
+        });
+
+        let runtime_base = match (&spec.runtime.value, spec.rust.static_link) {
+            (RuntimeBase::Static, true) => image_base(ImageRole::RuntimeStatic),
+            // `static` is the default runtime; a dynamically linked binary needs libc.
+            (RuntimeBase::Static | RuntimeBase::Slim, _) => image_base(ImageRole::RuntimeSlim),
+            (RuntimeBase::Scratch, true) => Base::Scratch,
+            (RuntimeBase::Scratch, false) => {
+                return Err(Diagnostic::at(
+                    spec.runtime.location,
+                    "a dynamically linked Rust binary cannot run on `scratch`: it needs libc",
+                )
+                .with_hint("set `rust: {static: true}` to link glibc statically")
+                .into());
+            }
+            (RuntimeBase::Image(reference), _) => Base::Image {
+                reference: reference.clone(),
+            },
+        };
+        let mut warnings = Vec::new();
+        let (runtime, image) = binary_runtime(spec, &bin, runtime_base, &mut warnings);
+
+        Ok(CompiledPlan {
+            language: Language::Rust,
+            app: bin,
+            context_dir: dir.to_string(),
+            builder,
+            deps_steps,
+            build_step,
+            output_dir: OUT,
+            runtime,
+            image,
+            warnings,
+        }
+        .into_plan())
+    }
+}
+
+/// The package and binary to build: the spec's, or the only binary among the members (the
+/// package's `default-run` when it has several).
+fn selection<'w>(
+    spec: &Spec,
+    workspace: &'w Workspace,
+) -> Result<(&'w Package, String), Diagnostics> {
+    let members: Vec<&Package> = workspace.members().collect();
+    let packages: Vec<&Package> = match &spec.rust.package {
+        Some(wanted) => {
+            let found: Vec<&Package> = members
+                .iter()
+                .copied()
+                .filter(|p| p.name == wanted.value)
+                .collect();
+            if found.is_empty() {
+                let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
+                return Err(Diagnostic::at(
+                    wanted.location,
+                    format!("there is no package `{}` in the workspace", wanted.value),
+                )
+                .with_hint(format!("members: {}", names.join(", ")))
+                .into());
+            }
+            found
+        }
+        None => members,
+    };
+    let mut pairs: Vec<(&Package, &str)> = packages
+        .iter()
+        .flat_map(|p| p.bins.iter().map(move |(bin, _)| (*p, bin.as_str())))
+        .collect();
+    if let Some(wanted) = &spec.rust.bin {
+        let all: Vec<String> = pairs.iter().map(|(_, b)| b.to_string()).collect();
+        pairs.retain(|(_, bin)| *bin == wanted.value);
+        if pairs.is_empty() {
+            return Err(Diagnostic::at(
+                wanted.location,
+                format!("there is no binary `{}` to build", wanted.value),
+            )
+            .with_hint(if all.is_empty() {
+                "the selected package has no binary target".to_string()
+            } else {
+                format!("binaries: {}", all.join(", "))
+            })
+            .into());
+        }
+    }
+    if let [(package, bin)] = pairs.as_slice() {
+        return Ok((package, bin.to_string()));
+    }
+    if let [package] = packages.as_slice() {
+        if let Some(default) = &package.default_run {
+            if pairs.iter().any(|(_, b)| b == default) {
+                return Ok((package, default.clone()));
+            }
+        }
+    }
+    let listed: Vec<String> = pairs
+        .iter()
+        .map(|(p, b)| format!("{}/{b}", p.name))
+        .collect();
+    Err(Diagnostic::at(
+        spec.path.location,
+        if listed.is_empty() {
+            "the workspace has no binary target to build".to_string()
+        } else {
+            format!("cannot tell which binary to build: {}", listed.join(", "))
+        },
+    )
+    .with_hint("set `rust: {package: <package>, bin: <binary>}`")
+    .into())
+}
+
+/// What the compile step sees: every local package's manifest, `src/`, build script and the
+/// files of targets its manifest declares; Cargo.lock and the cargo config; `build.include`.
+/// Never READMEs, docs, or tests cargo does not build.
+fn sources(spec: &Spec, workspace: &Workspace, files: &ContextFiles) -> ContextSelection {
+    let dir = spec.path.value.as_str();
+    let mut include: Vec<String> = vec!["Cargo.toml".to_string(), "Cargo.lock".to_string()];
+    include.extend(
+        CARGO_CONFIGS
+            .iter()
+            .filter(|c| files.contains(&join(dir, c)))
+            .map(|c| c.to_string()),
+    );
+    for package in &workspace.packages {
+        let mut own = vec!["Cargo.toml".to_string(), "src/**".to_string()];
+        own.extend(package.lib.iter().cloned());
+        own.extend(package.bins.iter().map(|(_, path)| path.clone()));
+        own.extend(package.build_script.iter().cloned());
+        own.extend(package.declared_unbuilt.iter().cloned());
+        include.extend(
+            own.iter()
+                .filter(|p| *p == "src/**" || !p.starts_with("src/"))
+                .map(|p| join(&package.dir, p)),
+        );
+    }
+    include.extend(spec.build.include.iter().map(|p| p.value.clone()));
+    let mut seen = BTreeSet::new();
+    include.retain(|p| seen.insert(p.clone()));
+    ContextSelection {
+        include: include.iter().map(|p| join(dir, p)).collect(),
+        exclude: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::StageName;
+
+    fn plan_of(spec: &str, files: &[(&str, &str)]) -> Result<Plan, String> {
+        let spec = crate::spec::parse(spec.as_bytes()).expect("a valid test spec");
+        let mut context = ContextFiles::default();
+        for (path, contents) in files {
+            context.paths.insert(path.to_string());
+            if path.ends_with("Cargo.toml") || *path == "Cargo.lock" {
+                context
+                    .contents
+                    .insert(path.to_string(), contents.to_string());
+            }
+        }
+        Rust.plan(&spec, &context)
+            .map_err(|d| d.render("strata.yaml", ""))
+    }
+
+    const SPEC: &str = "version: 1\nlanguage: rust\n";
+    const LOCK: &str = "version = 4\n";
+
+    fn manifest(name: &str) -> String {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.3.0\"\n")
+    }
+
+    fn run_steps(plan: &Plan) -> Vec<&RunStep> {
+        plan.stages
+            .iter()
+            .flat_map(|s| &s.steps)
+            .filter_map(|s| match s {
+                Step::Run(run) => Some(run),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_single_binary_is_found_and_static_linking_reaches_both_cargo_steps() {
+        let plan = plan_of(
+            "version: 1\nlanguage: rust\nrust: {static: true}\n",
+            &[
+                ("Cargo.toml", &manifest("svc")),
+                ("Cargo.lock", LOCK),
+                ("src/main.rs", ""),
+            ],
+        )
+        .unwrap();
+        assert_eq!(plan.app, "svc");
+        assert_eq!(plan.image.entrypoint, ["/app/svc"]);
+        let runs = run_steps(&plan);
+        assert_eq!(runs.len(), 2);
+        for run in runs {
+            assert_eq!(run.env["RUSTFLAGS"], STATIC_RUSTFLAGS, "{}", run.name);
+            assert!(
+                run.argv[2].contains("--package svc --bin svc"),
+                "{}",
+                run.argv[2]
+            );
+        }
+        assert_eq!(
+            plan.stage(StageName::Runtime).unwrap().base,
+            image_base(ImageRole::RuntimeStatic)
+        );
+    }
+
+    #[test]
+    fn a_dynamic_binary_runs_on_slim_and_is_refused_on_scratch() {
+        let files = [
+            ("Cargo.toml", manifest("svc")),
+            ("Cargo.lock", LOCK.to_string()),
+            ("src/main.rs", String::new()),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let plan = plan_of(SPEC, &files).unwrap();
+        assert_eq!(
+            plan.stage(StageName::Runtime).unwrap().base,
+            image_base(ImageRole::RuntimeSlim)
+        );
+        assert!(
+            run_steps(&plan)
+                .iter()
+                .all(|r| !r.env.contains_key("RUSTFLAGS"))
+        );
+        let err = plan_of(
+            "version: 1\nlanguage: rust\ntarget: {runtime: scratch}\n",
+            &files,
+        )
+        .unwrap_err();
+        assert!(err.contains("rust: {static: true}"), "{err}");
+    }
+
+    #[test]
+    fn several_binaries_need_a_choice_and_default_run_is_one() {
+        let root = "[workspace]\nmembers = [\"a\", \"b\"]\n";
+        let files = [
+            ("Cargo.toml", root),
+            ("Cargo.lock", LOCK),
+            ("a/Cargo.toml", "[package]\nname = \"a\"\n"),
+            ("a/src/main.rs", ""),
+            (
+                "b/Cargo.toml",
+                "[package]\nname = \"b\"\ndefault-run = \"two\"\n",
+            ),
+            ("b/src/bin/one.rs", ""),
+            ("b/src/bin/two.rs", ""),
+        ];
+        let err = plan_of(SPEC, &files).unwrap_err();
+        assert!(err.contains("a/a, b/one, b/two"), "{err}");
+        let plan = plan_of("version: 1\nlanguage: rust\nrust: {package: b}\n", &files).unwrap();
+        assert_eq!(plan.app, "two");
+        let plan = plan_of("version: 1\nlanguage: rust\nrust: {bin: one}\n", &files).unwrap();
+        assert_eq!(plan.app, "one");
+        let err = plan_of("version: 1\nlanguage: rust\nrust: {package: c}\n", &files).unwrap_err();
+        assert!(err.contains("members: a, b"), "{err}");
+    }
+
+    #[test]
+    fn no_lockfile_is_refused_with_a_hint() {
+        let err = plan_of(
+            SPEC,
+            &[("Cargo.toml", &manifest("svc")), ("src/main.rs", "")],
+        )
+        .unwrap_err();
+        assert!(err.contains("cargo generate-lockfile"), "{err}");
+    }
+
+    #[test]
+    fn the_dependency_step_sees_only_generated_files_and_the_compile_step_no_docs() {
+        let plan = plan_of(
+            SPEC,
+            &[
+                ("Cargo.toml", &manifest("svc")),
+                ("Cargo.lock", LOCK),
+                ("src/main.rs", "fn main() { println!(\"real\"); }"),
+                ("build.rs", ""),
+                ("README.md", ""),
+            ],
+        )
+        .unwrap();
+        let deps = plan.stage(StageName::Deps).unwrap();
+        let Step::WriteFiles { files, .. } = &deps.steps[0] else {
+            panic!("deps starts with the skeleton")
+        };
+        assert!(files.iter().all(|f| !f.contents.contains("real")));
+        assert!(
+            deps.steps
+                .iter()
+                .all(|s| !matches!(s, Step::CopyContext { .. }))
+        );
+        let Step::Run(compile) = &plan.stage(StageName::Build).unwrap().steps[0] else {
+            panic!("build is one run step")
+        };
+        let Some(Mount::Context { files, .. }) = compile.mounts.first() else {
+            panic!("compile mounts the sources first")
+        };
+        assert_eq!(
+            files.include,
+            ["Cargo.toml", "Cargo.lock", "src/**", "build.rs"]
+        );
+        assert_eq!(compile.network, Network::None);
+    }
+}
