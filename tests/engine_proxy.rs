@@ -127,7 +127,13 @@ fn downloads_go_through_the_build_arg_proxy_and_nothing_leaks_into_any_image() {
         "the scan misses a canary that is there"
     );
 
-    for example in ["go-web", "python-uv", "python-pip", "python-poetry"] {
+    for example in [
+        "go-web",
+        "python-uv",
+        "python-pip",
+        "python-poetry",
+        "rust-axum",
+    ] {
         let ws = example_on_host_network(example);
         for target in ["deps", "build", "runtime"] {
             let tag = format!("strata-test/leaks:{example}-{target}");
