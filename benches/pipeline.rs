@@ -33,6 +33,7 @@ fn pipeline(c: &mut Criterion) {
                         session_id: Some("session"),
                         context_directory: "context",
                         platform: None,
+                        build_platform: None,
                         image_resolve_mode: None,
                         target: StageName::Runtime,
                         images: &BTreeMap::new(),

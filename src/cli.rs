@@ -150,6 +150,7 @@ fn execute(args: &Args) -> Result<(), String> {
                 session_id: None,
                 context_directory: "context",
                 platform: None,
+                build_platform: None,
                 image_resolve_mode: None,
                 target: args.target,
                 images: &BTreeMap::new(),

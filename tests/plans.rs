@@ -43,6 +43,7 @@ fn lower_without_cache(
             session_id,
             context_directory: "context",
             platform: None,
+            build_platform: None,
             image_resolve_mode: None,
             target,
             images: &BTreeMap::new(),
@@ -384,7 +385,7 @@ fn an_image_pinned_by_digest_in_the_spec_keeps_its_digest() {
     let images: BTreeMap<String, llb::ResolvedImage> = plan
         .base_images()
         .into_iter()
-        .map(|r| {
+        .map(|(r, _)| {
             let resolved = llb::ResolvedImage {
                 digest: elsewhere.clone(),
                 env: Vec::new(),
@@ -398,6 +399,7 @@ fn an_image_pinned_by_digest_in_the_spec_keeps_its_digest() {
             session_id: None,
             context_directory: "context",
             platform: None,
+            build_platform: None,
             image_resolve_mode: None,
             target: StageName::Runtime,
             images: &images,

@@ -31,6 +31,7 @@ fuzz_target!(|bytes: &[u8]| {
             session_id: Some("fuzz"),
             context_directory: "context",
             platform: None,
+            build_platform: None,
             image_resolve_mode: None,
             target,
             images: &BTreeMap::new(),

@@ -13,7 +13,7 @@ use crate::cli::parse_target;
 use crate::image::{self, BaseImage, ImageInputs};
 use crate::lang::{self, ContextFiles, Probe};
 use crate::llb::{self, LocalSource, LowerOptions, Platform, ResolvedImage};
-use crate::plan::{Base, Plan, ProxyEnv, StageName};
+use crate::plan::{Base, Plan, ProxyEnv, RunsOn, StageName};
 use crate::spec;
 
 /// The entry point of `strata frontend`, the process the engine starts for a build.
@@ -38,10 +38,14 @@ async fn build(
 
     let probe = lang::probe_for(&spec).rooted(&spec.path.value);
     // Independent round trips to the engine: overlap them.
-    let (platforms, files) = tokio::try_join!(
-        target_platforms(bridge, options),
+    let (engine_platform, files) = tokio::try_join!(
+        engine_platform(bridge),
         list_context(bridge, options, &probe)
     )?;
+    let platforms = match options.platforms.as_slice() {
+        [] => vec![engine_platform.clone()],
+        named => named.to_vec(),
+    };
     let mut plan = lang::plan(&spec, &files).map_err(in_spec)?;
     plan.apply_build_proxy(&proxy_from_build_args(&options.build_args));
     if let Some(request) = &options.request {
@@ -63,7 +67,7 @@ async fn build(
 
     let images = platforms
         .iter()
-        .map(|platform| build_image(bridge, options, &plan, target, platform));
+        .map(|platform| build_image(bridge, options, &plan, target, platform, &engine_platform));
     Ok(FrontendResult::Images(try_join_all(images).await?))
 }
 
@@ -74,8 +78,9 @@ async fn build_image(
     plan: &Plan,
     target: StageName,
     platform: &Platform,
+    engine_platform: &Platform,
 ) -> Result<ImageResult, FrontendError> {
-    let lookups = resolve_base_images(bridge, options, plan, platform).await?;
+    let lookups = resolve_base_images(bridge, options, plan, platform, engine_platform).await?;
     let resolved: BTreeMap<String, ResolvedImage> = lookups
         .iter()
         .map(|(reference, lookup)| {
@@ -90,6 +95,7 @@ async fn build_image(
             session_id: Some(&options.session_id),
             context_directory: &options.context_local_name,
             platform: Some(platform),
+            build_platform: Some(engine_platform),
             image_resolve_mode: Some(options.image_resolve_mode.as_str()),
             target,
             images: &resolved,
@@ -142,18 +148,10 @@ fn stages_without_cache(no_cache: &NoCache) -> Vec<StageName> {
     }
 }
 
-/// The platforms this build is for: `--platform` (one or several), or the engine's own.
-async fn target_platforms(
-    bridge: &Bridge,
-    options: &FrontendOptions,
-) -> Result<Vec<Platform>, FrontendError> {
-    if !options.platforms.is_empty() {
-        return Ok(options.platforms.clone());
-    }
+/// The engine's own platform: the default target, and where cross-compiling stages run.
+async fn engine_platform(bridge: &Bridge) -> Result<Platform, FrontendError> {
     let native = bridge.ping().await?.worker_platforms.into_iter().next();
-    native
-        .map(|p| vec![p])
-        .ok_or_else(|| "the engine reported no worker platform; pass --platform".into())
+    native.ok_or_else(|| "the engine reported no worker platform; pass --platform".into())
 }
 
 /// Lists the context files the providers asked for, and reads their manifests.
@@ -204,23 +202,32 @@ async fn read_text(bridge: &Bridge, listing: &RefId, path: &str) -> Result<Strin
         .map_err(|_| format!("{path} in the build context is not UTF-8 text").into())
 }
 
+/// Each base image's digest and config, for the platform its stage runs on.
 async fn resolve_base_images(
     bridge: &Bridge,
     options: &FrontendOptions,
     plan: &Plan,
     platform: &Platform,
+    engine_platform: &Platform,
 ) -> Result<BTreeMap<String, ImageLookup>, FrontendError> {
-    let lookups = plan.base_images().into_iter().map(|reference| async move {
-        let lookup = bridge
-            .resolve_image_config(
-                &llb::normalise_image(reference),
-                Some(platform),
-                options.image_resolve_mode,
-                &format!("[strata] resolve image config for {reference}"),
-            )
-            .await?;
-        Ok::<_, FrontendError>((reference.to_string(), lookup))
-    });
+    let lookups = plan
+        .base_images()
+        .into_iter()
+        .map(|(reference, runs_on)| async move {
+            let for_platform = match runs_on {
+                RunsOn::Target => platform,
+                RunsOn::Build { .. } => engine_platform,
+            };
+            let lookup = bridge
+                .resolve_image_config(
+                    &llb::normalise_image(reference),
+                    Some(for_platform),
+                    options.image_resolve_mode,
+                    &format!("[strata] resolve image config for {reference} ({for_platform})"),
+                )
+                .await?;
+            Ok::<_, FrontendError>((reference.to_string(), lookup))
+        });
     Ok(try_join_all(lookups).await?.into_iter().collect())
 }
 

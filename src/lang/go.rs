@@ -10,7 +10,7 @@ use super::{
 };
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
-    default_image,
+    TargetPart, default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -217,6 +217,12 @@ impl Provider for Go {
             deps_steps,
             build_step,
             output_dir: OUT,
+            // Go cross-compiles anything to anything with CGO off: build natively, never emulate.
+            cross_compile: Some(BTreeMap::from([
+                ("GOOS".to_string(), TargetPart::Os),
+                ("GOARCH".to_string(), TargetPart::Architecture),
+                ("GOARM".to_string(), TargetPart::ArmVersion),
+            ])),
             runtime,
             image,
             warnings,

@@ -15,8 +15,8 @@ pub use context::{ContextFiles, Probe};
 use std::collections::BTreeMap;
 
 use crate::plan::{
-    Base, ImageRole, ImageSettings, Mount, Network, Plan, ProxyEnv, Stage, StageName, StageResult,
-    Step, default_image,
+    Base, ImageRole, ImageSettings, Mount, Network, Plan, ProxyEnv, RunsOn, Stage, StageName,
+    StageResult, Step, TargetPart, default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
 
@@ -237,6 +237,9 @@ pub(crate) struct CompiledPlan {
     pub deps_steps: Vec<Step>,
     pub build_step: Step,
     pub output_dir: &'static str,
+    /// Where the dependency and compile stages run for another platform: natively, with the
+    /// compile step told the target (Go), or on the target itself (emulated).
+    pub cross_compile: Option<BTreeMap<String, TargetPart>>,
     pub runtime: Stage,
     pub image: ImageSettings,
     pub warnings: Vec<String>,
@@ -254,6 +257,13 @@ impl CompiledPlan {
                     base: Base::Image {
                         reference: self.builder,
                     },
+                    // Downloads are the same for every target: one run serves them all.
+                    runs_on: match &self.cross_compile {
+                        Some(_) => RunsOn::Build {
+                            target_env: BTreeMap::new(),
+                        },
+                        None => RunsOn::Target,
+                    },
                     steps: self.deps_steps,
                     result: StageResult::Filesystem,
                 },
@@ -261,6 +271,10 @@ impl CompiledPlan {
                     name: StageName::Build,
                     base: Base::Stage {
                         stage: StageName::Deps,
+                    },
+                    runs_on: match self.cross_compile {
+                        Some(target_env) => RunsOn::Build { target_env },
+                        None => RunsOn::Target,
                     },
                     steps: vec![self.build_step],
                     result: StageResult::OutputDir {
@@ -290,6 +304,7 @@ pub(crate) fn binary_runtime(
     let stage = Stage {
         name: StageName::Runtime,
         base,
+        runs_on: RunsOn::Target,
         steps: vec![Step::CopyFromStage {
             name: format!("[strata runtime] copy {app} binary"),
             stage: StageName::Build,

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
-    Stage, StageName, StageResult, Step, default_image,
+    RunsOn, Stage, StageName, StageResult, Step, default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -304,6 +304,7 @@ impl Provider for Python {
                 Stage {
                     name: StageName::Deps,
                     base: Base::Image { reference: builder },
+                    runs_on: RunsOn::Target,
                     steps: deps_steps,
                     result: StageResult::Filesystem,
                 },
@@ -312,12 +313,14 @@ impl Provider for Python {
                     base: Base::Stage {
                         stage: StageName::Deps,
                     },
+                    runs_on: RunsOn::Target,
                     steps: build_steps,
                     result: StageResult::Filesystem,
                 },
                 Stage {
                     name: StageName::Runtime,
                     base: runtime_base,
+                    runs_on: RunsOn::Target,
                     steps: vec![
                         // The venv on its own layer: unchanged by a source edit (unless the
                         // project is installed into it), so pushes and pulls skip it.

@@ -256,6 +256,9 @@ impl Provider for Rust {
             deps_steps,
             build_step,
             output_dir: OUT,
+            // The builder's rustc has its own target's standard library only: another target
+            // builds under emulation, on that target's builder image.
+            cross_compile: None,
             runtime,
             image,
             warnings,

@@ -7,7 +7,8 @@ use bollard_buildkit_proto::pb;
 use super::builder::{Copy, Exec, ExecMount, Fs, Graph, LocalSource, Output};
 use super::platform::Platform;
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, Mount, Network, Plan, StageName, StageResult, Step,
+    Base, CacheSharing, ContextSelection, Mount, Network, Plan, RunsOn, StageName, StageResult,
+    Step, TargetPart,
 };
 
 /// What the engine told us about a base image.
@@ -26,7 +27,11 @@ pub struct LowerOptions<'a> {
     pub session_id: Option<&'a str>,
     /// The client directory holding the build context (`context` unless buildx says otherwise).
     pub context_directory: &'a str,
+    /// The platform being built (`--platform`, one of them per lowering).
     pub platform: Option<&'a Platform>,
+    /// The engine's own platform, where stages that cross-compile run. `None` means the same
+    /// as `platform`.
+    pub build_platform: Option<&'a Platform>,
     pub image_resolve_mode: Option<&'a str>,
     pub target: StageName,
     /// Base images by the reference the plan uses; an image missing here is used unpinned.
@@ -44,13 +49,23 @@ struct Lowered {
 
 pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
     let mut graph = Graph::default();
-    let platform = options.platform.map(Platform::to_pb);
+    let target_platform = options.platform.map(Platform::to_pb);
+    let build_platform = options
+        .build_platform
+        .or(options.platform)
+        .map(Platform::to_pb);
     let mut done: BTreeMap<StageName, Lowered> = BTreeMap::new();
     let app_root = context_root(&plan.context_dir);
 
     for stage in &plan.stages {
         let label = stage.name.as_str();
         graph.set_ignore_cache(options.no_cache.contains(&stage.name));
+        let (platform, target_env) = match &stage.runs_on {
+            RunsOn::Target => (target_platform.clone(), Vec::new()),
+            RunsOn::Build { target_env } => {
+                (build_platform.clone(), told_target(target_env, options))
+            }
+        };
         let (mut fs, base_env): (Fs, Vec<String>) = match &stage.base {
             Base::Image { reference } => {
                 let resolved = options.images.get(reference);
@@ -161,7 +176,8 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             },
                         });
                     }
-                    let env = step_env(&base_env, &run.env);
+                    let mut env = step_env(&base_env, &run.env);
+                    env.extend(target_env.iter().cloned());
                     let done_exec = graph.exec(Exec {
                         name: &run.name,
                         rootfs,
@@ -252,6 +268,25 @@ fn context_root(context_dir: &str) -> String {
     } else {
         format!("/{context_dir}")
     }
+}
+
+/// `NAME=value` for each variable that tells a cross-compiling stage the target; none when no
+/// target platform is known (`strata llb` without `--platform`): the toolchain builds for the
+/// platform it runs on.
+fn told_target(
+    target_env: &BTreeMap<String, TargetPart>,
+    options: &LowerOptions<'_>,
+) -> Vec<String> {
+    let Some(target) = options.platform else {
+        return Vec::new();
+    };
+    target_env
+        .iter()
+        .filter_map(|(name, part)| {
+            let value = part.of(&target.os, &target.architecture, target.variant.as_deref())?;
+            Some(format!("{name}={value}"))
+        })
+        .collect()
 }
 
 /// The base image's environment with the step's variables added or replacing, in the

@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use super::{Base, ContextSelection, Mount, Network, Plan, StageResult, Step};
+use super::{Base, ContextSelection, Mount, Network, Plan, RunsOn, StageResult, Step};
 
 fn quoted_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
@@ -37,7 +37,22 @@ impl Display for Plan {
             self.language, self.app, self.context_dir
         )?;
         for stage in &self.stages {
-            writeln!(f, "\n{} (from {})", stage.name.as_str(), stage.base)?;
+            let runs_on = match &stage.runs_on {
+                RunsOn::Target => String::new(),
+                RunsOn::Build { target_env } if target_env.is_empty() => {
+                    ", on the build platform".to_string()
+                }
+                RunsOn::Build { target_env } => format!(
+                    ", on the build platform, told the target by {}",
+                    target_env.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            };
+            writeln!(
+                f,
+                "\n{} (from {}{runs_on})",
+                stage.name.as_str(),
+                stage.base
+            )?;
             for step in &stage.steps {
                 match step {
                     Step::CopyContext { name, files, dest } => {

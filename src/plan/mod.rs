@@ -53,10 +53,53 @@ impl StageName {
 pub struct Stage {
     pub name: StageName,
     pub base: Base,
+    /// Which platform's images and steps the stage uses when the build is for another one.
+    pub runs_on: RunsOn,
     pub steps: Vec<Step>,
     /// What the stage hands on: its whole filesystem, or only what a step wrote to an
     /// output directory (a compiled binary, without the toolchain around it).
     pub result: StageResult,
+}
+
+/// Where a stage runs in a build for a platform other than the engine's own (`--platform
+/// linux/arm64` on an amd64 engine, or several platforms at once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunsOn {
+    /// On the target platform: its base image, its steps under emulation if need be.
+    Target,
+    /// On the engine's own platform, natively, producing files for the target: the toolchain
+    /// cross-compiles. `target_env` names the variables that tell it the target, by the part
+    /// of the target platform each holds (Go: `GOOS`, `GOARCH`, `GOARM`).
+    Build {
+        target_env: BTreeMap<String, TargetPart>,
+    },
+}
+
+/// A part of the target platform, as a cross-compiling toolchain wants it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetPart {
+    /// `linux`
+    Os,
+    /// `amd64`, `arm64`, `arm`
+    Architecture,
+    /// The ARM version of a `linux/arm/v7` target (`7`); unset for other targets.
+    ArmVersion,
+}
+
+impl TargetPart {
+    /// This part of `os/architecture[/variant]`, if the target has it.
+    pub fn of(self, os: &str, architecture: &str, variant: Option<&str>) -> Option<String> {
+        match self {
+            TargetPart::Os => Some(os.to_string()),
+            TargetPart::Architecture => Some(architecture.to_string()),
+            TargetPart::ArmVersion => match (architecture, variant) {
+                ("arm", Some(v)) => v.strip_prefix('v').map(str::to_string),
+                _ => None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -222,12 +265,13 @@ impl Plan {
     }
 
     /// Every image the plan builds on, in stage order, without repeats.
-    pub fn base_images(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
+    /// Every base image once, with where the first stage that uses it runs.
+    pub fn base_images(&self) -> Vec<(&str, &RunsOn)> {
+        let mut out: Vec<(&str, &RunsOn)> = Vec::new();
         for stage in &self.stages {
             if let Base::Image { reference } = &stage.base {
-                if !out.contains(&reference.as_str()) {
-                    out.push(reference);
+                if out.iter().all(|(r, _)| *r != reference.as_str()) {
+                    out.push((reference, &stage.runs_on));
                 }
             }
         }

@@ -1,0 +1,128 @@
+//! Several platforms in one build: Go cross-compiles natively on the engine's platform (no
+//! emulation), the result is an image index with one image per platform, and the arm64 binary
+//! is a real aarch64 program (run here under qemu-user from `scripts/testbed tools`).
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use support::*;
+
+/// The JSON blob `digest` of an unpacked OCI layout.
+fn blob(layout: &Path, digest: &str) -> Vec<u8> {
+    let path = layout
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn json_blob(layout: &Path, digest: &str) -> Value {
+    serde_json::from_slice(&blob(layout, digest)).expect("an OCI blob of JSON")
+}
+
+#[test]
+fn go_builds_amd64_and_arm64_in_one_build_without_emulation() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    ws.append("main.go", &format!("\n// platforms {}\n", unique_token()));
+    let tarball = ws.path("multi.tar");
+    let output = format!("type=oci,dest={}", tarball.display());
+    let build = buildx(
+        &ws,
+        &["--platform", "linux/amd64,linux/arm64", "--output", &output],
+    );
+    build.assert_success();
+    // The download is the same for every target and runs on the engine's platform: once.
+    let downloads = build
+        .vertices
+        .iter()
+        .filter(|v| v.name.contains("go mod download") && v.executed())
+        .count();
+    assert!(downloads <= 1, "the dependency step ran {downloads} times");
+    let compiles = build
+        .vertices
+        .iter()
+        .filter(|v| v.name.contains("go build") && v.executed())
+        .count();
+    assert_eq!(
+        compiles,
+        2,
+        "one compile per platform:\n{}",
+        build.summary()
+    );
+
+    let layout = ws.path("layout");
+    std::fs::create_dir_all(&layout).unwrap();
+    let untar = Command::new("tar")
+        .arg("-C")
+        .arg(&layout)
+        .arg("-xf")
+        .arg(&tarball)
+        .status()
+        .expect("tar runs");
+    assert!(untar.success());
+    let top: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap())
+        .expect("index.json");
+    let index = json_blob(&layout, top["manifests"][0]["digest"].as_str().unwrap());
+    let images: Vec<&Value> = index["manifests"]
+        .as_array()
+        .expect("an image index")
+        .iter()
+        .filter(|m| m["platform"]["os"] == "linux")
+        .collect();
+    let architectures: Vec<&str> = images
+        .iter()
+        .map(|m| m["platform"]["architecture"].as_str().unwrap())
+        .collect();
+    assert_eq!(architectures, ["amd64", "arm64"], "{index}");
+
+    let arm = json_blob(&layout, images[1]["digest"].as_str().unwrap());
+    let config = json_blob(&layout, arm["config"]["digest"].as_str().unwrap());
+    assert_eq!(config["architecture"], "arm64");
+    assert_eq!(config["config"]["User"], "65532:65532");
+    let mut binary = None;
+    for layer in arm["layers"].as_array().unwrap() {
+        let path = layout.join("blobs/sha256").join(
+            layer["digest"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("sha256:"),
+        );
+        let listed = Command::new("tar").arg("-tzf").arg(&path).output().unwrap();
+        if String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .any(|l| l == "app/go-web")
+        {
+            let out = Command::new("tar")
+                .arg("-xzOf")
+                .arg(&path)
+                .arg("app/go-web")
+                .output()
+                .unwrap();
+            binary = Some(out.stdout);
+        }
+    }
+    let binary = binary.expect("the arm64 image has /app/go-web");
+    // ELF, 64-bit, e_machine 0xB7 (AArch64).
+    assert_eq!(&binary[..5], b"\x7fELF\x02");
+    assert_eq!(&binary[18..20], &[0xB7, 0x00], "not an aarch64 binary");
+
+    let program = ws.path("go-web-arm64");
+    std::fs::write(&program, &binary).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A network namespace of its own: the server's :8080 cannot clash with anything here.
+    let ran = Command::new("unshare")
+        .args(["-n", "timeout", "3", "qemu-aarch64-static"])
+        .arg(&program)
+        .output()
+        .expect("unshare and qemu-aarch64-static run");
+    let said = String::from_utf8_lossy(&ran.stderr);
+    assert!(
+        said.contains("go-web listening on :8080"),
+        "the arm64 binary did not start under qemu ({}): {said}",
+        ran.status
+    );
+}
