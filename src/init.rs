@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::lang::{self, ContextFiles};
+use crate::plan::{Plan, Step};
 use crate::spec::{self, Language};
 
 /// The frontend image named on the first line of generated specs.
@@ -36,20 +37,89 @@ pub fn starter_spec(dir: &Path, language: Option<Language>) -> Result<String, St
             }
         }
     };
-    let text = template(language);
-    let spec = spec::parse(text.as_bytes()).map_err(|d| d.render("strata.yaml", &text))?;
+    let files = ContextFiles::from_dir(dir, &lang::probe_all())
+        .map_err(|e| format!("{}: cannot list the directory: {e}", dir.display()))?;
+    let port = listening_port(dir, &files);
+    let draft = template(language, port);
+    let spec = spec::parse(draft.as_bytes()).map_err(|d| d.render("strata.yaml", &draft))?;
     let files = ContextFiles::from_dir(dir, &lang::probe_for(&spec))
         .map_err(|e| format!("{}: cannot list the directory: {e}", dir.display()))?;
-    lang::plan(&spec, &files).map_err(|d| {
+    let plan = lang::plan(&spec, &files).map_err(|d| {
         format!(
             "{}\nstrata init wrote nothing: set the key above in a strata.yaml by hand",
-            d.render("strata.yaml (generated)", &text)
+            d.render("strata.yaml (generated)", &draft)
         )
     })?;
-    Ok(text)
+    Ok(format!("{draft}{}", found(&plan)))
 }
 
-fn template(language: Language) -> String {
+/// What the plan of the written spec will do, as comments a newcomer can check at a glance.
+fn found(plan: &Plan) -> String {
+    let mut lines = vec![format!(
+        "# strata found a {} app `{}`:",
+        plan.language, plan.app
+    )];
+    for stage in &plan.stages {
+        for step in &stage.steps {
+            let name = match step {
+                Step::CopyContext { name, .. }
+                | Step::CopyFromStage { name, .. }
+                | Step::WriteFiles { name, .. }
+                | Step::Run(crate::plan::RunStep { name, .. }) => name,
+            };
+            lines.push(format!("#   {name}"));
+        }
+    }
+    lines.push(format!(
+        "#   starts with {:?}; `strata plan` shows every detail",
+        plan.image.entrypoint
+    ));
+    lines.join("\n") + "\n"
+}
+
+/// The port the app's own sources say it listens on, by the usual spellings (`:8080"` in a Go
+/// `ListenAndServe`, `.listen(3000` in Node, `0.0.0.0:8080` in Rust, `port=8000` in Python).
+/// Only the sources strata lists are read, each at most 256 KiB.
+fn listening_port(dir: &Path, files: &ContextFiles) -> Option<u16> {
+    const MARKERS: [&str; 5] = [
+        "ListenAndServe(\":",
+        ".listen(",
+        "0.0.0.0:",
+        "port=",
+        "PORT || ",
+    ];
+    let sources = files.paths.iter().filter(|p| {
+        [".go", ".py", ".rs", ".js", ".ts", ".mjs"]
+            .iter()
+            .any(|ext| p.ends_with(ext))
+    });
+    for path in sources.take(500) {
+        let Ok(text) = std::fs::read(dir.join(path)) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&text[..text.len().min(256 * 1024)]).into_owned();
+        for marker in MARKERS {
+            for (at, _) in text.match_indices(marker) {
+                let digits: String = text[at + marker.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if let Ok(port) = digits.parse::<u16>() {
+                    if port > 0 {
+                        return Some(port);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn template(language: Language, port: Option<u16>) -> String {
+    let ports = match port {
+        Some(port) => format!("{:<30}# found in the sources", format!("  ports: [{port}]")),
+        None => "  # ports: [8080]             # what the service listens on".to_string(),
+    };
     let specifics = match language {
         Language::Go => {
             "\
@@ -67,7 +137,15 @@ fn template(language: Language) -> String {
 #   include: [\"templates/**\"] # data files the app reads, besides Python sources
 "
         }
-        Language::Node | Language::Rust => "",
+        Language::Rust => {
+            "\
+# rust:
+#   static: true              # link glibc statically and run on the distroless-style base
+#   package: server           # in a workspace: the member and binary to build
+#   bin: server
+"
+        }
+        Language::Node => "",
     };
     format!(
         "\
@@ -77,7 +155,7 @@ fn template(language: Language) -> String {
 version: 1
 language: {language}
 run:
-  # ports: [8080]             # what the service listens on
+{ports}
   # command: [\"/app/server\"]  # the entrypoint, when strata's guess is not it
   # env:
   #   LOG_LEVEL: info

@@ -111,6 +111,62 @@ fn init_writes_a_spec_that_checks_and_never_overwrites() {
     assert!(strata(&["init", dir_arg, "--force"]).status.success());
 }
 
+/// On every example (its own spec set aside), init writes a spec that plans to the same app and
+/// entrypoint as the example's hand-written one, with the port the sources listen on.
+#[test]
+fn init_on_every_example_finds_the_app_its_entrypoint_and_port() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let example = entry.unwrap().path();
+        let name = example.file_name().unwrap().to_string_lossy().to_string();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/cli-tests/init-examples")
+            .join(&name);
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_tree(&example, &dir);
+        std::fs::remove_file(dir.join("strata.yaml")).unwrap();
+        let out = strata(&["init", dir.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let written = std::fs::read_to_string(dir.join("strata.yaml")).unwrap();
+        let theirs = strata(&["plan", example.to_str().unwrap()]);
+        let app_line = String::from_utf8_lossy(&theirs.stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+        let app = app_line.split('`').nth(1).unwrap();
+        assert!(
+            written.contains(&format!("app `{app}`")),
+            "{name}: init found another app than `{app}`:\n{written}"
+        );
+        let serves = std::fs::read_to_string(example.join("strata.yaml"))
+            .unwrap()
+            .contains("ports: [8080]");
+        assert_eq!(
+            written.contains("  ports: [8080]"),
+            serves,
+            "{name}: the port was not found (or invented):\n{written}"
+        );
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 #[test]
 fn init_says_what_it_looked_for_in_an_unknown_project() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cli-tests/init-empty");
