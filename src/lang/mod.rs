@@ -6,6 +6,7 @@
 
 mod context;
 mod go;
+mod node;
 mod python;
 
 pub use context::{ContextFiles, Probe};
@@ -14,7 +15,8 @@ use crate::plan::{Mount, Network, Plan, ProxyEnv};
 use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
 
 /// The files by which the providers recognise a project, for messages that say what was looked for.
-pub const PROJECT_MARKERS: &str = "go.mod, pyproject.toml, uv.lock or requirements*.txt";
+pub const PROJECT_MARKERS: &str =
+    "go.mod, pyproject.toml, uv.lock, requirements*.txt or package.json";
 
 pub trait Provider {
     fn language(&self) -> Language;
@@ -26,7 +28,11 @@ pub trait Provider {
 }
 
 fn providers() -> Vec<Box<dyn Provider>> {
-    vec![Box::new(go::Go), Box::new(python::Python)]
+    vec![
+        Box::new(go::Go),
+        Box::new(python::Python),
+        Box::new(node::Node),
+    ]
 }
 
 /// The files to list when the spec does not name a language: every provider's probe.
@@ -53,7 +59,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
                     named.location,
                     format!("language `{}` is not supported yet", named.value.name()),
                 )
-                .with_hint("this strata plans go and python projects")
+                .with_hint("this strata plans go, python and node projects")
             })?,
         None => {
             let found = detect(files, &spec.path.value);
@@ -185,11 +191,16 @@ pub(crate) fn require_named_lockfiles(
 /// The runtime user: the spec's, or the distroless `nonroot` uid/gid (65532). A root user is
 /// allowed when asked for, with a warning.
 pub(crate) fn runtime_user(spec: &Spec, warnings: &mut Vec<String>) -> String {
+    runtime_user_or(spec, "65532:65532", warnings)
+}
+
+/// The runtime user: the spec's, or `default` (a base image's own unprivileged user).
+pub(crate) fn runtime_user_or(spec: &Spec, default: &str, warnings: &mut Vec<String>) -> String {
     let user = spec
         .run
         .user
         .as_ref()
-        .map_or_else(|| "65532:65532".to_string(), |u| u.value.clone());
+        .map_or_else(|| default.to_string(), |u| u.value.clone());
     if user.split(':').next() == Some("0") {
         warnings.push("the image runs as root (`run.user` is 0)".to_string());
     }

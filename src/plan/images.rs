@@ -10,6 +10,8 @@ pub enum ImageRole {
     GoBuilder,
     PythonBuilder,
     PythonRuntime,
+    /// Node's builder and runtime alike: the slim image has npm and corepack.
+    Node,
     RuntimeSlim,
     RuntimeStatic,
 }
@@ -20,6 +22,7 @@ impl ImageRole {
             ImageRole::GoBuilder => "go-builder",
             ImageRole::PythonBuilder => "python-builder",
             ImageRole::PythonRuntime => "python-runtime",
+            ImageRole::Node => "node",
             ImageRole::RuntimeSlim => "runtime-slim",
             ImageRole::RuntimeStatic => "runtime-static",
         }
@@ -56,6 +59,7 @@ mod tests {
             ImageRole::GoBuilder,
             ImageRole::PythonBuilder,
             ImageRole::PythonRuntime,
+            ImageRole::Node,
             ImageRole::RuntimeSlim,
             ImageRole::RuntimeStatic,
         ] {
