@@ -67,7 +67,13 @@ fn template(language: Language) -> String {
 #   include: [\"templates/**\"] # data files the app reads, besides Python sources
 "
         }
-        Language::Node | Language::Rust => "",
+        Language::Node => {
+            "\
+# build:
+#   include: [\"views/**\", \"public/**\"] # files the app reads, besides scripts and JSON
+"
+        }
+        Language::Rust => "",
     };
     format!(
         "\
