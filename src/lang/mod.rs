@@ -11,8 +11,8 @@ mod python;
 
 pub use context::{ContextFiles, Probe};
 
-use crate::plan::{Mount, Network, Plan, ProxyEnv};
-use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
+use crate::plan::{Base, ImageRole, Mount, Network, Plan, ProxyEnv, default_image};
+use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, RuntimeBase, Spec};
 
 /// The files by which the providers recognise a project, for messages that say what was looked for.
 pub const PROJECT_MARKERS: &str =
@@ -205,4 +205,34 @@ pub(crate) fn runtime_user_or(spec: &Spec, default: &str, warnings: &mut Vec<Str
         warnings.push("the image runs as root (`run.user` is 0)".to_string());
     }
     user
+}
+
+/// The runtime base of an app that needs an interpreter: `static` (the default) and `slim` mean
+/// the language's own slim image, `scratch` is refused, an image reference is taken as given.
+/// `app` names the app in the refusal ("a Node app"), `needs` what scratch lacks, and
+/// `image_requirement` what a custom image must have.
+pub(crate) fn interpreter_runtime(
+    spec: &Spec,
+    role: ImageRole,
+    app: &str,
+    needs: &str,
+    image_requirement: &str,
+) -> Result<Base, Diagnostics> {
+    match &spec.runtime.value {
+        RuntimeBase::Static | RuntimeBase::Slim => Ok(Base::Image {
+            reference: default_image(role).to_string(),
+        }),
+        RuntimeBase::Scratch => Err(Diagnostic::at(
+            spec.runtime.location,
+            format!("{app} cannot run on `scratch`: it needs {needs}"),
+        )
+        .with_hint(format!(
+            "remove `target.runtime` to use {}, or name an image with {image_requirement}",
+            default_image(role)
+        ))
+        .into()),
+        RuntimeBase::Image(reference) => Ok(Base::Image {
+            reference: reference.clone(),
+        }),
+    }
 }

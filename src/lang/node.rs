@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use super::context::join;
 use super::{
-    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, network, proxy_env,
+    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, interpreter_runtime, network, proxy_env,
     require_named_lockfiles, runtime_user_or, strings,
 };
 use crate::plan::{
@@ -17,7 +17,7 @@ use crate::plan::{
     Stage, StageName, StageResult, Step, default_image,
 };
 use crate::spec::yaml::{self, Value as Yaml};
-use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
 
 pub struct Node;
 
@@ -382,27 +382,13 @@ impl Provider for Node {
             app_layer = copy_sources("runtime");
         }
 
-        let runtime_base = match &spec.runtime.value {
-            // `static` is the default and means "the language's own small runtime" here: a
-            // Node app needs node, which static and scratch images do not have.
-            RuntimeBase::Static | RuntimeBase::Slim => Base::Image {
-                reference: default_image(ImageRole::Node).to_string(),
-            },
-            RuntimeBase::Scratch => {
-                return Err(Diagnostic::at(
-                    spec.runtime.location,
-                    "a Node app cannot run on `scratch`: it needs node",
-                )
-                .with_hint(format!(
-                    "remove `target.runtime` to use {}, or name an image with node on its PATH",
-                    default_image(ImageRole::Node)
-                ))
-                .into());
-            }
-            RuntimeBase::Image(reference) => Base::Image {
-                reference: reference.clone(),
-            },
-        };
+        let runtime_base = interpreter_runtime(
+            spec,
+            ImageRole::Node,
+            "a Node app",
+            "node",
+            "node on its PATH",
+        )?;
 
         let entrypoint = match &spec.run.command {
             Some(command) => command.clone(),
