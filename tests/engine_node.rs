@@ -157,6 +157,20 @@ fn lockfile_change_reruns_the_dependency_step() {
             let text = std::fs::read_to_string(fixture.join(file)).unwrap();
             ws.write(file, &text);
         }
+        // A change no earlier run has seen, so the engine cannot answer from its cache: a YAML
+        // comment in pnpm's lockfile (all `pnpm fetch` sees); JSON has no comments, so npm's
+        // package.json gets a new description.
+        let token = unique_token();
+        if lockfile.ends_with(".yaml") {
+            ws.append(lockfile, &format!("# added kleur {token}\n"));
+        } else {
+            let manifest = ws.read("package.json").replacen(
+                "\"description\": \"",
+                &format!("\"description\": \"{token} "),
+                1,
+            );
+            ws.write("package.json", &manifest);
+        }
         let build = build_with_ca(&ws, &["--load", "-t", &tag]);
         build.assert_success();
         assert!(
