@@ -145,7 +145,12 @@ fn template(language: Language, port: Option<u16>) -> String {
 #   bin: server
 "
         }
-        Language::Node => "",
+        Language::Node => {
+            "\
+# build:
+#   include: [\"views/**\", \"public/**\"] # files the app reads, besides scripts and JSON
+"
+        }
     };
     format!(
         "\

@@ -133,6 +133,7 @@ fn downloads_go_through_the_build_arg_proxy_and_nothing_leaks_into_any_image() {
         "python-pip",
         "python-poetry",
         "rust-axum",
+        "node-npm",
     ] {
         let ws = example_on_host_network(example);
         for target in ["deps", "build", "runtime"] {

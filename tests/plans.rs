@@ -17,6 +17,9 @@ const EXAMPLES: &[&str] = &[
     "python-poetry",
     "rust-axum",
     "rust-workspace",
+    "node-npm",
+    "node-pnpm",
+    "node-yarn",
 ];
 
 fn plan_of(example: &str) -> Plan {
@@ -506,6 +509,65 @@ fn rust_compile_inputs_exclude_docs_and_have_no_network() {
                 .iter()
                 .all(|p| !p.contains("README") && !p.starts_with("**") && p != "."),
             "{example}: {files}"
+        );
+    }
+}
+
+/// The Node dependency steps see the lockfile and the manifests only; the sources never
+/// include docs, tests or installed packages.
+#[test]
+fn node_dependency_inputs_are_lockfiles_only_and_sources_exclude_tests() {
+    for (example, lockfiles) in [
+        ("node-npm", vec!["package-lock.json", "package.json"]),
+        ("node-pnpm", vec!["pnpm-lock.yaml", "package.json"]),
+        ("node-yarn", vec!["yarn.lock", "package.json"]),
+    ] {
+        let plan = plan_of(example);
+        // The production install copies the same files again, into /prod.
+        let mut distinct: Vec<&String> = Vec::new();
+        for input in dependency_inputs(&plan) {
+            if !distinct.contains(&input) {
+                distinct.push(input);
+            }
+        }
+        assert_eq!(distinct, lockfiles, "{example}");
+
+        let Step::CopyContext { files, .. } = &plan.stage(StageName::Build).unwrap().steps[0]
+        else {
+            panic!("{example}: the build stage starts with the sources")
+        };
+        assert!(
+            files
+                .include
+                .iter()
+                .all(|p| !p.contains("README") && !p.contains(".md") && p != "**"),
+            "{example}: {files}"
+        );
+        for excluded in ["node_modules/**", "test/**", "**/*.test.*"] {
+            assert!(files.exclude.contains(&excluded.to_string()), "{example}");
+        }
+    }
+}
+
+/// The runtime runs node as the image's `node` user, with production dependencies copied from
+/// the lockfile-only install.
+#[test]
+fn node_runtime_runs_node_as_1000_from_the_production_install() {
+    for (example, entrypoint) in [
+        ("node-npm", vec!["node", "server.js"]),
+        ("node-pnpm", vec!["node", "dist/server.js"]),
+        ("node-yarn", vec!["node", "/app/index.js"]),
+    ] {
+        let plan = plan_of(example);
+        assert_eq!(plan.image.entrypoint, entrypoint, "{example}");
+        assert_eq!(plan.image.user, "1000:1000", "{example}");
+        let runtime = plan.stage(StageName::Runtime).unwrap();
+        assert!(
+            matches!(
+                &runtime.steps[0],
+                Step::CopyFromStage { stage: StageName::Deps, src, .. } if src == "/prod/node_modules"
+            ),
+            "{example}"
         );
     }
 }

@@ -21,6 +21,9 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("python-poetry", "python"),
     ("rust-axum", "rust"),
     ("rust-workspace", "rust"),
+    ("node-npm", "node"),
+    ("node-pnpm", "node"),
+    ("node-yarn", "node"),
 ];
 
 /// Optional spec lines, each valid for every language.

@@ -7,6 +7,7 @@
 mod context;
 mod download;
 mod go;
+mod node;
 mod python;
 mod rust;
 
@@ -18,11 +19,11 @@ use crate::plan::{
     Base, ImageRole, ImageSettings, Mount, Network, Plan, ProxyEnv, RunsOn, Stage, StageName,
     StageResult, Step, TargetPart, default_image,
 };
-use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, RuntimeBase, Spec};
 
 /// The files by which the providers recognise a project, for messages that say what was looked for.
-pub const PROJECT_MARKERS: &str =
-    "go.mod, pyproject.toml, uv.lock, poetry.lock, requirements*.txt or Cargo.toml";
+pub const PROJECT_MARKERS: &str = "go.mod, pyproject.toml, uv.lock, poetry.lock, \
+                                   requirements*.txt, Cargo.toml or package.json";
 
 pub trait Provider {
     fn language(&self) -> Language;
@@ -38,6 +39,7 @@ fn providers() -> Vec<Box<dyn Provider>> {
         Box::new(go::Go),
         Box::new(python::Python),
         Box::new(rust::Rust),
+        Box::new(node::Node),
     ]
 }
 
@@ -65,7 +67,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
                     named.location,
                     format!("language `{}` is not supported yet", named.value.name()),
                 )
-                .with_hint("this strata plans go, python and rust projects")
+                .with_hint("this strata plans go, python, rust and node projects")
             })?,
         None => {
             let found = detect(files, &spec.path.value);
@@ -199,11 +201,16 @@ pub(crate) fn require_named_lockfiles(
 /// The runtime user: the spec's, or the distroless `nonroot` uid/gid (65532). A root user is
 /// allowed when asked for, with a warning.
 pub(crate) fn runtime_user(spec: &Spec, warnings: &mut Vec<String>) -> String {
+    runtime_user_or(spec, "65532:65532", warnings)
+}
+
+/// The runtime user: the spec's, or `default` (a base image's own unprivileged user).
+pub(crate) fn runtime_user_or(spec: &Spec, default: &str, warnings: &mut Vec<String>) -> String {
     let user = spec
         .run
         .user
         .as_ref()
-        .map_or_else(|| "65532:65532".to_string(), |u| u.value.clone());
+        .map_or_else(|| default.to_string(), |u| u.value.clone());
     if user.split(':').next() == Some("0") {
         warnings.push("the image runs as root (`run.user` is 0)".to_string());
     }
@@ -327,4 +334,34 @@ pub(crate) fn binary_runtime(
         labels: image_labels(spec, app),
     };
     (stage, image)
+}
+
+/// The runtime base of an app that needs an interpreter: `static` (the default) and `slim` mean
+/// the language's own slim image, `scratch` is refused, an image reference is taken as given.
+/// `app` names the app in the refusal ("a Node app"), `needs` what scratch lacks, and
+/// `image_requirement` what a custom image must have.
+pub(crate) fn interpreter_runtime(
+    spec: &Spec,
+    role: ImageRole,
+    app: &str,
+    needs: &str,
+    image_requirement: &str,
+) -> Result<Base, Diagnostics> {
+    match &spec.runtime.value {
+        RuntimeBase::Static | RuntimeBase::Slim => Ok(Base::Image {
+            reference: default_image(role).to_string(),
+        }),
+        RuntimeBase::Scratch => Err(Diagnostic::at(
+            spec.runtime.location,
+            format!("{app} cannot run on `scratch`: it needs {needs}"),
+        )
+        .with_hint(format!(
+            "remove `target.runtime` to use {}, or name an image with {image_requirement}",
+            default_image(role)
+        ))
+        .into()),
+        RuntimeBase::Image(reference) => Ok(Base::Image {
+            reference: reference.clone(),
+        }),
+    }
 }

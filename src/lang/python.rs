@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use super::context::join;
 use super::{
-    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, image_labels, network, proxy_env,
-    require_named_lockfiles, runtime_user, strings,
+    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, image_labels, interpreter_runtime, network,
+    proxy_env, require_named_lockfiles, runtime_user, strings,
 };
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
     RunsOn, Stage, StageName, StageResult, Step, default_image,
 };
-use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
 
 pub struct Python;
 
@@ -243,27 +243,13 @@ impl Provider for Python {
             ));
         }
 
-        let runtime_base = match &spec.runtime.value {
-            // `static` is the default and means "the language's own small runtime" here: a
-            // Python app needs an interpreter, which static and scratch images do not have.
-            RuntimeBase::Static | RuntimeBase::Slim => Base::Image {
-                reference: default_image(ImageRole::PythonRuntime).to_string(),
-            },
-            RuntimeBase::Scratch => {
-                return Err(Diagnostic::at(
-                    spec.runtime.location,
-                    "a Python app cannot run on `scratch`: it needs an interpreter",
-                )
-                .with_hint(format!(
-                    "remove `target.runtime` to use {}, or name an image with Python 3 at {INTERPRETER}",
-                    default_image(ImageRole::PythonRuntime)
-                ))
-                .into());
-            }
-            RuntimeBase::Image(reference) => Base::Image {
-                reference: reference.clone(),
-            },
-        };
+        let runtime_base = interpreter_runtime(
+            spec,
+            ImageRole::PythonRuntime,
+            "a Python app",
+            "an interpreter",
+            &format!("Python 3 at {INTERPRETER}"),
+        )?;
 
         let entrypoint = match &spec.run.command {
             Some(command) => command.clone(),

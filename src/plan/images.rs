@@ -11,6 +11,8 @@ pub enum ImageRole {
     PythonBuilder,
     PythonRuntime,
     RustBuilder,
+    /// Node's builder and runtime alike: the slim image has npm and corepack.
+    Node,
     RuntimeSlim,
     RuntimeStatic,
 }
@@ -22,6 +24,7 @@ impl ImageRole {
             ImageRole::PythonBuilder => "python-builder",
             ImageRole::PythonRuntime => "python-runtime",
             ImageRole::RustBuilder => "rust-builder",
+            ImageRole::Node => "node",
             ImageRole::RuntimeSlim => "runtime-slim",
             ImageRole::RuntimeStatic => "runtime-static",
         }
@@ -59,6 +62,7 @@ mod tests {
             ImageRole::PythonBuilder,
             ImageRole::PythonRuntime,
             ImageRole::RustBuilder,
+            ImageRole::Node,
             ImageRole::RuntimeSlim,
             ImageRole::RuntimeStatic,
         ] {

@@ -3,7 +3,7 @@
 mod decode;
 mod diagnostic;
 mod model;
-mod yaml;
+pub mod yaml;
 
 pub use decode::normalise_relative;
 pub use diagnostic::{Diagnostic, Diagnostics, Location};

@@ -249,14 +249,7 @@ impl Build {
 
 /// `docker buildx build --progress=rawjson -f <ws>/strata.yaml <ws> <extra...>`.
 pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
-    let spec = ws.read("strata.yaml");
-    let example_syntax = format!("# syntax={EXAMPLE_FRONTEND}\n");
-    if let Some(rest) = spec.strip_prefix(&example_syntax) {
-        ws.write(
-            "strata.yaml",
-            &format!("# syntax={}\n{rest}", frontend_image()),
-        );
-    }
+    use_frontend_under_test(ws);
     let started = Instant::now();
     let mut command = Command::new("docker");
     command
@@ -295,6 +288,7 @@ pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
 
 /// The same build with `--progress=plain`, for what a person reads (warnings, step names).
 pub fn buildx_plain(ws: &Workspace, extra: &[&str]) -> (bool, String) {
+    use_frontend_under_test(ws);
     let output = Command::new("docker")
         .args([
             "buildx",
@@ -313,6 +307,18 @@ pub fn buildx_plain(ws: &Workspace, extra: &[&str]) -> (bool, String) {
         output.status.success(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// Points the workspace's `# syntax=` line at the frontend under test.
+fn use_frontend_under_test(ws: &Workspace) {
+    let spec = ws.read("strata.yaml");
+    let example_syntax = format!("# syntax={EXAMPLE_FRONTEND}\n");
+    if let Some(rest) = spec.strip_prefix(&example_syntax) {
+        ws.write(
+            "strata.yaml",
+            &format!("# syntax={}\n{rest}", frontend_image()),
+        );
+    }
 }
 
 /// Folds rawjson status objects into one record per vertex, in first-seen order. buildx
