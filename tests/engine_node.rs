@@ -1,5 +1,6 @@
-//! The Node slice on the real engine: an npm project (express) and a pnpm project (TypeScript
-//! compiled by a build script) built with the strata frontend, with the npm registry reached
+//! The Node slice on the real engine: an npm project (express), a pnpm project (TypeScript
+//! compiled by a build script) and a yarn v1 project (started through `main`) built with the
+//! strata frontend, with the npm registry reached
 //! through the egress proxy whose CA travels as a build secret.
 
 mod support;
@@ -12,7 +13,7 @@ const CA_SECRET: [&str; 2] = ["--secret", "id=ca,src=/etc/ssl/certs/ca-certifica
 
 /// Each example with a source file a test may edit, the runtime step that carries the app
 /// (the sources as they are, or what the build script made of them), and the greeting.
-const EXAMPLES: [(&str, &str, &str, &str); 2] = [
+const EXAMPLES: [(&str, &str, &str, &str); 3] = [
     (
         "node-npm",
         "server.js",
@@ -24,6 +25,12 @@ const EXAMPLES: [(&str, &str, &str, &str); 2] = [
         "src/server.ts",
         "[strata runtime] copy the built app",
         "hello from node-pnpm (uid 1000)",
+    ),
+    (
+        "node-yarn",
+        "index.js",
+        "[strata runtime] copy the app's sources",
+        "hello from node-yarn, up ",
     ),
 ];
 
@@ -43,7 +50,7 @@ fn executed_dependency_steps(build: &Build) -> Vec<&str> {
 }
 
 #[test]
-fn both_examples_build_and_answer_http_as_non_root() {
+fn every_example_builds_and_answers_http_as_non_root() {
     let Some(_engine) = engine() else { return };
     for (example, _, _, greeting) in EXAMPLES {
         let ws = Workspace::copy_of(example);
@@ -116,6 +123,7 @@ fn readme_and_test_changes_execute_nothing() {
     for (example, edits) in [
         ("node-npm", &["README.md", "test/greeting.test.js"][..]),
         ("node-pnpm", &["README.md"][..]),
+        ("node-yarn", &["README.md"][..]),
     ] {
         let ws = Workspace::copy_of(example);
         build_with_ca(&ws, &[]).assert_success();

@@ -114,7 +114,7 @@ fn source_change_reruns_no_dependency_step() {
 #[test]
 fn readme_and_test_changes_execute_nothing() {
     let Some(_engine) = engine() else { return };
-    for example in ["python-uv", "python-poetry"] {
+    for example in ["python-uv", "python-pip", "python-poetry"] {
         let ws = Workspace::copy_of(example);
         build_with_ca(&ws, &[]).assert_success();
 
@@ -131,33 +131,65 @@ fn readme_and_test_changes_execute_nothing() {
     }
 }
 
+/// One dependency added to each example's lockfile (for uv and Poetry a real re-lock, kept in
+/// tests/fixtures), with a comment unique to this run so no earlier build can answer it.
 #[test]
 fn lockfile_change_reruns_the_dependency_step() {
     let Some(_engine) = engine() else { return };
-    let ws = Workspace::copy_of("python-pip");
-    let tag = "strata-test/python-pip:more-deps";
-    build_with_ca(&ws, &[]).assert_success();
+    for (example, fixture, lockfile, install, module) in [
+        (
+            "python-pip",
+            None,
+            "requirements.txt",
+            "pip install",
+            "tabulate",
+        ),
+        (
+            "python-uv",
+            Some("python-uv-plus-six"),
+            "uv.lock",
+            "uv sync --no-install-project",
+            "six",
+        ),
+        (
+            "python-poetry",
+            Some("python-poetry-plus-humanize"),
+            "poetry.lock",
+            "poetry export",
+            "humanize",
+        ),
+    ] {
+        let ws = Workspace::copy_of(example);
+        let tag = format!("strata-test/{example}:more-deps");
+        build_with_ca(&ws, &[]).assert_success();
 
-    ws.append(
-        "requirements.txt",
-        &format!("tabulate==0.9.0  # added {}\n", unique_token()),
-    );
-    let build = build_with_ca(&ws, &["--load", "-t", tag]);
-    build.assert_success();
-    assert!(
-        build.vertex("pip install").executed(),
-        "the dependency step did not re-run:\n{}",
-        build.summary()
-    );
-    docker_ok(&[
-        "run",
-        "--rm",
-        "--entrypoint",
-        "python",
-        tag,
-        "-c",
-        "import tabulate",
-    ]);
+        match fixture {
+            Some(fixture) => {
+                for file in ["pyproject.toml", lockfile] {
+                    let path = repo_root().join("tests/fixtures").join(fixture).join(file);
+                    ws.write(file, &std::fs::read_to_string(path).unwrap());
+                }
+            }
+            None => ws.append(lockfile, "tabulate==0.9.0\n"),
+        }
+        ws.append(lockfile, &format!("# run {}\n", unique_token()));
+        let build = build_with_ca(&ws, &["--load", "-t", &tag]);
+        build.assert_success();
+        assert!(
+            build.vertex(install).executed(),
+            "{example}: the dependency step did not re-run:\n{}",
+            build.summary()
+        );
+        docker_ok(&[
+            "run",
+            "--rm",
+            "--entrypoint",
+            "python",
+            &tag,
+            "-c",
+            &format!("import {module}"),
+        ]);
+    }
 }
 
 #[test]
