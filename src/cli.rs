@@ -1,4 +1,5 @@
-//! The command line: `strata plan`, `strata llb`, and `strata frontend` (what the engine runs).
+//! The command line: `strata plan | llb | check | init | schema`, and `strata frontend` (what
+//! the engine runs).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,6 +21,7 @@ usage:
   strata llb  [DIR] [-f FILE] [--json] [--target T] print the LLB definition (raw bytes, or JSON)
   strata check [DIR] [-f FILE] [--json]             validate the spec against DIR; exit 1 on errors
   strata init [DIR] [--language L] [--force]        write DIR/strata.yaml for the project in DIR
+  strata schema                                     print the JSON Schema of strata.yaml
   strata frontend                                   run as a BuildKit gateway frontend
   strata --version
 
@@ -31,6 +33,7 @@ enum Command {
     Llb,
     Check,
     Init,
+    Schema,
 }
 
 struct Args {
@@ -83,6 +86,7 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         Some("llb") => Command::Llb,
         Some("check") => Command::Check,
         Some("init") => Command::Init,
+        Some("schema") => Command::Schema,
         Some(other) => return Err(format!("unknown command `{other}`")),
         None => return Err("no command given".to_string()),
     };
@@ -139,6 +143,10 @@ fn execute(args: &Args) -> Result<(), String> {
     match args.command {
         Command::Check => return check(&args.dir, &file, args.json),
         Command::Init => return init(&file, &args.dir, args.language, args.force),
+        Command::Schema => {
+            println!("{}", to_pretty_json(&spec::schema::json_schema()));
+            return Ok(());
+        }
         Command::Plan | Command::Llb => {}
     }
     let plan = plan_directory(&args.dir, &file).map_err(|e| e.to_string())?;

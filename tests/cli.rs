@@ -177,3 +177,21 @@ fn init_says_what_it_looked_for_in_an_unknown_project() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("it looks for go.mod, pyproject.toml"));
     assert!(!dir.join("strata.yaml").exists());
 }
+
+/// The committed schema (schema/strata.schema.json, what editors load) is what `strata schema`
+/// prints: regenerate it with `strata schema > schema/strata.schema.json` when keys change.
+#[test]
+fn committed_schema_matches_strata_schema() {
+    let out = strata(&["schema"]);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/strata.schema.json"),
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    for key in ["version", "language", "run", "secrets", "python", "rust"] {
+        assert!(schema["properties"][key].is_object(), "{key} is missing");
+    }
+    assert_eq!(schema["properties"]["secrets"]["items"]["required"][0], "id");
+}

@@ -7,40 +7,9 @@ use super::model::{
     Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, Proxy,
     PythonSettings, Run, RuntimeBase, RustSettings, Spanned, Spec,
 };
+use super::schema;
 use super::yaml::{Node, Value, is_null};
 
-const TOP_KEYS: &[&str] = &[
-    "version",
-    "language",
-    "path",
-    "lockfiles",
-    "target",
-    "images",
-    "build",
-    "run",
-    "proxy",
-    "network",
-    "go",
-    "python",
-    "rust",
-    "cache",
-    "ca",
-    "secrets",
-];
-const TARGET_KEYS: &[&str] = &["runtime"];
-const IMAGES_KEYS: &[&str] = &["builder"];
-const BUILD_KEYS: &[&str] = &["main", "include", "env", "ldflags", "tags"];
-const RUN_KEYS: &[&str] = &[
-    "command", "args", "env", "ports", "user", "workdir", "labels",
-];
-const PROXY_KEYS: &[&str] = &["http", "https", "no_proxy"];
-const NETWORK_KEYS: &[&str] = &["deps", "build"];
-const GO_KEYS: &[&str] = &["proxy", "sumdb", "private", "flags"];
-const PYTHON_KEYS: &[&str] = &["index", "extra_indexes"];
-const RUST_KEYS: &[&str] = &["package", "bin", "static"];
-const CACHE_KEYS: &[&str] = &["namespace"];
-const CA_KEYS: &[&str] = &["secret"];
-const SECRET_KEYS: &[&str] = &["id", "target", "required"];
 
 /// The BuildKit secret id the dependency steps read a CA bundle from when `ca.secret` is unset.
 const DEFAULT_CA_SECRET: &str = "ca";
@@ -277,7 +246,6 @@ impl Decoder {
         top: &Section<'a>,
         owner: Language,
         language: Option<&Spanned<Language>>,
-        known: &[&str],
     ) -> Option<Section<'a>> {
         let key = owner.name();
         let node = top.get(key)?;
@@ -296,17 +264,13 @@ impl Decoder {
                 );
             }
         }
-        Section::new(node, &format!("`{key}`"), known, &mut self.problems)
+        Section::new(node, &format!("`{key}`"), &schema::keys(key), &mut self.problems)
     }
 
-    fn section<'a>(
-        &mut self,
-        parent: &Section<'a>,
-        key: &str,
-        known: &[&str],
-    ) -> Option<Section<'a>> {
+    /// A nested section; its keys are the schema's.
+    fn section<'a>(&mut self, parent: &Section<'a>, key: &str) -> Option<Section<'a>> {
         let node = parent.get(key)?;
-        Section::new(node, &format!("`{key}`"), known, &mut self.problems)
+        Section::new(node, &format!("`{key}`"), &schema::keys(key), &mut self.problems)
     }
 
     fn fail(&mut self, location: Location, message: impl Into<String>, hint: impl Into<String>) {
@@ -430,7 +394,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     let mut d = Decoder {
         problems: Vec::new(),
     };
-    let Some(top) = Section::new(root, "strata.yaml", TOP_KEYS, &mut d.problems) else {
+    let Some(top) = Section::new(root, "strata.yaml", &schema::keys(""), &mut d.problems) else {
         return Err(d.problems);
     };
 
@@ -506,7 +470,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     });
 
     let runtime = d
-        .section(&top, "target", TARGET_KEYS)
+        .section(&top, "target")
         .and_then(|target| target.get("runtime"))
         .and_then(|node| {
             let word = d.string(node, "runtime")?;
@@ -537,7 +501,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         });
 
     let builder_image = d
-        .section(&top, "images", IMAGES_KEYS)
+        .section(&top, "images")
         .and_then(|images| images.get("builder"))
         .and_then(|node| {
             let image = d.spanned_string(node, "builder")?;
@@ -553,7 +517,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         });
 
     let mut build = Build::default();
-    if let Some(section) = d.section(&top, "build", BUILD_KEYS) {
+    if let Some(section) = d.section(&top, "build") {
         build.main = section.get("main").and_then(|n| d.context_path(n, "main"));
         if let Some(node) = section.get("include") {
             for item in d.list(node, "include", true).unwrap_or_default() {
@@ -578,7 +542,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut run = Run::default();
-    if let Some(section) = d.section(&top, "run", RUN_KEYS) {
+    if let Some(section) = d.section(&top, "run") {
         run.command = section
             .get("command")
             .and_then(|n| d.plain_list(n, "command", false));
@@ -630,7 +594,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut proxy = Proxy::default();
-    if let Some(section) = d.section(&top, "proxy", PROXY_KEYS) {
+    if let Some(section) = d.section(&top, "proxy") {
         proxy.http = section.get("http").and_then(|n| d.url(n, "http", &[]));
         proxy.https = section.get("https").and_then(|n| d.url(n, "https", &[]));
         proxy.no_proxy = section
@@ -640,8 +604,8 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut network = Network::default();
-    if let Some(section) = d.section(&top, "network", NETWORK_KEYS) {
-        for key in NETWORK_KEYS {
+    if let Some(section) = d.section(&top, "network") {
+        for key in schema::keys("network") {
             let Some(node) = section.get(key) else {
                 continue;
             };
@@ -661,7 +625,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
                     continue;
                 }
             };
-            match *key {
+            match key {
                 "deps" => network.deps = Some(mode),
                 _ => network.build = Some(mode),
             }
@@ -669,7 +633,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut go = GoSettings::default();
-    if let Some(section) = d.language_section(&top, Language::Go, language.as_ref(), GO_KEYS) {
+    if let Some(section) = d.language_section(&top, Language::Go, language.as_ref()) {
         go.proxy = section
             .get("proxy")
             .and_then(|n| d.url(n, "proxy", &["direct", "off"]));
@@ -683,7 +647,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
 
     let mut python = PythonSettings::default();
     if let Some(section) =
-        d.language_section(&top, Language::Python, language.as_ref(), PYTHON_KEYS)
+        d.language_section(&top, Language::Python, language.as_ref())
     {
         python.index = section.get("index").and_then(|n| d.url(n, "index", &[]));
         if let Some(node) = section.get("extra_indexes") {
@@ -696,7 +660,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut rust = RustSettings::default();
-    if let Some(section) = d.language_section(&top, Language::Rust, language.as_ref(), RUST_KEYS) {
+    if let Some(section) = d.language_section(&top, Language::Rust, language.as_ref()) {
         rust.package = section
             .get("package")
             .and_then(|n| d.spanned_string(n, "package"));
@@ -707,7 +671,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut cache_namespace = "default".to_string();
-    if let Some(section) = d.section(&top, "cache", CACHE_KEYS) {
+    if let Some(section) = d.section(&top, "cache") {
         if let Some(node) = section.get("namespace") {
             if let Some(ns) = d.string(node, "namespace") {
                 let valid = !ns.is_empty()
@@ -729,7 +693,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let ca_secret = d
-        .section(&top, "ca", CA_KEYS)
+        .section(&top, "ca")
         .and_then(|section| section.get("secret"))
         .and_then(|node| d.secret_id(node, "secret"))
         .unwrap_or_else(|| DEFAULT_CA_SECRET.to_string());
@@ -773,7 +737,7 @@ fn decode_secrets(d: &mut Decoder, node: &Node, ca_secret: &str) -> Vec<BuildSec
     };
     let mut out: Vec<BuildSecret> = Vec::new();
     for item in items {
-        let Some(section) = Section::new(item, "a `secrets` entry", SECRET_KEYS, &mut d.problems)
+        let Some(section) = Section::new(item, "a `secrets` entry", &schema::keys("secret"), &mut d.problems)
         else {
             continue;
         };

@@ -3,6 +3,7 @@
 mod decode;
 mod diagnostic;
 mod model;
+pub mod schema;
 pub mod yaml;
 
 pub use decode::normalise_relative;
