@@ -193,5 +193,8 @@ fn committed_schema_matches_strata_schema() {
     for key in ["version", "language", "run", "secrets", "python", "rust"] {
         assert!(schema["properties"][key].is_object(), "{key} is missing");
     }
-    assert_eq!(schema["properties"]["secrets"]["items"]["required"][0], "id");
+    assert_eq!(
+        schema["properties"]["secrets"]["items"]["required"][0],
+        "id"
+    );
 }

@@ -101,6 +101,10 @@ fn test_file_change_executes_nothing() {
 fn adding_a_module_reruns_the_dependency_step_and_fetches_only_the_new_one() {
     let Some(_engine) = engine() else { return };
     let ws = Workspace::copy_of("go-web");
+    // A go.mod of this run's own, so the first build runs the download itself and leaves the
+    // modules in the cache mount (a layer-cache hit would not, and another test's --no-cache
+    // build empties the mount).
+    ws.append("go.mod", &format!("\n// run {}\n", unique_token()));
     buildx(&ws, &[]).assert_success();
     let log_before = goproxy_log();
 

@@ -10,7 +10,6 @@ use super::model::{
 use super::schema;
 use super::yaml::{Node, Value, is_null};
 
-
 /// The BuildKit secret id the dependency steps read a CA bundle from when `ca.secret` is unset.
 const DEFAULT_CA_SECRET: &str = "ca";
 
@@ -264,13 +263,23 @@ impl Decoder {
                 );
             }
         }
-        Section::new(node, &format!("`{key}`"), &schema::keys(key), &mut self.problems)
+        Section::new(
+            node,
+            &format!("`{key}`"),
+            &schema::keys(key),
+            &mut self.problems,
+        )
     }
 
     /// A nested section; its keys are the schema's.
     fn section<'a>(&mut self, parent: &Section<'a>, key: &str) -> Option<Section<'a>> {
         let node = parent.get(key)?;
-        Section::new(node, &format!("`{key}`"), &schema::keys(key), &mut self.problems)
+        Section::new(
+            node,
+            &format!("`{key}`"),
+            &schema::keys(key),
+            &mut self.problems,
+        )
     }
 
     fn fail(&mut self, location: Location, message: impl Into<String>, hint: impl Into<String>) {
@@ -646,9 +655,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     }
 
     let mut python = PythonSettings::default();
-    if let Some(section) =
-        d.language_section(&top, Language::Python, language.as_ref())
-    {
+    if let Some(section) = d.language_section(&top, Language::Python, language.as_ref()) {
         python.index = section.get("index").and_then(|n| d.url(n, "index", &[]));
         if let Some(node) = section.get("extra_indexes") {
             for url in d.list(node, "extra_indexes", true).unwrap_or_default() {
@@ -737,8 +744,12 @@ fn decode_secrets(d: &mut Decoder, node: &Node, ca_secret: &str) -> Vec<BuildSec
     };
     let mut out: Vec<BuildSecret> = Vec::new();
     for item in items {
-        let Some(section) = Section::new(item, "a `secrets` entry", &schema::keys("secret"), &mut d.problems)
-        else {
+        let Some(section) = Section::new(
+            item,
+            "a `secrets` entry",
+            &schema::keys("secret"),
+            &mut d.problems,
+        ) else {
             continue;
         };
         let Some(id_node) = section.get("id") else {
