@@ -4,7 +4,7 @@ TARGET_TRIPLE := x86_64-unknown-linux-gnu
 STATIC_BINARY := target/$(TARGET_TRIPLE)/release/strata
 FRONTEND_IMAGE ?= strata:dev
 
-.PHONY: testbed frontend demo test unit fuzz
+.PHONY: testbed frontend demo test unit fuzz bench
 
 testbed:
 	scripts/testbed up
@@ -37,3 +37,11 @@ unit:
 FUZZ_SECONDS ?= 600
 fuzz:
 	cargo +nightly fuzz run spec_to_llb -- -max_total_time=$(FUZZ_SECONDS)
+
+# strata against hand-written and naive Dockerfiles for every example, in one run on one engine
+# (prunes the engine's build cache for the cold scenarios); writes bench/results/ and README's
+# table. BENCH_RUNS=N repeats the timed cells.
+bench:
+	@scripts/timed testbed scripts/testbed up
+	@scripts/timed frontend $(MAKE) --no-print-directory frontend
+	@scripts/timed bench bench/run
