@@ -110,6 +110,11 @@ fn downloads_go_through_the_build_arg_proxy_and_nothing_leaks_into_any_image() {
     let password = format!("canary-proxy-pw-{}", unique_token());
     let proxy = AuthProxy::start(&[("strata", &password)]);
     let url = proxy.url("strata", &password);
+    // npm 9 (Debian's, in the node stand-in) sends some of its parallel CONNECTs without the
+    // proxy credentials and gets 407 from an authenticating proxy: the Node build goes through
+    // a proxy that asks for none, with the same canary in its URL.
+    let open_proxy = AuthProxy::start(&[]);
+    let open_url = open_proxy.url("strata", &password);
     let scratch = Workspace::empty("leak-patterns");
     let patterns = leak_patterns(&scratch.dir, &[&password]);
     // Positive control: an image that does carry the canary must be caught, or a clean scan
@@ -138,7 +143,12 @@ fn downloads_go_through_the_build_arg_proxy_and_nothing_leaks_into_any_image() {
         let ws = example_on_host_network(example);
         for target in ["deps", "build", "runtime"] {
             let tag = format!("strata-test/leaks:{example}-{target}");
-            let mut args = proxy_args(&url);
+            let through = if example.starts_with("node-") {
+                &open_url
+            } else {
+                &url
+            };
+            let mut args = proxy_args(through);
             args.extend(
                 [
                     "--secret", CA_SECRET, "--target", target, "--load", "-t", &tag,
@@ -160,6 +170,11 @@ fn downloads_go_through_the_build_arg_proxy_and_nothing_leaks_into_any_image() {
     assert!(
         log.contains("CONNECT pypi.org:443") || log.contains("CONNECT files.pythonhosted.org:443"),
         "the Python downloads did not use the proxy:\n{log}"
+    );
+    assert!(
+        open_proxy.log().contains("CONNECT registry.npmjs.org:443"),
+        "the npm downloads did not use the proxy:\n{}",
+        open_proxy.log()
     );
 }
 
@@ -199,7 +214,7 @@ fn a_proxy_that_refuses_the_credentials_fails_the_dependency_step() {
         "the build passed a proxy that refused it: the proxy is not in the path"
     );
     assert!(
-        log.contains("strata: [strata deps] pip install (requirements.txt) failed: the proxy refused its credentials"),
+        log.contains("strata: [strata deps] pip install (requirements.txt) failed: the proxy refused the connection or its credentials"),
         "no strata hint naming the step and the proxy credentials:\n{log}"
     );
 }

@@ -29,8 +29,15 @@ pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
             });
         }
         run.failure_hints = hints.clone();
+        // A build cannot answer a prompt: a tool that would ask for credentials (pip on a 401
+        // or 407, git over HTTPS) must fail and say why instead of reading a closed stdin.
+        for (name, value) in NO_PROMPTS {
+            run.env.insert(name.to_string(), value.to_string());
+        }
     }
 }
+
+const NO_PROMPTS: [(&str, &str); 2] = [("GIT_TERMINAL_PROMPT", "0"), ("PIP_NO_INPUT", "1")];
 
 fn downloads(run: &RunStep) -> bool {
     run.mounts
@@ -38,8 +45,8 @@ fn downloads(run: &RunStep) -> bool {
         .any(|m| matches!(m, Mount::Secret { target, .. } if target == CA_TARGET))
 }
 
-/// The causes, checked in order: a proxy's 407 must be named before the generic
-/// authentication cause. Fragments are what pip, uv, npm, pnpm, yarn, cargo, git and Go print.
+/// The causes, checked in order: the proxy's refusal (a 407, or tinyproxy's 401 to a CONNECT)
+/// must be named before the generic authentication cause. Fragments are what pip, uv, npm, pnpm, yarn, cargo, git and Go print.
 fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
     let ca = &spec.ca_secret;
     vec![
@@ -65,10 +72,15 @@ fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
             ),
         ),
         hint(
-            "proxy-auth",
-            &["407 Proxy"],
-            "the proxy refused its credentials: check user:password in --build-arg HTTPS_PROXY \
-             (or HTTP_PROXY)",
+            "proxy",
+            &[
+                "407 Proxy",
+                "error code E407",
+                "Tunnel connection failed",
+                "Cannot connect to proxy",
+            ],
+            "the proxy refused the connection or its credentials: check the host and \
+             user:password in --build-arg HTTPS_PROXY (or HTTP_PROXY, proxy.https)",
         ),
         hint(
             "auth",
@@ -87,6 +99,19 @@ fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
             "the registry wants credentials: declare the file your package manager reads \
              (netrc, .npmrc, pip.conf, cargo credentials) under secrets: in strata.yaml and \
              pass it with --secret id=...,src=...",
+        ),
+        hint(
+            "not-found",
+            &[
+                "from versions: none",
+                "No matching distribution found",
+                "error code E404",
+                "404 Not Found",
+                "no matching package named",
+            ],
+            "a package was not found: check its pinned version and the index the spec names \
+             (python.index, …); a private index that wants credentials can answer this way too \
+             (pip does on a 401): declare them under secrets: and pass --secret id=...,src=...",
         ),
         hint(
             "dns",

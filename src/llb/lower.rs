@@ -176,12 +176,13 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             },
                         });
                     }
-                    let mut env = step_env(&base_env, &run.env);
+                    let (argv, run_env) = run.invocation();
+                    let mut env = step_env(&base_env, &run_env);
                     env.extend(target_env.iter().cloned());
                     let done_exec = graph.exec(Exec {
                         name: &run.name,
                         rootfs,
-                        argv: &run.command(),
+                        argv: &argv,
                         env: &env,
                         cwd: &run.cwd,
                         mounts,

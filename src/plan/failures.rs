@@ -2,6 +2,8 @@
 //! its output still streams to the user, and when it fails one `strata:` line names the step
 //! and the fix for the first cause the output shows. The exit status stays the command's.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::RunStep;
@@ -20,26 +22,39 @@ pub struct FailureHint {
 const LOG: &str = "/tmp/.strata-step.log";
 const STATUS: &str = "/tmp/.strata-step.status";
 
+/// The variable that carries the failure reader into a step: a shell function, so the command
+/// line BuildKit shows when the step fails stays the step's own script plus a short prefix.
+const READER_VARIABLE: &str = "STRATA_ON_FAILURE";
+
 impl RunStep {
-    /// The argv the engine runs: `argv` itself, or, when the step has failure hints and is a
-    /// `/bin/sh -c` script, that script inside the failure reader.
-    pub fn command(&self) -> Vec<String> {
+    /// What the engine runs: `argv` and `env` themselves, or, when the step has failure hints
+    /// and is a `/bin/sh -c` script, that script run by the failure reader, which the
+    /// environment defines.
+    pub fn invocation(&self) -> (Vec<String>, BTreeMap<String, String>) {
         match self.argv.as_slice() {
             [shell, flag, script]
                 if shell == "/bin/sh" && flag == "-c" && !self.failure_hints.is_empty() =>
             {
-                vec![
+                let mut env = self.env.clone();
+                env.insert(
+                    READER_VARIABLE.to_string(),
+                    failure_reader(&self.name, &self.failure_hints),
+                );
+                let argv = vec![
                     shell.clone(),
                     flag.clone(),
-                    explain_failures(script, &self.name, &self.failure_hints),
-                ]
+                    format!("eval \"${READER_VARIABLE}\"; strata_run {}", quote(script)),
+                ];
+                (argv, env)
             }
-            _ => self.argv.clone(),
+            _ => (self.argv.clone(), self.env.clone()),
         }
     }
 }
 
-fn explain_failures(script: &str, step: &str, hints: &[FailureHint]) -> String {
+/// `strata_run SCRIPT`: runs SCRIPT in a subshell with its output streamed and kept, and when
+/// it fails prints the hint of the first cause the output shows; returns SCRIPT's status.
+fn failure_reader(step: &str, hints: &[FailureHint]) -> String {
     let mut diagnosis = String::new();
     for (i, hint) in hints.iter().enumerate() {
         let patterns: Vec<String> = hint
@@ -56,8 +71,9 @@ fn explain_failures(script: &str, step: &str, hints: &[FailureHint]) -> String {
     }
     diagnosis.push_str("fi; ");
     format!(
-        "{{ ( {script} ); echo $? > {STATUS}; }} 2>&1 | tee {LOG}; status=$(cat {STATUS}); \
-         if [ \"$status\" != 0 ]; then {diagnosis}fi; rm -f {LOG} {STATUS}; exit \"$status\""
+        "strata_run() {{ {{ ( eval \"$1\" ); echo $? > {STATUS}; }} 2>&1 | tee {LOG}; \
+         status=$(cat {STATUS}); if [ \"$status\" != 0 ]; then {diagnosis}fi; \
+         rm -f {LOG} {STATUS}; return \"$status\"; }}"
     )
 }
 
@@ -101,11 +117,13 @@ mod tests {
             std::process::id(),
             RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         ));
-        let command =
-            step.command()[2].replace("/tmp/.strata-step", &private.display().to_string());
+        let (argv, env) = step.invocation();
+        let reader =
+            env[READER_VARIABLE].replace("/tmp/.strata-step", &private.display().to_string());
         let out = Command::new("/bin/sh")
             .arg("-c")
-            .arg(&command)
+            .arg(&argv[2])
+            .env(READER_VARIABLE, reader)
             .output()
             .expect("sh runs");
         let text = String::from_utf8_lossy(&out.stdout).to_string()
@@ -153,6 +171,6 @@ mod tests {
             proxy: None,
             failure_hints: Vec::new(),
         };
-        assert_eq!(step.command(), step.argv);
+        assert_eq!(step.invocation(), (step.argv.clone(), step.env.clone()));
     }
 }
