@@ -176,3 +176,33 @@ fn workspace_binary_prints_its_greeting_and_a_new_dependency_reruns_the_dependen
     ]);
     assert!(vendored.lines().any(|l| l.starts_with("ryu")), "{vendored}");
 }
+
+/// rust-axum with one more crates.io dependency (a real re-lock in tests/fixtures): the
+/// dependency step runs again; a unique metadata value keeps an earlier run's cache from
+/// answering.
+#[test]
+fn axum_lockfile_change_reruns_the_dependency_step() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("rust-axum");
+    build_with_ca(&ws, &[]).assert_success();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        let relocked = repo_root()
+            .join("tests/fixtures/rust-axum-plus-ryu")
+            .join(file);
+        ws.write(file, &std::fs::read_to_string(relocked).unwrap());
+    }
+    ws.append(
+        "Cargo.toml",
+        &format!(
+            "\n[package.metadata.strata-test]\nrun = \"{}\"\n",
+            unique_token()
+        ),
+    );
+    let added = build_with_ca(&ws, &[]);
+    added.assert_success();
+    assert!(
+        added.vertex(DEPS_STEP).executed(),
+        "the dependency step did not re-run:\n{}",
+        added.summary()
+    );
+}
