@@ -1,4 +1,5 @@
-//! spec → plan → LLB for each example, in process (issue #7's target: under 5 ms each).
+//! Parse, plan, and spec → plan → LLB for every example, in process (issue #7's target: under
+//! 5 ms each).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -11,7 +12,18 @@ use strata::llb::{self, LowerOptions};
 use strata::plan::StageName;
 
 fn pipeline(c: &mut Criterion) {
-    for example in ["go-web", "go-vendored"] {
+    let examples = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+        .expect("the examples are there");
+    let mut names: Vec<String> = examples
+        .map(|e| {
+            e.expect("a readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    for example in &names {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(example);
@@ -22,6 +34,9 @@ fn pipeline(c: &mut Criterion) {
 
         c.bench_function(&format!("{example}: parse spec"), |b| {
             b.iter(|| strata::spec::parse(black_box(&bytes)).expect("valid"))
+        });
+        c.bench_function(&format!("{example}: plan"), |b| {
+            b.iter(|| lang::plan(black_box(&spec), black_box(&files)).expect("plannable"))
         });
         c.bench_function(&format!("{example}: spec → plan → LLB bytes"), |b| {
             b.iter(|| {

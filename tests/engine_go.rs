@@ -297,3 +297,39 @@ fn an_unused_build_arg_is_a_visible_warning() {
         "the warning is not shown under the spec step:\n{text}"
     );
 }
+
+/// A spec naming a lockfile the context lacks fails with one clean error naming it, and the
+/// frontend returns: the build is bounded by a timeout that would fail the test if it hung.
+#[test]
+fn a_missing_lockfile_fails_cleanly_and_never_hangs() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    ws.append("strata.yaml", "lockfiles: [go.mod, go.sum, tools.lock]\n");
+    let spec = ws.read("strata.yaml").replacen(
+        &format!("# syntax={EXAMPLE_FRONTEND}"),
+        &format!("# syntax={}", frontend_image()),
+        1,
+    );
+    ws.write("strata.yaml", &spec);
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new("timeout")
+        .args(["120", "docker", "buildx", "build", "--progress=plain"])
+        .args(["--allow", "network.host", "-f"])
+        .arg(ws.path("strata.yaml"))
+        .arg(&ws.dir)
+        .output()
+        .expect("timeout and docker run");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(124), "the build hung:\n{log}");
+    assert!(!out.status.success(), "built without tools.lock:\n{log}");
+    assert!(
+        log.contains("tools.lock"),
+        "the error does not name the file:\n{log}"
+    );
+    assert_eq!(
+        log.matches("ERROR: failed to solve").count(),
+        1,
+        "not one clean error:\n{log}"
+    );
+    eprintln!("refused in {:.1} s", started.elapsed().as_secs_f64());
+}

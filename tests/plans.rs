@@ -571,3 +571,31 @@ fn node_runtime_runs_node_as_1000_from_the_production_install() {
         );
     }
 }
+
+/// Specs that work but cost the user later get a warning: an image following `latest`, an
+/// include that puts the whole context into the compile step.
+#[test]
+fn latest_images_and_include_everything_are_warned_about() {
+    let plan = plan_of_edited("go-web", |dir| {
+        let spec = std::fs::read_to_string(dir.join("strata.yaml")).unwrap()
+            + "images:\n  builder: acme/golang\ntarget:\n  runtime: acme/base:latest\nbuild:\n  include: [\"**\"]\n";
+        std::fs::write(dir.join("strata.yaml"), spec).unwrap();
+    });
+    let warnings = plan.warnings.join("\n");
+    assert!(
+        warnings.contains("images.builder: `acme/golang` follows `latest`"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("target.runtime: `acme/base:latest` follows `latest`"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("build.include: `**` puts the whole context"),
+        "{warnings}"
+    );
+    assert!(
+        plan_of("go-web").warnings.is_empty(),
+        "the example itself is clean"
+    );
+}

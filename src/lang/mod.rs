@@ -105,7 +105,43 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
     };
     let mut plan = provider.plan(spec, files)?;
     download::finish_download_steps(&mut plan, spec);
+    plan.warnings.extend(spec_warnings(spec));
     Ok(plan)
+}
+
+/// What a spec asks for that works but costs the user later: images that move under the build,
+/// and includes that put the whole context into the compile step.
+fn spec_warnings(spec: &Spec) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let named_images = spec
+        .builder_image
+        .iter()
+        .map(|b| ("images.builder", b.value.as_str()))
+        .chain(match &spec.runtime.value {
+            RuntimeBase::Image(reference) => Some(("target.runtime", reference.as_str())),
+            _ => None,
+        });
+    for (key, reference) in named_images {
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        let unpinned =
+            !reference.contains('@') && (!name.contains(':') || name.ends_with(":latest"));
+        if unpinned {
+            warnings.push(format!(
+                "{key}: `{reference}` follows `latest`, so the same spec can build on a different \
+                 image tomorrow; name a version tag or pin a digest (`name@sha256:…`)"
+            ));
+        }
+    }
+    for pattern in &spec.build.include {
+        if matches!(pattern.value.as_str(), "**" | "." | "*" | "./**" | "**/*") {
+            warnings.push(format!(
+                "build.include: `{}` puts the whole context into the compile step, so any edit \
+                 (a README included) recompiles; name the files the build reads",
+                pattern.value
+            ));
+        }
+    }
+    warnings
 }
 
 /// The languages whose providers recognise the project in `app_dir`.
