@@ -206,3 +206,22 @@ fn axum_lockfile_change_reruns_the_dependency_step() {
         added.summary()
     );
 }
+
+/// Without the CA secret, crates.io (reached through the egress proxy) is not trusted: the
+/// dependency step fails and strata names the step and the `--secret id=ca` fix.
+#[test]
+fn without_the_ca_the_dependency_step_fails_with_strata_hint() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("rust-workspace");
+    // --no-cache empties the registry cache mounts too, so cargo must download.
+    let (ok, log) = buildx_plain(&ws, &["--no-cache", "--target", "deps"]);
+    assert!(
+        !ok,
+        "crates.io answered without the CA: the test proves nothing"
+    );
+    assert!(
+        log.contains("failed: a TLS certificate was not trusted")
+            && log.contains("--secret id=ca,src="),
+        "no strata hint naming the CA secret:\n{log}"
+    );
+}
