@@ -68,8 +68,9 @@ fn a_pyproject_without_lockfile_builds_with_a_warning() {
     let (ok, text) = buildx_plain(&ws, &[CA_SECRET[0], CA_SECRET[1], "--load", "-t", tag]);
     assert!(ok, "{text}");
     assert!(
-        text.contains(
-            "WARN: pyproject.toml: no lockfile, so the dependency layer cannot be pinned"
+        warning_shown(
+            &text,
+            "pyproject.toml: no lockfile, so the dependency layer cannot be pinned"
         ),
         "the warning is not shown:\n{text}"
     );

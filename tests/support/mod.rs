@@ -309,6 +309,24 @@ pub fn buildx_plain(ws: &Workspace, extra: &[&str]) -> (bool, String) {
     )
 }
 
+/// Whether buildx showed `message` as a build warning. buildx prints a warning under its vertex
+/// (`#N WARN: …`) only if that vertex gets another progress update after the warning arrives,
+/// which races with the spec vertex completing; the summary after the build (`1 warning found`
+/// and one `- …` line per warning) always lists it, so either counts.
+pub fn warning_shown(text: &str, message: &str) -> bool {
+    let inline = text.contains(&format!("WARN: {message}"));
+    let summary = text
+        .lines()
+        .skip_while(|line| !(line.contains("warning found") || line.contains("warnings found")))
+        .any(|line| {
+            let line = line.trim_start_matches(|c: char| c == '\u{1b}' || c.is_whitespace());
+            let line = line.strip_prefix("[0m").unwrap_or(line).trim_start();
+            line.strip_prefix("- ")
+                .is_some_and(|warning| warning.starts_with(message))
+        });
+    inline || summary
+}
+
 /// Points the workspace's `# syntax=` line at the frontend under test.
 fn use_frontend_under_test(ws: &Workspace) {
     let spec = ws.read("strata.yaml");
