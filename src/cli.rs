@@ -144,7 +144,7 @@ fn execute(args: &Args) -> Result<(), String> {
         Command::Check => return check(&args.dir, &file, args.json),
         Command::Init => return init(&file, &args.dir, args.language, args.force),
         Command::Schema => {
-            println!("{}", to_pretty_json(&spec::schema::json_schema()));
+            print!("{}", schema_text());
             return Ok(());
         }
         Command::Plan | Command::Llb => {}
@@ -183,7 +183,8 @@ fn to_pretty_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).expect("plans and LLB JSON are plain data")
 }
 
-/// `strata init`: writes a spec that plans as written, never over an existing one unless asked.
+/// `strata init`: writes a spec that plans as written, never over an existing one unless asked,
+/// and the JSON Schema its modeline names, so editors complete and check it from the start.
 fn init(file: &Path, dir: &Path, language: Option<Language>, force: bool) -> Result<(), String> {
     if file.exists() && !force {
         return Err(format!(
@@ -192,13 +193,33 @@ fn init(file: &Path, dir: &Path, language: Option<Language>, force: bool) -> Res
         ));
     }
     let text = crate::init::starter_spec(dir, language)?;
-    std::fs::write(file, text).map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
+    write_file(file, &text)?;
+    let schema_file = file.with_file_name(crate::init::SCHEMA_FILE);
+    // A schema already there may be one the user regenerated on purpose; --force refreshes it.
+    let schema_written = force || !schema_file.exists();
+    if schema_written {
+        write_file(&schema_file, &schema_text())?;
+    }
     println!(
-        "wrote {}; check it with `strata check {}`",
+        "wrote {}{}; check it with `strata check {}`",
         file.display(),
+        if schema_written {
+            format!(" and {}", schema_file.display())
+        } else {
+            String::new()
+        },
         dir.display()
     );
     Ok(())
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+/// What `strata schema` prints and `strata init` writes.
+fn schema_text() -> String {
+    format!("{}\n", to_pretty_json(&spec::schema::json_schema()))
 }
 
 /// Why a directory could not be planned.

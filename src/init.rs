@@ -9,6 +9,10 @@ use crate::spec::{self, Language};
 /// The frontend image named on the first line of generated specs.
 pub const FRONTEND_IMAGE: &str = "strata:dev";
 
+/// The JSON Schema file `strata init` writes beside the spec and names in its
+/// `yaml-language-server` modeline (the line after `# syntax=`, where editors look for it).
+pub const SCHEMA_FILE: &str = "strata.schema.json";
+
 /// The spec text for the project in `dir`, or why none can be written. The text is planned
 /// against the directory before it is returned, so it builds as written.
 pub fn starter_spec(dir: &Path, language: Option<Language>) -> Result<String, String> {
@@ -155,6 +159,7 @@ fn template(language: Language, port: Option<u16>) -> String {
     format!(
         "\
 # syntax={FRONTEND_IMAGE}
+# yaml-language-server: $schema={SCHEMA_FILE}
 # Written by `strata init`. Build with: docker buildx build -f strata.yaml .
 # Every key is described in strata's README (\"strata.yaml reference\").
 version: 1

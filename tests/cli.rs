@@ -91,7 +91,18 @@ fn init_writes_a_spec_that_checks_and_never_overwrites() {
         String::from_utf8_lossy(&out.stderr)
     );
     let written = std::fs::read_to_string(dir.join("strata.yaml")).unwrap();
-    assert!(written.starts_with("# syntax=strata:dev\n"), "{written}");
+    assert!(
+        written.starts_with(
+            "# syntax=strata:dev\n# yaml-language-server: $schema=strata.schema.json\n"
+        ),
+        "{written}"
+    );
+    // The modeline's schema is written beside the spec and is what `strata schema` prints.
+    let schema = std::fs::read_to_string(dir.join("strata.schema.json")).unwrap();
+    assert_eq!(
+        schema,
+        String::from_utf8(strata(&["schema"]).stdout).unwrap()
+    );
     let out = strata(&["check", dir_arg]);
     assert!(
         out.status.success(),
@@ -108,7 +119,19 @@ fn init_writes_a_spec_that_checks_and_never_overwrites() {
         std::fs::read_to_string(dir.join("strata.yaml")).unwrap(),
         "# mine\n"
     );
+    // A schema the user changed is left alone unless --force.
+    std::fs::write(dir.join("strata.schema.json"), "{}\n").unwrap();
+    std::fs::remove_file(dir.join("strata.yaml")).unwrap();
+    assert!(strata(&["init", dir_arg]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("strata.schema.json")).unwrap(),
+        "{}\n"
+    );
     assert!(strata(&["init", dir_arg, "--force"]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("strata.schema.json")).unwrap(),
+        schema
+    );
 }
 
 /// On every example (its own spec set aside), init writes a spec that plans to the same app and
