@@ -53,8 +53,10 @@ const SOURCE_PATTERNS: &[&str] = &[
     "**/*.json",
 ];
 
-/// Installed packages, tests and their fixtures: editing them rebuilds nothing.
+/// Installed packages, tests and their fixtures, and the schema `strata init` writes beside the
+/// spec (JSON, but not the app's): editing them rebuilds nothing.
 const NOT_APP_SOURCES: &[&str] = &[
+    crate::init::SCHEMA_FILE,
     "node_modules/**",
     "**/node_modules/**",
     "test/**",
