@@ -170,29 +170,37 @@ async fn list_context(
     });
     let listing = bridge.solve(transfer.definition).await?;
     let mut files = ContextFiles::default();
-    let mut pending = vec![String::new()];
-    while let Some(dir) = pending.pop() {
-        let shown = if dir.is_empty() { "/" } else { dir.as_str() };
-        for entry in bridge.read_dir(&listing, shown, None).await? {
-            let path = if dir.is_empty() {
-                entry.path.clone()
-            } else {
-                format!("{dir}/{}", entry.path)
-            };
-            if entry.is_dir() {
-                pending.push(path);
-            } else {
-                files.paths.insert(path);
+    // One ReadDir per directory: the directories of one depth are asked for together, so a deep
+    // tree costs a round trip per level, not per directory.
+    let mut level = vec![String::new()];
+    while !level.is_empty() {
+        let listings = try_join_all(level.iter().map(|dir| {
+            let shown = if dir.is_empty() { "/" } else { dir.as_str() };
+            bridge.read_dir(&listing, shown, None)
+        }))
+        .await?;
+        let mut next = Vec::new();
+        for (dir, entries) in level.iter().zip(listings) {
+            for entry in entries {
+                let path = if dir.is_empty() {
+                    entry.path.clone()
+                } else {
+                    format!("{dir}/{}", entry.path)
+                };
+                if entry.is_dir() {
+                    next.push(path);
+                } else {
+                    files.paths.insert(path);
+                }
             }
         }
+        level = next;
     }
     let wanted = files
         .to_read(probe)
         .map_err(|e| format!("a provider's read pattern is invalid: {e}"))?;
-    for path in wanted {
-        let text = read_text(bridge, &listing, &path).await?;
-        files.contents.insert(path, text);
-    }
+    let texts = try_join_all(wanted.iter().map(|path| read_text(bridge, &listing, path))).await?;
+    files.contents.extend(wanted.into_iter().zip(texts));
     Ok(files)
 }
 
