@@ -4,6 +4,8 @@
   ca-scan.py patterns HOST_BUNDLE MOZILLA_DIR > PATTERNS
       Write search patterns: two base64 lines from the middle of each certificate that is in the
       host bundle but not among Debian's mozilla certificates (the locally added CAs).
+  ca-scan.py added HOST_BUNDLE MOZILLA_DIR > CAS.pem
+      Write the locally added CAs themselves, as PEM (tests use the egress proxy's CA alone).
   ca-scan.py scan PATTERNS < docker-save-stream
       Search every blob of a `docker save` stream (config, manifests and every layer, gzip/zstd
       layers decompressed) for any pattern. Layers are scanned, not just the final filesystem, so a
@@ -32,14 +34,18 @@ def certs(text):
     return out
 
 
-def cmd_patterns(bundle, mozdir):
+def added_certs(bundle, mozdir):
+    """The certificates (as base64 lines) in the host bundle but not among Debian's."""
     known = set()
     for f in glob.glob(os.path.join(mozdir, "**", "*.crt"), recursive=True):
         for c in certs(open(f, errors="replace").read()):
             known.add("".join(c))
-    for c in certs(open(bundle, errors="replace").read()):
-        if "".join(c) in known or len(c) < 8:
-            continue
+    return [c for c in certs(open(bundle, errors="replace").read())
+            if "".join(c) not in known and len(c) >= 8]
+
+
+def cmd_patterns(bundle, mozdir):
+    for c in added_certs(bundle, mozdir):
         for line in (c[len(c) // 3], c[2 * len(c) // 3]):
             if len(line) >= 48:
                 print(line)
@@ -142,6 +148,9 @@ def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "patterns":
         cmd_patterns(sys.argv[2], sys.argv[3])
+    elif cmd == "added":
+        for c in added_certs(sys.argv[2], sys.argv[3]):
+            print("-----BEGIN CERTIFICATE-----\n" + "\n".join(c) + "\n-----END CERTIFICATE-----")
     elif cmd == "scan":
         pats = load(sys.argv[2])
         if not pats:

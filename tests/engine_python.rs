@@ -267,3 +267,59 @@ fn the_ca_is_needed_for_pypi_and_never_lands_in_a_layer() {
         );
     }
 }
+
+/// A company image already trusts its proxy; the build adds one more CA (for, say, a private
+/// registry) with the secret. strata merges the secret with the image's own roots, so PyPI
+/// through the proxy stays trusted: with the same secret on the stand-in builder, which does not
+/// trust the proxy, the download fails — the secret alone was never enough. uv is the witness:
+/// it trusts exactly the SSL_CERT_FILE it is given (pip also asks the system store, so it would
+/// pass either way).
+#[test]
+fn the_ca_secret_is_added_to_the_image_roots_not_put_in_their_place() {
+    let Some(_engine) = engine() else { return };
+    let dir = Workspace::empty("corp-builder");
+    dir.write("egress.pem", &egress_ca_pem());
+    dir.write(
+        "Dockerfile",
+        "FROM ghcr.io/astral-sh/uv:python3.13-trixie-slim\n\
+         COPY egress.pem /usr/local/share/strata-test-egress.pem\n\
+         RUN cat /usr/local/share/strata-test-egress.pem >> /etc/ssl/certs/ca-certificates.crt\n",
+    );
+    let corp_builder = "strata-test/python-builder-trusts-the-proxy:merge";
+    docker_ok(&["build", "-q", "-t", corp_builder, dir.dir.to_str().unwrap()]);
+    // Any one public root that is not the proxy's: the "private registry" CA of the story.
+    let other_ca = "/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt";
+    assert!(
+        std::path::Path::new(other_ca).exists(),
+        "{other_ca} is missing"
+    );
+    let secret = format!("id=ca,src={other_ca}");
+    // A cache namespace no build used: uv's cache would otherwise answer without TLS.
+    let fresh_cache = || {
+        let ws = Workspace::copy_of("python-uv");
+        let namespace = format!("merge-{}", unique_token().to_lowercase());
+        ws.append(
+            "strata.yaml",
+            &format!("cache:\n  namespace: {namespace}\n"),
+        );
+        ws
+    };
+
+    let ws = fresh_cache();
+    ws.append(
+        "strata.yaml",
+        &format!("images:\n  builder: {corp_builder}\n"),
+    );
+    let tag = "strata-test/python-uv:merged-ca";
+    buildx(&ws, &["--secret", &secret, "--load", "-t", tag]).assert_success();
+    let out = docker_ok(&["run", "--rm", tag, "Ada"]);
+    assert!(out.contains("hello, Ada"), "{out}");
+
+    let ws = fresh_cache();
+    let (ok, log) = buildx_plain(&ws, &["--secret", &secret]);
+    assert!(!ok, "the stand-in builder does not trust the proxy:\n{log}");
+    assert!(
+        log.contains("a TLS certificate was not trusted"),
+        "no TLS hint:\n{log}"
+    );
+}

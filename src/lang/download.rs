@@ -1,4 +1,5 @@
-//! What every step that downloads gets, whichever provider planned it: the spec's secrets, and
+//! What every step that downloads gets, whichever provider planned it: the CA bundle the build
+//! passes, merged with the image's own roots and handed to every tool; the spec's secrets; and
 //! the known causes of a failed download with their fixes, so "x509: certificate signed by
 //! unknown authority" arrives with the spec key or build flag that fixes it.
 //!
@@ -9,8 +10,54 @@ use super::CA_TARGET;
 use crate::plan::{FailureHint, Mount, Plan, RunStep, Step};
 use crate::spec::Spec;
 
-/// Mounts the spec's secrets into every download step and gives it the failure hints.
+/// An in-memory directory where the merged bundle is written: the step's filesystem becomes a
+/// layer, this directory never does.
+const TRUST_DIR: &str = "/run/strata-trust";
+
+/// Where the step's tools find the merged bundle.
+const TRUSTED_BUNDLE: &str = "/run/strata-trust/ca-bundle.pem";
+
+/// The image's own roots, where Debian/Ubuntu, Alpine, and Fedora/RHEL keep them.
+const SYSTEM_BUNDLES: [&str; 3] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/cert.pem",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+];
+
+/// The variables each tool reads its CA bundle from: Go, uv and OpenSSL (SSL_CERT_FILE), pip,
+/// Node and corepack, npm and pnpm, yarn 1, cargo, and git. Each of them *replaces* its roots
+/// with the file (Node's adds), which is why the file is the merged bundle and not the secret.
+const CA_VARIABLES: [&str; 7] = [
+    "SSL_CERT_FILE",
+    "PIP_CERT",
+    "NODE_EXTRA_CA_CERTS",
+    "npm_config_cafile",
+    "YARN_CAFILE",
+    "CARGO_HTTP_CAINFO",
+    "GIT_SSL_CAINFO",
+];
+
+/// The shell that runs before a download step's own script: when the build passed the CA, the
+/// image's roots and the CA are written into one bundle and every tool is pointed at it, so
+/// a proxy's or registry's private CA is trusted and public hosts stay trusted. Without the
+/// secret nothing changes and the tools use the image's roots.
+fn trust_preamble() -> String {
+    let exports: Vec<String> = CA_VARIABLES
+        .iter()
+        .map(|v| format!("{v}={TRUSTED_BUNDLE}"))
+        .collect();
+    format!(
+        "if [ -f {CA_TARGET} ]; then \
+         for roots in {}; do if [ -f \"$roots\" ]; then cat \"$roots\"; echo; break; fi; done > {TRUSTED_BUNDLE}; \
+         cat {CA_TARGET} >> {TRUSTED_BUNDLE}; export {}; fi; ",
+        SYSTEM_BUNDLES.join(" "),
+        exports.join(" ")
+    )
+}
+
+/// Gives every download step the merged CA bundle, the spec's secrets and the failure hints.
 pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
+    let preamble = trust_preamble();
     let hints = failure_hints(spec);
     let downloads = plan
         .stages
@@ -21,6 +68,12 @@ pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
             _ => None,
         });
     for run in downloads {
+        if let [_, _, script] = run.argv.as_mut_slice() {
+            script.insert_str(0, &preamble);
+        }
+        run.mounts.push(Mount::Tmpfs {
+            target: TRUST_DIR.to_string(),
+        });
         for secret in &spec.secrets {
             run.mounts.push(Mount::Secret {
                 id: secret.id.clone(),
@@ -39,10 +92,18 @@ pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
 
 const NO_PROMPTS: [(&str, &str); 2] = [("GIT_TERMINAL_PROMPT", "0"), ("PIP_NO_INPUT", "1")];
 
+/// Every download step is a `/bin/sh -c` script (providers write them so) that mounts the CA.
 fn downloads(run: &RunStep) -> bool {
-    run.mounts
+    let mounts_ca = run
+        .mounts
         .iter()
-        .any(|m| matches!(m, Mount::Secret { target, .. } if target == CA_TARGET))
+        .any(|m| matches!(m, Mount::Secret { target, .. } if target == CA_TARGET));
+    debug_assert!(
+        !mounts_ca || matches!(run.argv.as_slice(), [sh, c, _] if sh == "/bin/sh" && c == "-c"),
+        "download step `{}` is not a shell script",
+        run.name
+    );
+    mounts_ca
 }
 
 /// The causes, checked in order: the proxy's refusal (a 407, or tinyproxy's 401 to a CONNECT)
@@ -66,9 +127,9 @@ fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
             ],
             &format!(
                 "a TLS certificate was not trusted: HTTPS passes a proxy or reaches a registry \
-                 with a private CA. Pass the CA bundle as a build secret: \
-                 --secret id={ca},src=/etc/ssl/certs/ca-certificates.crt (a full bundle; the id \
-                 is ca.secret in strata.yaml)"
+                 with a private CA. Pass that CA (or a bundle holding it) as a build secret: \
+                 --secret id={ca},src=/etc/ssl/certs/ca-certificates.crt (strata adds it to the \
+                 image's roots; the id is ca.secret in strata.yaml)"
             ),
         ),
         hint(

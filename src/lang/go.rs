@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
 use super::{
-    CA_TARGET, CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base,
-    network, proxy_env, require_named_lockfiles, strings,
+    CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base, network,
+    proxy_env, require_named_lockfiles, strings,
 };
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
@@ -92,9 +92,8 @@ impl Provider for Go {
             // First download into the cache mount (network, only what is new), then fill the
             // layer from that cache through Go's own file-proxy layout (no network): the
             // layer is exportable and the cache makes a dependency change cheap.
-            // Go reads SSL_CERT_FILE; the CA secret is there only when the build passes it.
             let script = format!(
-                "if [ -f {CA_TARGET} ]; then export SSL_CERT_FILE={CA_TARGET}; fi; go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOSUMDB=off GOFLAGS=-mod=mod go mod download"
+                "go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOSUMDB=off GOFLAGS=-mod=mod go mod download"
             );
             vec![
                 Step::CopyContext {

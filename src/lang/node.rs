@@ -9,8 +9,8 @@ use serde_json::Value as Json;
 
 use super::context::join;
 use super::{
-    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, image_labels, interpreter_runtime, network,
-    proxy_env, require_named_lockfiles, runtime_user_or, strings,
+    ContextFiles, Probe, Provider, ca_mount, image_labels, interpreter_runtime, network, proxy_env,
+    require_named_lockfiles, runtime_user_or, strings,
 };
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
@@ -483,33 +483,26 @@ struct NodeStep {
 }
 
 /// A shell step with the package manager's settings and, when it has a network, the optional
-/// CA pointed at only when present: node (and corepack) add it to their roots through
-/// NODE_EXTRA_CA_CERTS, and the package manager reads it as its `cafile`. Steps without a
-/// network tell corepack so, so it never tries one.
+/// CA (which node, corepack and the package manager take from the variables every download
+/// step gets, lang/download.rs). Steps without a network tell corepack so, so it never tries
+/// one.
 fn node_step(spec: &Spec, step: NodeStep) -> Step {
-    let (mut env, cafile): (BTreeMap<String, String>, &str) = match step.manager {
-        Manager::Npm => (
-            BTreeMap::from([(
-                "npm_config_update_notifier".to_string(),
-                "false".to_string(),
-            )]),
-            "npm_config_cafile",
-        ),
-        Manager::Pnpm => (
-            BTreeMap::from([
-                ("npm_config_store_dir".to_string(), PNPM_STORE.to_string()),
-                // The store is a cache mount: links into it would not survive into the layer.
-                (
-                    "npm_config_package_import_method".to_string(),
-                    "copy".to_string(),
-                ),
-            ]),
-            "npm_config_cafile",
-        ),
-        Manager::Yarn => (
-            BTreeMap::from([("YARN_CACHE_FOLDER".to_string(), YARN_CACHE.to_string())]),
-            "YARN_CAFILE",
-        ),
+    let mut env: BTreeMap<String, String> = match step.manager {
+        Manager::Npm => BTreeMap::from([(
+            "npm_config_update_notifier".to_string(),
+            "false".to_string(),
+        )]),
+        Manager::Pnpm => BTreeMap::from([
+            ("npm_config_store_dir".to_string(), PNPM_STORE.to_string()),
+            // The store is a cache mount: links into it would not survive into the layer.
+            (
+                "npm_config_package_import_method".to_string(),
+                "copy".to_string(),
+            ),
+        ]),
+        Manager::Yarn => {
+            BTreeMap::from([("YARN_CACHE_FOLDER".to_string(), YARN_CACHE.to_string())])
+        }
     };
     if step.manager != Manager::Npm {
         env.insert("COREPACK_HOME".to_string(), COREPACK_HOME.to_string());
@@ -522,20 +515,14 @@ fn node_step(spec: &Spec, step: NodeStep) -> Step {
     if step.cached {
         mounts.push(step.manager.cache(spec));
     }
-    let script = if step.network == Network::None {
+    if step.network == Network::None {
         env.insert("COREPACK_ENABLE_NETWORK".to_string(), "0".to_string());
-        step.command
     } else {
         mounts.push(ca_mount(spec));
-        format!(
-            "if [ -f {CA_TARGET} ]; then export NODE_EXTRA_CA_CERTS={CA_TARGET} \
-             {cafile}={CA_TARGET}; fi; {}",
-            step.command
-        )
-    };
+    }
     Step::Run(RunStep {
         name: step.name,
-        argv: strings(&["/bin/sh", "-c", &script]),
+        argv: strings(&["/bin/sh", "-c", &step.command]),
         env,
         cwd: step.cwd.to_string(),
         mounts,

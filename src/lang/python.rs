@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::context::join;
 use super::{
-    CA_TARGET, ContextFiles, Probe, Provider, ca_mount, image_labels, interpreter_runtime, network,
-    proxy_env, require_named_lockfiles, runtime_user, strings,
+    ContextFiles, Probe, Provider, ca_mount, image_labels, interpreter_runtime, network, proxy_env,
+    require_named_lockfiles, runtime_user, strings,
 };
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
@@ -348,9 +348,8 @@ impl Provider for Python {
 /// A uv command (sync, pip install, a Poetry export run by uvx) into the venv at /app/.venv,
 /// with uv's cache and the optional CA.
 fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
-    // uv trusts its own root list, not the system's: SSL_CERT_FILE is how it takes the CA.
-    let script =
-        format!("if [ -f {CA_TARGET} ]; then export SSL_CERT_FILE={CA_TARGET}; fi; {command}");
+    // uv trusts its own root list, not the system's: the SSL_CERT_FILE every download step
+    // gets (lang/download.rs) is how it takes the CA.
     let mut env = index_env(spec, "UV_DEFAULT_INDEX", "UV_INDEX");
     env.extend([
         ("UV_CACHE_DIR".to_string(), UV_CACHE.to_string()),
@@ -365,7 +364,7 @@ fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
     ]);
     Step::Run(RunStep {
         name,
-        argv: strings(&["/bin/sh", "-c", &script]),
+        argv: strings(&["/bin/sh", "-c", command]),
         env,
         cwd: APP_DIR.to_string(),
         mounts: vec![
@@ -402,8 +401,7 @@ fn pip_step(spec: &Spec, name: String, requirements: &[String], network: Network
     // The builder's pip installs into a venv made without pip: the runtime image gets the
     // dependencies, not an installer.
     let script = format!(
-        "if [ -f {CA_TARGET} ]; then export PIP_CERT={CA_TARGET}; fi; \
-         {INTERPRETER} -m venv --without-pip {VENV} && \
+        "{INTERPRETER} -m venv --without-pip {VENV} && \
          pip --python {VENV}/bin/python install {}",
         files.join(" ")
     );

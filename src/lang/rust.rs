@@ -10,8 +10,8 @@ use skeleton::{Package, Workspace};
 
 use super::context::join;
 use super::{
-    CA_TARGET, CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base,
-    network, proxy_env, strings,
+    CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base, network,
+    proxy_env, strings,
 };
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
@@ -157,7 +157,7 @@ impl Provider for Rust {
         // copy, then drop the local crates' stub artifacts: with no fingerprint left, cargo
         // compiles the real crates in the build stage whatever the sources' mtimes say.
         let deps_script = format!(
-            "set -e; if [ -f {CA_TARGET} ]; then export CARGO_HTTP_CAINFO={CA_TARGET} SSL_CERT_FILE={CA_TARGET} GIT_SSL_CAINFO={CA_TARGET}; fi; \
+            "set -e; \
              {HOST_TRIPLE}; \
              cargo vendor --locked {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
              {cargo_build}; \

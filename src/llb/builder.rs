@@ -71,6 +71,8 @@ pub enum ExecMount<'a> {
         id: &'a str,
         required: bool,
     },
+    /// A fresh in-memory directory, gone when the exec ends: never part of any output.
+    Tmpfs { target: &'a str },
 }
 
 pub struct Exec<'a> {
@@ -294,6 +296,15 @@ impl Graph {
                         mode: 0o400,
                         optional: !required,
                     }),
+                    ..Default::default()
+                },
+                ExecMount::Tmpfs { target } => pb::Mount {
+                    input: -1,
+                    dest: target.to_string(),
+                    output: -1,
+                    mount_type: pb::MountType::Tmpfs as i32,
+                    // Size 0: the engine's default limit.
+                    tmpfs_opt: Some(pb::TmpfsOpt { size: 0 }),
                     ..Default::default()
                 },
                 ExecMount::Output { target } => {

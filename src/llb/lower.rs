@@ -174,6 +174,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                 id,
                                 required: *required,
                             },
+                            Mount::Tmpfs { target } => ExecMount::Tmpfs { target },
                         });
                     }
                     let (argv, run_env) = run.invocation();

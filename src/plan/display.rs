@@ -114,6 +114,9 @@ impl Display for Plan {
                                     "      secret {id} at {target} ({})",
                                     if *required { "required" } else { "optional" }
                                 )?,
+                                Mount::Tmpfs { target } => {
+                                    writeln!(f, "      tmpfs {target} (in memory)")?
+                                }
                             }
                         }
                         let network = match run.network {

@@ -198,6 +198,8 @@ pub enum Mount {
         target: String,
         required: bool,
     },
+    /// An in-memory directory for files a step makes and must not leave in a layer.
+    Tmpfs { target: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -485,6 +485,23 @@ pub fn http_get(address: &str, path: &str) -> String {
 
 const HOST_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
+/// The CAs this host adds to Debian's list (the egress proxy's), as PEM: what a company's own
+/// base image would trust.
+pub fn egress_ca_pem() -> String {
+    let out = Command::new("/usr/bin/python3")
+        .arg(repo_root().join("testbed/ca-scan.py"))
+        .args(["added", HOST_BUNDLE, "/usr/share/ca-certificates/mozilla"])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "ca-scan.py added failed");
+    let pem = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        pem.contains("BEGIN CERTIFICATE"),
+        "this host adds no CA to Debian's list: PyPI is not behind a TLS-intercepting proxy here"
+    );
+    pem
+}
+
 /// Search patterns for the egress CA (lines from the certificates the host adds to Debian's
 /// list) plus the canaries, one per line, as testbed/ca-scan.py reads them.
 pub fn leak_patterns(dir: &Path, canaries: &[&str]) -> PathBuf {
