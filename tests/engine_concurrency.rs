@@ -22,10 +22,8 @@ fn fresh_namespace_copy(example: &str, namespace: &str) -> Workspace {
         &format!("# syntax={}", frontend_image()),
         1,
     );
-    ws.write(
-        "strata.yaml",
-        &format!("{spec}cache:\n  namespace: {namespace}\n"),
-    );
+    ws.write("strata.yaml", &spec);
+    ws.use_cache_namespace(namespace);
     ws
 }
 

@@ -249,3 +249,43 @@ fn the_ca_is_needed_for_the_registry_and_never_lands_in_a_layer() {
         );
     }
 }
+
+/// `node.registry` sends every package download to the mirror: npm rewrites the lockfile's
+/// registry.npmjs.org addresses to it. The mirror forwards to the real registry and logs.
+#[test]
+fn node_registry_in_the_spec_fetches_every_package_through_the_mirror() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_with_fresh_caches("node-npm");
+    let mirror = RegistryMirror::start("npm", &ws);
+    ws.append(
+        "strata.yaml",
+        &format!(
+            "node:\n  registry: http://127.0.0.1:{}/\nnetwork:\n  deps: host\n",
+            mirror.port
+        ),
+    );
+    let tag = "strata-test/node-npm:mirror";
+    build_with_ca(&ws, &["--load", "-t", tag]).assert_success();
+
+    let lock: serde_json::Value = serde_json::from_str(&ws.read("package-lock.json")).unwrap();
+    let tarballs: Vec<String> = lock["packages"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|p| p["resolved"].as_str())
+        .map(|url| {
+            url.trim_start_matches("https://registry.npmjs.org")
+                .to_string()
+        })
+        .collect();
+    assert!(tarballs.len() > 10, "{tarballs:?}");
+    let requests = mirror.requests();
+    for tarball in &tarballs {
+        assert!(
+            requests.contains(&format!("GET {tarball} 200")),
+            "{tarball} did not come through the mirror:\n{requests}"
+        );
+    }
+    let server = Container::run_published(tag, 3000);
+    assert!(http_get(&server.address(3000), "/").contains("hello from node-npm"));
+}

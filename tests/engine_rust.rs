@@ -225,3 +225,53 @@ fn without_the_ca_the_dependency_step_fails_with_strata_hint() {
         "no strata hint naming the CA secret:\n{log}"
     );
 }
+
+/// `rust.registry` replaces crates.io with the mirror's sparse index for the download: the
+/// index entries and the crate files of the lockfile come through it.
+#[test]
+fn rust_registry_in_the_spec_replaces_crates_io() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("rust-workspace");
+    let mirror = RegistryMirror::start("cargo", &ws);
+    // Under the example's `rust:` section, which ends the file.
+    ws.append(
+        "strata.yaml",
+        &format!(
+            "  registry: http://127.0.0.1:{}/index\nnetwork:\n  deps: host\n",
+            mirror.port
+        ),
+    );
+    // Empty caches: cargo's registry cache would otherwise answer without the mirror.
+    ws.use_cache_namespace(&fresh_namespace());
+    build_with_ca(&ws, &[]).assert_success();
+
+    let lock = ws.read("Cargo.lock");
+    let crates: Vec<(String, String)> = lock
+        .split("[[package]]")
+        .filter(|p| p.contains("source = \"registry+"))
+        .map(|p| {
+            let field = |key: &str| {
+                p.lines()
+                    .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
+                    .map(|v| v.trim_end_matches('"').to_string())
+                    .unwrap()
+            };
+            (field("name"), field("version"))
+        })
+        .collect();
+    assert!(
+        !crates.is_empty(),
+        "the example has no crates.io dependency"
+    );
+    let requests = mirror.requests();
+    assert!(
+        requests.contains("GET /index/config.json 200"),
+        "{requests}"
+    );
+    for (name, version) in &crates {
+        assert!(
+            requests.contains(&format!("GET /dl/{name}/{version}/download 200")),
+            "{name} {version} did not come through the mirror:\n{requests}"
+        );
+    }
+}

@@ -519,6 +519,13 @@ fn node_step(spec: &Spec, step: NodeStep) -> Step {
         env.insert("COREPACK_ENABLE_NETWORK".to_string(), "0".to_string());
     } else {
         mounts.push(ca_mount(spec));
+        // npm, pnpm and yarn 1 all read npm_config_registry (npm also fetches a lockfile's
+        // registry.npmjs.org URLs from it: replace-registry-host); corepack fetches the
+        // package managers themselves from COREPACK_NPM_REGISTRY.
+        if let Some(registry) = &spec.node.registry {
+            env.insert("npm_config_registry".to_string(), registry.clone());
+            env.insert("COREPACK_NPM_REGISTRY".to_string(), registry.clone());
+        }
     }
     Step::Run(RunStep {
         name: step.name,

@@ -156,10 +156,27 @@ impl Provider for Rust {
         // Vendor (network, registry caches), compile the dependencies offline from the vendored
         // copy, then drop the local crates' stub artifacts: with no fingerprint left, cargo
         // compiles the real crates in the build stage whatever the sources' mtimes say.
+        // A mirror replaces crates.io for the one step that downloads. Cargo takes source
+        // replacement from config only (no environment variable), so it goes on the command
+        // line, and `cargo vendor` ignores it unless told to respect it; the vendored copy it
+        // makes is what every later cargo command reads.
+        let mirror = spec
+            .rust
+            .registry
+            .as_ref()
+            .map(|url| {
+                // Cargo joins index paths onto the URL: it must end with `/`.
+                let slash = if url.ends_with('/') { "" } else { "/" };
+                format!(
+                    " --respect-source-config --config 'source.crates-io.replace-with=\"strata-mirror\"' \
+                     --config 'source.strata-mirror.registry=\"sparse+{url}{slash}\"'"
+                )
+            })
+            .unwrap_or_default();
         let deps_script = format!(
             "set -e; \
              {HOST_TRIPLE}; \
-             cargo vendor --locked {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
+             cargo vendor --locked{mirror} {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
              {cargo_build}; \
              cargo clean --release --offline --target \"$TRIPLE\" {}",
             local_packages.join(" ")

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::diagnostic::{Diagnostic, Location};
 use super::model::{
-    Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, Proxy,
-    PythonSettings, Run, RuntimeBase, RustSettings, Spanned, Spec,
+    Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, NodeSettings,
+    Proxy, PythonSettings, Run, RuntimeBase, RustSettings, Spanned, Spec,
 };
 use super::schema;
 use super::yaml::{Node, Value, is_null};
@@ -338,6 +338,19 @@ impl Decoder {
         allow_keywords: &[&str],
     ) -> Option<String> {
         let Spanned { value, location } = spanned;
+        // URLs reach shell scripts and tool configs: characters a URL never carries unescaped
+        // are refused rather than quoted.
+        if let Some(c) = value
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || "'\"\\`$".contains(*c))
+        {
+            self.fail(
+                location,
+                format!("`{key}` has the character {c:?}, which a URL cannot carry unescaped"),
+                "percent-encode it (a space is %20)",
+            );
+            return None;
+        }
         for part in value.split([',', '|']) {
             if allow_keywords.contains(&part) {
                 continue;
@@ -666,8 +679,18 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         }
     }
 
+    let mut node = NodeSettings::default();
+    if let Some(section) = d.language_section(&top, Language::Node, language.as_ref()) {
+        node.registry = section
+            .get("registry")
+            .and_then(|n| d.url(n, "registry", &[]));
+    }
+
     let mut rust = RustSettings::default();
     if let Some(section) = d.language_section(&top, Language::Rust, language.as_ref()) {
+        rust.registry = section
+            .get("registry")
+            .and_then(|n| d.url(n, "registry", &[]));
         rust.package = section
             .get("package")
             .and_then(|n| d.spanned_string(n, "package"));
@@ -725,6 +748,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         network,
         go,
         python,
+        node,
         rust,
         cache_namespace,
         ca_secret,

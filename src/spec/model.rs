@@ -72,6 +72,7 @@ pub struct Spec {
     pub network: Network,
     pub go: GoSettings,
     pub python: PythonSettings,
+    pub node: NodeSettings,
     pub rust: RustSettings,
     /// Prefix of every cache-mount id, so projects can share or isolate caches.
     pub cache_namespace: String,
@@ -154,7 +155,14 @@ pub struct PythonSettings {
     pub extra_indexes: Vec<String>,
 }
 
-/// Which crate and binary a Rust build makes, and how it links (`rust:`).
+/// Where Node packages come from (`node:`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeSettings {
+    /// Replaces the npm registry for npm, pnpm and yarn (`npm_config_registry`).
+    pub registry: Option<String>,
+}
+
+/// Which crate and binary a Rust build makes, how it links, and where crates come from (`rust:`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RustSettings {
     /// The workspace member to build (`cargo build --package`).
@@ -163,4 +171,6 @@ pub struct RustSettings {
     pub bin: Option<Spanned<String>>,
     /// Link glibc statically (`-C target-feature=+crt-static`) for a static or scratch runtime.
     pub static_link: bool,
+    /// The sparse index URL of a mirror that replaces crates.io (cargo source replacement).
+    pub registry: Option<String>,
 }

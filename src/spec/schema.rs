@@ -93,11 +93,12 @@ const KEYS: &[Key] = &[
         Kind::Section("python"),
         "Python package indexes.",
     ),
+    key("", "node", Kind::Section("node"), "npm registry settings."),
     key(
         "",
         "rust",
         Kind::Section("rust"),
-        "Rust package, binary and linking.",
+        "Rust package, binary, linking and registry mirror.",
     ),
     key("", "cache", Kind::Section("cache"), "Cache-mount ids."),
     key(
@@ -213,7 +214,19 @@ const KEYS: &[Key] = &[
         Kind::Text,
         "The workspace member to build.",
     ),
+    key(
+        "node",
+        "registry",
+        Kind::Text,
+        "An npm registry mirror for npm, pnpm and yarn (no credentials: use an .npmrc secret).",
+    ),
     key("rust", "bin", Kind::Text, "The binary target to build."),
+    key(
+        "rust",
+        "registry",
+        Kind::Text,
+        "The sparse index URL of a crates.io mirror (no credentials: use a secret).",
+    ),
     key(
         "rust",
         "static",

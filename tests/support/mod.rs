@@ -126,6 +126,23 @@ impl Workspace {
         current.push_str(text);
         self.write(relative, &current);
     }
+
+    /// Puts the spec's cache mounts in `namespace`: part of every mount's id, hence of each
+    /// step, so a namespace no earlier build used runs the dependency steps from empty caches.
+    pub fn use_cache_namespace(&self, namespace: &str) {
+        self.append(
+            "strata.yaml",
+            &format!("cache:\n  namespace: {namespace}\n"),
+        );
+    }
+
+    /// A copy of `example` whose dependency steps run from empty caches (a package manager's
+    /// cache would otherwise answer without touching the network a test is watching).
+    pub fn copy_with_fresh_caches(example: &str) -> Workspace {
+        let ws = Workspace::copy_of(example);
+        ws.use_cache_namespace(&fresh_namespace());
+        ws
+    }
 }
 
 impl Drop for Workspace {
@@ -148,6 +165,11 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A token that no earlier build has seen, so an edit is a real change to the engine's cache.
+/// A cache namespace no build used.
+pub fn fresh_namespace() -> String {
+    format!("fresh-{}", unique_token().to_lowercase())
+}
+
 pub fn unique_token() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -562,36 +584,83 @@ pub struct PrivateIndex {
 impl PrivateIndex {
     /// `delay_seconds` stalls each wheel download that long.
     pub fn start(user: &str, password: &str, delay_seconds: u32) -> PrivateIndex {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = std::process::Command::new("/usr/bin/python3")
-            .arg(repo_root().join("tests/fixtures/private-index.py"))
-            .args([
-                &port.to_string(),
-                user,
-                password,
-                &delay_seconds.to_string(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 runs");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the private index did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let (child, port) = serve_fixture("private-index.py", |port| {
+            vec![
+                port.to_string(),
+                user.to_string(),
+                password.to_string(),
+                delay_seconds.to_string(),
+            ]
+        });
         PrivateIndex { child, port }
     }
 }
 
 impl Drop for PrivateIndex {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child);
     }
+}
+
+/// tests/fixtures/registry-mirror.py: a mirror of the npm registry (`npm`) or of crates.io's
+/// sparse index (`cargo`) on loopback that forwards upstream and logs every request.
+pub struct RegistryMirror {
+    child: std::process::Child,
+    pub port: u16,
+    log: PathBuf,
+}
+
+impl RegistryMirror {
+    pub fn start(kind: &str, ws: &Workspace) -> RegistryMirror {
+        let log = ws.dir.with_extension(format!("{kind}-mirror.log"));
+        let (child, port) = serve_fixture("registry-mirror.py", |port| {
+            vec![
+                port.to_string(),
+                kind.to_string(),
+                log.display().to_string(),
+            ]
+        });
+        RegistryMirror { child, port, log }
+    }
+
+    /// `METHOD PATH STATUS` per request so far.
+    pub fn requests(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for RegistryMirror {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// Starts tests/fixtures/SCRIPT with the arguments `args(port)` for a free loopback port, and
+/// waits until it listens.
+fn serve_fixture(
+    script: &str,
+    args: impl FnOnce(u16) -> Vec<String>,
+) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new("/usr/bin/python3")
+        .arg(repo_root().join("tests/fixtures").join(script))
+        .args(args(port))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{script} did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, port)
+}
+
+fn stop(child: &mut std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
