@@ -294,19 +294,23 @@ fn the_ca_secret_is_added_to_the_image_roots_not_put_in_their_place() {
         "{other_ca} is missing"
     );
     let secret = format!("id=ca,src={other_ca}");
-    // Fresh caches: uv's cache would otherwise answer without TLS.
+    // Every step runs, from empty caches: uv's cache would otherwise answer without TLS.
     let ws = Workspace::copy_with_fresh_caches("python-uv");
     ws.append(
         "strata.yaml",
         &format!("images:\n  builder: {corp_builder}\n"),
     );
     let tag = "strata-test/python-uv:merged-ca";
-    buildx(&ws, &["--secret", &secret, "--load", "-t", tag]).assert_success();
+    buildx(
+        &ws,
+        &["--secret", &secret, "--no-cache", "--load", "-t", tag],
+    )
+    .assert_success();
     let out = docker_ok(&["run", "--rm", tag, "Ada"]);
     assert!(out.contains("hello, Ada"), "{out}");
 
     let ws = Workspace::copy_with_fresh_caches("python-uv");
-    let (ok, log) = buildx_plain(&ws, &["--secret", &secret]);
+    let (ok, log) = buildx_plain(&ws, &["--secret", &secret, "--no-cache"]);
     assert!(!ok, "the stand-in builder does not trust the proxy:\n{log}");
     assert!(
         log.contains("a TLS certificate was not trusted"),

@@ -127,8 +127,9 @@ impl Workspace {
         self.write(relative, &current);
     }
 
-    /// Puts the spec's cache mounts in `namespace`: part of every mount's id, hence of each
-    /// step, so a namespace no earlier build used runs the dependency steps from empty caches.
+    /// Puts the spec's cache mounts in `namespace`. A namespace no earlier build used gives
+    /// empty caches to the steps that run; it does not make a step run (BuildKit leaves cache
+    /// mount ids out of a step's cache key): that takes a change to the step or `--no-cache`.
     pub fn use_cache_namespace(&self, namespace: &str) {
         self.append(
             "strata.yaml",
@@ -136,7 +137,7 @@ impl Workspace {
         );
     }
 
-    /// A copy of `example` whose dependency steps run from empty caches (a package manager's
+    /// A copy of `example` whose steps that run start from empty caches (a package manager's
     /// cache would otherwise answer without touching the network a test is watching).
     pub fn copy_with_fresh_caches(example: &str) -> Workspace {
         let ws = Workspace::copy_of(example);
