@@ -139,3 +139,79 @@ fn python_index_in_the_spec_points_pip_at_the_mirror() {
         "hello from the private index"
     );
 }
+
+/// A Go module path that names its VCS (`.git`), so Go fetches it with git directly instead of
+/// asking `https://git.corp.example/...?go-get=1` where the repository lives.
+const PRIVATE_MODULE: &str = "git.corp.example/team/greet.git";
+
+/// A Go program that needs the private module, fetched over SSH through `git.rewrite`, with
+/// `known_hosts` as the server's host key entry.
+fn private_module_project(server: &GitSshServer, known_hosts: &str) -> Workspace {
+    let ws = Workspace::empty("go-private-ssh");
+    ws.write(
+        "go.mod",
+        &format!("module example.com/hello\n\ngo 1.24\n\nrequire {PRIVATE_MODULE} v1.0.0\n"),
+    );
+    ws.write("go.sum", &server.go_sum);
+    ws.write(
+        "main.go",
+        &format!(
+            "package main\n\nimport (\n\t\"fmt\"\n\n\tgreet \"{PRIVATE_MODULE}\"\n)\n\n\
+             func main() {{ fmt.Println(greet.Hello()) }}\n"
+        ),
+    );
+    ws.write(
+        "strata.yaml",
+        &format!(
+            "# syntax={EXAMPLE_FRONTEND}\nversion: 1\nlanguage: go\n\
+             go:\n  private: [git.corp.example]\n\
+             ssh:\n  known_hosts:\n    - \"{known_hosts}\"\n\
+             git:\n  rewrite:\n    \"https://git.corp.example/\": \"{}\"\n\
+             network:\n  deps: host\n",
+            server.url_prefix
+        ),
+    );
+    ws
+}
+
+#[test]
+fn a_private_go_module_comes_over_ssh_with_the_forwarded_agent_and_nothing_leaks() {
+    let Some(_engine) = engine() else { return };
+    let server = GitSshServer::start(PRIVATE_MODULE);
+    let agent = format!("default={}", server.agent_socket);
+    let ws = private_module_project(&server, &server.known_hosts);
+    let tag = "strata-test/private:go-ssh";
+    buildx(&ws, &["--ssh", &agent, "--load", "-t", tag]).assert_success();
+    assert_eq!(
+        docker_ok(&["run", "--rm", tag]),
+        "hello from the private module"
+    );
+    let patterns = leak_patterns(&ws.dir, &[&server.private_key_line]);
+    assert_eq!(scan_image(tag, &patterns), None, "the image holds a secret");
+
+    // The same build without the agent (every step runs again): the server refuses the login
+    // and strata says what to pass.
+    let (ok, log) = buildx_plain(&ws, &["--no-cache"]);
+    assert!(!ok, "fetched the private module without an agent:\n{log}");
+    assert!(
+        log.contains("Permission denied (publickey")
+            && log.contains("failed: the git server refused the SSH login")
+            && log.contains("--ssh default"),
+        "no SSH login hint:\n{log}"
+    );
+
+    // A known_hosts entry with another key: ssh refuses the server instead of trusting it.
+    let impostor =
+        server.known_hosts.rsplit_once(' ').unwrap().0.to_string() + " " + &server.user_public_key;
+    let ws = private_module_project(&server, &impostor);
+    let (ok, log) = buildx_plain(&ws, &["--ssh", &agent]);
+    assert!(
+        !ok,
+        "trusted a server whose key is not in known_hosts:\n{log}"
+    );
+    assert!(
+        log.contains("Host key verification failed")
+            && log.contains("failed: the git server's SSH host key is not one strata.yaml trusts"),
+        "no host key hint:\n{log}"
+    );
+}

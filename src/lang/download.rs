@@ -55,9 +55,60 @@ fn trust_preamble() -> String {
     )
 }
 
-/// Gives every download step the merged CA bundle, the spec's secrets and the failure hints.
+/// Where the forwarded agent's socket appears (BuildKit's own default for `RUN --mount=type=ssh`).
+const SSH_AGENT_SOCKET: &str = "/run/buildkit/ssh_agent.0";
+
+/// The host keys from `ssh.known_hosts`, written next to the merged bundle (in memory).
+const KNOWN_HOSTS: &str = "/run/strata-trust/known_hosts";
+
+/// Carries `ssh.known_hosts` into the step; the preamble writes it to [`KNOWN_HOSTS`].
+const KNOWN_HOSTS_VARIABLE: &str = "STRATA_KNOWN_HOSTS";
+
+/// `ssh:`: the agent, the host keys, and an ssh that checks them strictly and never prompts.
+/// Each tool that fetches git over SSH runs the git CLI (cargo when told to), and git runs
+/// GIT_SSH_COMMAND.
+fn ssh_preamble_and_env(spec: &Spec) -> (String, Vec<(&'static str, String)>) {
+    let Some(ssh) = &spec.ssh else {
+        return (String::new(), Vec::new());
+    };
+    let env = vec![
+        ("SSH_AUTH_SOCK", SSH_AGENT_SOCKET.to_string()),
+        (KNOWN_HOSTS_VARIABLE, ssh.known_hosts.join("\n")),
+        (
+            "GIT_SSH_COMMAND",
+            format!(
+                "ssh -o UserKnownHostsFile={KNOWN_HOSTS} -o GlobalKnownHostsFile=/dev/null \
+                 -o StrictHostKeyChecking=yes -o BatchMode=yes"
+            ),
+        ),
+        ("CARGO_NET_GIT_FETCH_WITH_CLI", "true".to_string()),
+    ];
+    let preamble = format!("printf '%s\\n' \"${KNOWN_HOSTS_VARIABLE}\" > {KNOWN_HOSTS}; ");
+    (preamble, env)
+}
+
+/// `git.rewrite` as git's environment-only configuration (no file in any layer).
+fn git_rewrite_env(spec: &Spec) -> Vec<(String, String)> {
+    if spec.git_rewrites.is_empty() {
+        return Vec::new();
+    }
+    let mut env = vec![(
+        "GIT_CONFIG_COUNT".to_string(),
+        spec.git_rewrites.len().to_string(),
+    )];
+    for (i, (from, to)) in spec.git_rewrites.iter().enumerate() {
+        env.push((format!("GIT_CONFIG_KEY_{i}"), format!("url.{to}.insteadOf")));
+        env.push((format!("GIT_CONFIG_VALUE_{i}"), from.clone()));
+    }
+    env
+}
+
+/// Gives every download step the merged CA bundle, the SSH agent and git settings, the spec's
+/// secrets and the failure hints.
 pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
-    let preamble = trust_preamble();
+    let (ssh_preamble, ssh_env) = ssh_preamble_and_env(spec);
+    let preamble = format!("{}{ssh_preamble}", trust_preamble());
+    let git_env = git_rewrite_env(spec);
     let hints = failure_hints(spec);
     let downloads = plan
         .stages
@@ -74,6 +125,16 @@ pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
         run.mounts.push(Mount::Tmpfs {
             target: TRUST_DIR.to_string(),
         });
+        if let Some(ssh) = &spec.ssh {
+            run.mounts.push(Mount::SshAgent {
+                id: ssh.id.clone(),
+                target: SSH_AGENT_SOCKET.to_string(),
+            });
+        }
+        for (name, value) in &ssh_env {
+            run.env.insert(name.to_string(), value.clone());
+        }
+        run.env.extend(git_env.iter().cloned());
         for secret in &spec.secrets {
             run.mounts.push(Mount::Secret {
                 id: secret.id.clone(),
@@ -110,6 +171,17 @@ fn downloads(run: &RunStep) -> bool {
 /// must be named before the generic authentication cause. Fragments are what pip, uv, npm, pnpm, yarn, cargo, git and Go print.
 fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
     let ca = &spec.ca_secret;
+    let ssh_login = match &spec.ssh {
+        Some(ssh) => format!(
+            "the git server refused the SSH login: forward an agent holding the key with \
+             --ssh {id} (docker buildx build --ssh {id}=$SSH_AUTH_SOCK …; ssh-add -l lists its \
+             keys)",
+            id = ssh.id
+        ),
+        None => "the git server wants an SSH login: declare `ssh:` with the server's \
+                 known_hosts in strata.yaml and build with --ssh default"
+            .to_string(),
+    };
     vec![
         hint(
             "tls",
@@ -131,6 +203,28 @@ fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
                  --secret id={ca},src=/etc/ssl/certs/ca-certificates.crt (strata adds it to the \
                  image's roots; the id is ca.secret in strata.yaml)"
             ),
+        ),
+        hint(
+            "ssh-host-key",
+            &[
+                "Host key verification failed",
+                "REMOTE HOST IDENTIFICATION HAS CHANGED",
+                "host key is known for",
+            ],
+            "the git server's SSH host key is not one strata.yaml trusts: add the line \
+             `ssh-keyscan -p PORT HOST` prints to ssh.known_hosts, after checking it is the \
+             server you expect",
+        ),
+        hint(
+            "ssh-login",
+            &[
+                "Permission denied (publickey",
+                "Could not open a connection to your authentication agent",
+                "Error connecting to agent",
+                "communication with agent failed",
+                "agent refused operation",
+            ],
+            &ssh_login,
         ),
         hint(
             "proxy",

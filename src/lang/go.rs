@@ -91,9 +91,10 @@ impl Provider for Go {
             }
             // First download into the cache mount (network, only what is new), then fill the
             // layer from that cache through Go's own file-proxy layout (no network): the
-            // layer is exportable and the cache makes a dependency change cheap.
+            // layer is exportable and the cache makes a dependency change cheap. GOPRIVATE is
+            // emptied for the second pass, or Go would fetch private modules from git again.
             let script = format!(
-                "go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOSUMDB=off GOFLAGS=-mod=mod go mod download"
+                "go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOPRIVATE= GONOPROXY= GOSUMDB=off GOFLAGS=-mod=mod go mod download"
             );
             vec![
                 Step::CopyContext {

@@ -73,6 +73,9 @@ pub enum ExecMount<'a> {
     },
     /// A fresh in-memory directory, gone when the exec ends: never part of any output.
     Tmpfs { target: &'a str },
+    /// The client's forwarded SSH agent socket, root-only; optional, so a build without `--ssh`
+    /// reaches the step and the step's own failure says what is missing.
+    SshAgent { target: &'a str, id: &'a str },
 }
 
 pub struct Exec<'a> {
@@ -305,6 +308,20 @@ impl Graph {
                     mount_type: pb::MountType::Tmpfs as i32,
                     // Size 0: the engine's default limit.
                     tmpfs_opt: Some(pb::TmpfsOpt { size: 0 }),
+                    ..Default::default()
+                },
+                ExecMount::SshAgent { target, id } => pb::Mount {
+                    input: -1,
+                    dest: target.to_string(),
+                    output: -1,
+                    mount_type: pb::MountType::Ssh as i32,
+                    ssh_opt: Some(pb::SshOpt {
+                        id: id.to_string(),
+                        uid: 0,
+                        gid: 0,
+                        mode: 0o600,
+                        optional: true,
+                    }),
                     ..Default::default()
                 },
                 ExecMount::Output { target } => {

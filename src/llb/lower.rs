@@ -175,6 +175,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                 required: *required,
                             },
                             Mount::Tmpfs { target } => ExecMount::Tmpfs { target },
+                            Mount::SshAgent { id, target } => ExecMount::SshAgent { target, id },
                         });
                     }
                     let (argv, run_env) = run.invocation();

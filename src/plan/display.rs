@@ -117,6 +117,9 @@ impl Display for Plan {
                                 Mount::Tmpfs { target } => {
                                     writeln!(f, "      tmpfs {target} (in memory)")?
                                 }
+                                Mount::SshAgent { id, target } => {
+                                    writeln!(f, "      ssh agent {id} at {target} (optional)")?
+                                }
                             }
                         }
                         let network = match run.network {

@@ -200,6 +200,8 @@ pub enum Mount {
     },
     /// An in-memory directory for files a step makes and must not leave in a layer.
     Tmpfs { target: String },
+    /// The client's SSH agent socket (`--ssh id`), absent when the build does not forward it.
+    SshAgent { id: String, target: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::diagnostic::{Diagnostic, Location};
 use super::model::{
     Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, NodeSettings,
-    Proxy, PythonSettings, Run, RuntimeBase, RustSettings, Spanned, Spec,
+    Proxy, PythonSettings, Run, RuntimeBase, RustSettings, Spanned, Spec, SshSettings,
 };
 use super::schema;
 use super::yaml::{Node, Value, is_null};
@@ -308,6 +308,11 @@ impl Decoder {
 
     /// A BuildKit secret id, as given to `--secret id=...`.
     fn secret_id(&mut self, node: &Node, key: &str) -> Option<String> {
+        self.client_id(node, key, "secret", "`--secret id=...,src=...`")
+    }
+
+    /// The id of something the client forwards (`--secret`, `--ssh`): a plain word.
+    fn client_id(&mut self, node: &Node, key: &str, what: &str, flag: &str) -> Option<String> {
         let id = self.string(node, key)?;
         let valid = !id.is_empty()
             && id.len() <= 64
@@ -319,8 +324,8 @@ impl Decoder {
         }
         self.fail(
             node.location,
-            format!("`{key}: {id}` is not a BuildKit secret id"),
-            "use the id given to `--secret id=...,src=...`: letters, digits, `.`, `_` and `-`",
+            format!("`{key}: {id}` is not a BuildKit {what} id"),
+            format!("use the id given to {flag}: letters, digits, `.`, `_` and `-`"),
         );
         None
     }
@@ -733,6 +738,13 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         .map(|node| decode_secrets(&mut d, node, &ca_secret))
         .unwrap_or_default();
 
+    let ssh = top.get("ssh").and_then(|node| decode_ssh(&mut d, node));
+    let git_rewrites = d
+        .section(&top, "git")
+        .and_then(|section| section.get("rewrite"))
+        .map(|node| decode_git_rewrites(&mut d, node))
+        .unwrap_or_default();
+
     if !d.problems.is_empty() {
         return Err(d.problems);
     }
@@ -749,11 +761,107 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         go,
         python,
         node,
+        ssh,
+        git_rewrites,
         rust,
         cache_namespace,
         ca_secret,
         secrets,
     })
+}
+
+/// `ssh:`: the agent id and the host keys. Without host keys ssh would have to trust whatever
+/// answers, so they are required.
+fn decode_ssh(d: &mut Decoder, node: &Node) -> Option<SshSettings> {
+    let section = Section::new(node, "`ssh`", &schema::keys("ssh"), &mut d.problems)?;
+    let id = section
+        .get("id")
+        .and_then(|n| d.client_id(n, "id", "ssh", "`--ssh ID=$SSH_AUTH_SOCK`"))
+        .unwrap_or_else(|| "default".to_string());
+    let Some(hosts_node) = section.get("known_hosts") else {
+        d.fail(
+            node.location,
+            "`ssh` needs `known_hosts`: the host keys of the git servers the build reaches",
+            "list them as known_hosts lines; `ssh-keyscan -p PORT HOST` prints them",
+        );
+        return None;
+    };
+    let mut known_hosts = Vec::new();
+    for line in d.list(hosts_node, "known_hosts", true).unwrap_or_default() {
+        let fields: Vec<&str> = line.value.split_whitespace().collect();
+        let key_type = fields.get(1).copied().unwrap_or_default();
+        let looks_like_a_key = fields.len() >= 3
+            && (key_type.starts_with("ssh-")
+                || key_type.starts_with("ecdsa-")
+                || key_type.starts_with("sk-"));
+        if looks_like_a_key && !line.value.contains(['\n', '\r']) {
+            known_hosts.push(line.value);
+        } else {
+            d.fail(
+                line.location,
+                format!("`{}` is not a known_hosts line", line.value),
+                "write `HOST KEYTYPE KEY`, e.g. `[git.corp.example]:2222 ssh-ed25519 AAAA…`, as `ssh-keyscan` prints it",
+            );
+        }
+    }
+    Some(SshSettings { id, known_hosts })
+}
+
+/// `git.rewrite`: `from: to` URL prefixes, both plain URLs git understands and neither with a
+/// password (a user name, as in `ssh://git@host/`, is how SSH URLs name the account).
+fn decode_git_rewrites(d: &mut Decoder, node: &Node) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Value::Mapping(entries) = &node.value else {
+        d.fail(
+            node.location,
+            format!(
+                "`rewrite` must be a mapping of URL: URL, found {}",
+                node.kind_name()
+            ),
+            "for example:\n    rewrite:\n      \"https://git.corp.example/\": \"ssh://git@git.corp.example/\"",
+        );
+        return out;
+    };
+    for (from_node, to_node) in entries {
+        let from = text(from_node).to_string();
+        let Some(to) = d.string(to_node, &from) else {
+            continue;
+        };
+        let mut valid = true;
+        for (url, location) in [(&from, from_node.location), (&to, to_node.location)] {
+            if let Some(problem) = git_url_problem(url) {
+                d.fail(location, format!("`{url}` {problem}"), GIT_URL_HINT);
+                valid = false;
+            }
+        }
+        if valid {
+            out.insert(from, to);
+        }
+    }
+    out
+}
+
+const GIT_URL_HINT: &str =
+    "write a URL prefix such as `https://git.corp.example/` or `ssh://git@git.corp.example:2222/`";
+
+/// What is wrong with a git URL prefix, if anything.
+fn git_url_problem(url: &str) -> Option<&'static str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some("is not a URL");
+    };
+    if !matches!(scheme, "https" | "http" | "ssh" | "git") {
+        return Some("uses a scheme git rewrites do not take here (https, http, ssh, git)");
+    }
+    if url.contains(|c: char| c.is_whitespace() || c.is_control() || "'\"\\`$".contains(c)) {
+        return Some("has a character a URL cannot carry unescaped");
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    match authority.split_once('@') {
+        Some((user, _)) if user.contains(':') => {
+            Some("carries a password; strata.yaml is committed, so it would leak")
+        }
+        _ => None,
+    }
 }
 
 /// `secrets:` — a list of `{id, target, required}`, each mounted into the dependency steps.

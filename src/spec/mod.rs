@@ -10,7 +10,7 @@ pub use decode::normalise_relative;
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
 pub use model::{
     Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, Proxy,
-    PythonSettings, Run, RuntimeBase, Spanned, Spec,
+    PythonSettings, Run, RuntimeBase, Spanned, Spec, SshSettings,
 };
 
 /// A spec larger than this is certainly not hand-written; refuse it before parsing.

@@ -81,6 +81,20 @@ pub struct Spec {
     pub ca_secret: String,
     /// Credentials for private dependencies (`secrets:`), mounted into the steps that download.
     pub secrets: Vec<BuildSecret>,
+    /// The client's SSH agent, forwarded into the steps that download (`ssh:`).
+    pub ssh: Option<SshSettings>,
+    /// git's `url.<to>.insteadOf <from>` in the steps that download, keyed by `from`
+    /// (`git.rewrite`): how a private module's https path is fetched over SSH.
+    pub git_rewrites: BTreeMap<String, String>,
+}
+
+/// `ssh:`: which forwarded agent the download steps use and which host keys they trust.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshSettings {
+    /// The `--ssh` id (`--ssh default` forwards the agent as `default`).
+    pub id: String,
+    /// known_hosts lines: ssh checks every server strictly against these and nothing else.
+    pub known_hosts: Vec<String>,
 }
 
 /// Where every dependency step finds the CA bundle the build passes as a secret (`ca.secret`);

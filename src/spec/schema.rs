@@ -109,6 +109,18 @@ const KEYS: &[Key] = &[
     ),
     key(
         "",
+        "ssh",
+        Kind::Section("ssh"),
+        "SSH agent forwarding (--ssh) for private git dependencies.",
+    ),
+    key(
+        "",
+        "git",
+        Kind::Section("git"),
+        "git settings of the steps that download.",
+    ),
+    key(
+        "",
         "secrets",
         Kind::Entries("secret"),
         "Build secrets mounted as files into the steps that download.",
@@ -221,6 +233,24 @@ const KEYS: &[Key] = &[
         "An npm registry mirror for npm, pnpm and yarn (no credentials: use an .npmrc secret).",
     ),
     key("rust", "bin", Kind::Text, "The binary target to build."),
+    key(
+        "ssh",
+        "known_hosts",
+        Kind::List,
+        "The git servers' host keys, as known_hosts lines (ssh-keyscan prints them).",
+    ),
+    key(
+        "ssh",
+        "id",
+        Kind::Text,
+        "The --ssh id of the forwarded agent (default: default).",
+    ),
+    key(
+        "git",
+        "rewrite",
+        Kind::Strings,
+        "URL prefixes git fetches from instead, e.g. https://git.corp/: ssh://git@git.corp/.",
+    ),
     key(
         "rust",
         "registry",

@@ -647,10 +647,13 @@ fn serve_fixture(
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
+    use std::os::unix::process::CommandExt;
     let child = std::process::Command::new("/usr/bin/python3")
         .arg(repo_root().join("tests/fixtures").join(script))
         .args(args(port))
         .stdout(std::process::Stdio::null())
+        // Its own process group, so `stop` also ends what the fixture started (sshd, an agent).
+        .process_group(0)
         .spawn()
         .expect("python3 runs");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -662,6 +665,56 @@ fn serve_fixture(
 }
 
 fn stop(child: &mut std::process::Child) {
-    let _ = child.kill();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
     let _ = child.wait();
+}
+
+/// tests/fixtures/git-ssh-server.py: a Go module in a git repository behind sshd on loopback,
+/// with an ssh-agent holding the only key it accepts.
+pub struct GitSshServer {
+    child: std::process::Child,
+    dir: PathBuf,
+    pub agent_socket: String,
+    pub known_hosts: String,
+    pub user_public_key: String,
+    /// `ssh://root@127.0.0.1:PORT/…/git/`: the module's repository is under it.
+    pub url_prefix: String,
+    pub go_sum: String,
+    /// A line from the middle of the private key: what a leak scan looks for.
+    pub private_key_line: String,
+}
+
+impl GitSshServer {
+    pub fn start(module: &str) -> GitSshServer {
+        let dir = std::env::temp_dir().join(format!("strata-git-ssh-{}", unique_token()));
+        let dir_arg = dir.display().to_string();
+        let (child, _) = serve_fixture("git-ssh-server.py", |port| {
+            vec![port.to_string(), dir_arg, module.to_string()]
+        });
+        let server: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("server.json")).expect("the server wrote its facts"),
+        )
+        .expect("server.json is JSON");
+        let field = |key: &str| server[key].as_str().expect(key).to_string();
+        let private_key = std::fs::read_to_string(dir.join("user_key")).expect("the user key");
+        GitSshServer {
+            private_key_line: private_key.lines().nth(2).expect("a key body").to_string(),
+            agent_socket: field("agent_socket"),
+            known_hosts: field("known_hosts"),
+            user_public_key: field("user_public_key"),
+            url_prefix: field("url_prefix"),
+            go_sum: field("go_sum"),
+            child,
+            dir,
+        }
+    }
+}
+
+impl Drop for GitSshServer {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
