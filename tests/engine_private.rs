@@ -140,9 +140,9 @@ fn python_index_in_the_spec_points_pip_at_the_mirror() {
     );
 }
 
-/// A Go module path that names its VCS (`.git`), so Go fetches it with git directly instead of
-/// asking `https://git.corp.example/...?go-get=1` where the repository lives.
-const PRIVATE_MODULE: &str = "git.corp.example/team/greet.git";
+/// A private module on GitHub, the common case: Go knows github.com paths are git repositories
+/// at `https://github.com/<org>/<repo>`, which `git.rewrite` sends to the test's SSH server.
+const PRIVATE_MODULE: &str = "github.com/strata-test-corp/greet";
 
 /// A Go program that needs the private module, fetched over SSH through `git.rewrite`, with
 /// `known_hosts` as the server's host key entry.
@@ -164,9 +164,9 @@ fn private_module_project(server: &GitSshServer, known_hosts: &str) -> Workspace
         "strata.yaml",
         &format!(
             "# syntax={EXAMPLE_FRONTEND}\nversion: 1\nlanguage: go\n\
-             go:\n  private: [git.corp.example]\n\
+             go:\n  private: [github.com/strata-test-corp]\n\
              ssh:\n  known_hosts:\n    - \"{known_hosts}\"\n\
-             git:\n  rewrite:\n    \"https://git.corp.example/\": \"{}\"\n\
+             git:\n  rewrite:\n    \"https://github.com/\": \"{}\"\n\
              network:\n  deps: host\n",
             server.url_prefix
         ),

@@ -227,6 +227,14 @@ fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
             &ssh_login,
         ),
         hint(
+            "go-vcs",
+            &["no secure protocol found for repository"],
+            "Go could not fetch a module from its git repository over https or ssh (Go does \
+             not show git's own error here): for SSH set git.rewrite to the ssh:// URL, list the \
+             server in ssh.known_hosts and build with --ssh default; for HTTPS declare a netrc \
+             under secrets:",
+        ),
+        hint(
             "proxy",
             &[
                 "407 Proxy",

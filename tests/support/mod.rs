@@ -671,11 +671,12 @@ fn stop(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
-/// tests/fixtures/git-ssh-server.py: a Go module in a git repository behind sshd on loopback,
-/// with an ssh-agent holding the only key it accepts.
+/// tests/fixtures/git-ssh-server: a Go module in a git repository behind sshd on loopback (in a
+/// container on the host's network), with an ssh-agent holding the only key it accepts.
 pub struct GitSshServer {
     child: std::process::Child,
     dir: PathBuf,
+    container: String,
     pub agent_socket: String,
     pub known_hosts: String,
     pub user_public_key: String,
@@ -690,8 +691,16 @@ impl GitSshServer {
     pub fn start(module: &str) -> GitSshServer {
         let dir = std::env::temp_dir().join(format!("strata-git-ssh-{}", unique_token()));
         let dir_arg = dir.display().to_string();
-        let (child, _) = serve_fixture("git-ssh-server.py", |port| {
-            vec![port.to_string(), dir_arg, module.to_string()]
+        let image = "strata-test/git-ssh-server:1";
+        let context = repo_root().join("tests/fixtures/git-ssh-server");
+        docker_ok(&["build", "-q", "-t", image, context.to_str().unwrap()]);
+        let (child, _) = serve_fixture("git-ssh-server/serve.py", |port| {
+            vec![
+                port.to_string(),
+                dir_arg,
+                module.to_string(),
+                image.to_string(),
+            ]
         });
         let server: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("server.json")).expect("the server wrote its facts"),
@@ -706,6 +715,7 @@ impl GitSshServer {
             user_public_key: field("user_public_key"),
             url_prefix: field("url_prefix"),
             go_sum: field("go_sum"),
+            container: field("container"),
             child,
             dir,
         }
@@ -714,6 +724,7 @@ impl GitSshServer {
 
 impl Drop for GitSshServer {
     fn drop(&mut self) {
+        let _ = docker(&["rm", "-f", &self.container]);
         stop(&mut self.child);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
