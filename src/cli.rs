@@ -1,5 +1,5 @@
-//! The command line: `strata plan | llb | check | init | schema`, and `strata frontend` (what
-//! the engine runs).
+//! The command line: `strata plan | llb | check | init | schema | cache`, and `strata frontend`
+//! (what the engine runs).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -22,6 +22,7 @@ usage:
   strata check [DIR] [-f FILE] [--json]             validate the spec against DIR; exit 1 on errors
   strata init [DIR] [--language L] [--force]        write DIR/strata.yaml for the project in DIR
   strata schema                                     print the JSON Schema of strata.yaml
+  strata cache ls|prune [--namespace NS] [--older-than D]  strata's cache mounts on the engine
   strata frontend                                   run as a BuildKit gateway frontend
   strata --version
 
@@ -117,6 +118,7 @@ pub fn run(raw: &[String]) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some("frontend") => return crate::gateway::run_frontend(),
+        Some("cache") => return crate::cache::run(&raw[1..]),
         _ => {}
     }
     let args = match parse_args(raw) {

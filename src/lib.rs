@@ -2,6 +2,7 @@
 //!
 //! The pipeline is `spec → lang → plan → llb → gateway`; see STYLE.md in the shared notes.
 
+pub mod cache;
 pub mod cli;
 pub mod gateway;
 pub mod image;
