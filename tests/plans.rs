@@ -2,7 +2,7 @@
 //! engine: determinism, and which files each step can see.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bollard_buildkit_proto::pb::Definition;
 use prost::Message;
@@ -20,14 +20,23 @@ const EXAMPLES: &[&str] = &[
     "node-npm",
     "node-pnpm",
     "node-yarn",
+    // The monorepo's services: the context is examples/monorepo, each spec in its service.
+    "monorepo/services/api",
+    "monorepo/services/admin",
+    "monorepo/services/worker",
 ];
 
+/// An example's build context and spec: `name` is both, `repository/service` is a context
+/// with the spec in a service's directory.
+fn context_and_spec(example: &str) -> (PathBuf, PathBuf) {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let context = examples.join(example.split('/').next().unwrap_or(example));
+    (context, examples.join(example).join("strata.yaml"))
+}
+
 fn plan_of(example: &str) -> Plan {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(example);
-    strata::cli::plan_directory(&dir, &dir.join("strata.yaml"))
-        .unwrap_or_else(|e| panic!("{example}: {e}"))
+    let (context, spec) = context_and_spec(example);
+    strata::cli::plan_directory(&context, &spec).unwrap_or_else(|e| panic!("{example}: {e}"))
 }
 
 fn lower(plan: &Plan, target: StageName, session_id: Option<&str>) -> Definition {
@@ -93,8 +102,11 @@ fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {
 fn example_plans_match_their_snapshots() {
     for example in EXAMPLES {
         let plan = plan_of(example);
-        insta::assert_json_snapshot!(format!("plan_{example}"), plan);
-        insta::assert_snapshot!(format!("plan_text_{example}"), plan.to_string());
+        insta::assert_json_snapshot!(format!("plan_{}", example.replace('/', "-")), plan);
+        insta::assert_snapshot!(
+            format!("plan_text_{}", example.replace('/', "-")),
+            plan.to_string()
+        );
     }
 }
 
@@ -104,7 +116,7 @@ fn example_llb_matches_its_snapshot() {
         let plan = plan_of(example);
         let definition = lower(&plan, StageName::Runtime, None);
         insta::assert_json_snapshot!(
-            format!("llb_{example}"),
+            format!("llb_{}", example.replace('/', "-")),
             llb::definition_to_json(&definition)
         );
     }
@@ -329,12 +341,11 @@ fn python_runtime_runs_the_venv_as_non_root() {
 fn declared_secrets_mount_only_into_download_steps() {
     let mut mounted = 0;
     for example in EXAMPLES {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(example);
-        let spec = std::fs::read_to_string(dir.join("strata.yaml")).unwrap()
+        let (dir, spec_path) = context_and_spec(example);
+        let spec = std::fs::read_to_string(spec_path).unwrap()
             + "secrets:\n  - id: netrc\n    target: /root/.netrc\n";
-        let spec_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{example}.yaml"));
+        let spec_path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("{}.yaml", example.replace('/', "-")));
         std::fs::write(&spec_path, spec).unwrap();
         let plan = strata::cli::plan_directory(&dir, &spec_path)
             .unwrap_or_else(|e| panic!("{example}: {e}"));

@@ -1,6 +1,8 @@
 //! Go: `go mod download` from go.mod/go.sum only, `go build` from Go sources only, and a
 //! static binary on a distroless-style base.
 
+mod packages;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
@@ -46,7 +48,9 @@ impl Provider for Go {
                 "vendor/modules.txt",
             ]),
             exclude: strings(&["vendor/**/*.go", "vendor/**/go.mod", "**/testdata/**"]),
-            read: strings(&["go.mod"]),
+            // Every go.mod for the local modules' paths, and the Go files for their imports:
+            // the compile step's inputs are the packages the binary is built from.
+            read: strings(&["**/go.mod", "**/*.go"]),
         }
     }
 
@@ -126,19 +130,26 @@ impl Provider for Go {
             ]
         };
 
-        let mut include: Vec<String> = [
-            "**/*.go",
-            "**/*.s",
-            "go.mod",
-            "go.sum",
-            "**/go.mod",
-            "**/go.sum",
-            "go.work",
-            "go.work.sum",
-        ]
-        .iter()
-        .map(|p| join(dir, p))
-        .collect();
+        let sources: Vec<String> = match build_packages(dir, &main, files, &local) {
+            Some(packages) => packages
+                .iter()
+                .flat_map(|package| [join(package, "*.go"), join(package, "*.s")])
+                .collect(),
+            None => strings(&["**/*.go", "**/*.s"]),
+        };
+        let mut include: Vec<String> = sources
+            .iter()
+            .map(String::as_str)
+            .chain([
+                "go.mod",
+                "go.sum",
+                "**/go.mod",
+                "**/go.sum",
+                "go.work",
+                "go.work.sum",
+            ])
+            .map(|p| join(dir, p))
+            .collect();
         if vendored {
             include.push(join(dir, "vendor/**"));
         }
@@ -292,6 +303,31 @@ fn builder_image(spec: &Spec, module: &GoMod) -> Result<String, Diagnostics> {
         }
     }
     Ok(reference.to_string())
+}
+
+/// The directories of the packages the binary is built from (see `packages`), relative to
+/// the app directory; `None` when they cannot be told, and every Go file is an input.
+fn build_packages(
+    dir: &str,
+    main: &str,
+    files: &ContextFiles,
+    local: &[&str],
+) -> Option<BTreeSet<String>> {
+    let text = |path: &str| files.contents.get(&join(dir, path)).map(String::as_str);
+    let mut modules = BTreeMap::new();
+    for path in local
+        .iter()
+        .filter(|p| p.rsplit('/').next() == Some("go.mod"))
+    {
+        let module = GoMod::parse(text(path)?).module?;
+        modules.insert(module, parent(path).to_string());
+    }
+    let sources: BTreeMap<&str, &str> = local
+        .iter()
+        .filter(|p| is_build_source(p))
+        .map(|p| Some((*p, text(p)?)))
+        .collect::<Option<_>>()?;
+    packages::local_closure(main, &sources, &modules)
 }
 
 /// The dependency inputs, relative to the app directory: the spec's lockfiles, or go.mod,

@@ -198,11 +198,19 @@ impl Vertex {
     /// A step of the plan (`[strata deps] …`, `[strata build] …`, `[strata runtime] …`), as
     /// opposed to what every build does anew by design: transferring the context, resolving
     /// base images, the frontend's own reads, exporting.
+    /// A step of strata's plan: `[strata <stage>] …`, or `[<target> strata <stage>] …` as bake
+    /// names the steps of each target.
     pub fn is_plan_step(&self) -> bool {
-        ["[strata deps] ", "[strata build] ", "[strata runtime] "]
-            .iter()
-            .any(|stage| self.name.starts_with(stage))
-            && !self.name.contains("] load context: ")
+        let label = self
+            .name
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once("] "))
+            .map(|(label, _)| label);
+        label.is_some_and(|label| {
+            ["strata deps", "strata build", "strata runtime"]
+                .iter()
+                .any(|stage| label == *stage || label.ends_with(&format!(" {stage}")))
+        }) && !self.name.contains("] load context: ")
     }
 }
 
@@ -273,7 +281,6 @@ impl Build {
 /// `docker buildx build --progress=rawjson -f <ws>/strata.yaml <ws> <extra...>`.
 pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
     use_frontend_under_test(ws);
-    let started = Instant::now();
     let mut command = Command::new("docker");
     command
         .args([
@@ -287,6 +294,23 @@ pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
         .arg(ws.path("strata.yaml"))
         .args(extra)
         .arg(&ws.dir);
+    with_progress(command)
+}
+
+/// `docker buildx bake` of the workspace's docker-bake.hcl, run from the workspace, with the
+/// progress of every target's steps in one stream.
+pub fn bake(ws: &Workspace, extra: &[&str]) -> Build {
+    let mut command = Command::new("docker");
+    command
+        .current_dir(&ws.dir)
+        .args(["buildx", "bake", "--progress=rawjson"])
+        .args(extra);
+    with_progress(command)
+}
+
+/// Runs a build command that prints `--progress=rawjson`, and reads what ran.
+fn with_progress(mut command: Command) -> Build {
+    let started = Instant::now();
     let output: Output = command.output().expect("docker runs");
     let seconds = started.elapsed().as_secs_f64();
     let text = format!(
@@ -352,13 +376,16 @@ pub fn warning_shown(text: &str, message: &str) -> bool {
 
 /// Points the workspace's `# syntax=` line at the frontend under test.
 fn use_frontend_under_test(ws: &Workspace) {
-    let spec = ws.read("strata.yaml");
+    use_frontend_under_test_in(ws, "strata.yaml");
+}
+
+/// Points the `# syntax=` line of the spec at `spec` (relative to the workspace) at the
+/// frontend under test.
+pub fn use_frontend_under_test_in(ws: &Workspace, spec: &str) {
+    let text = ws.read(spec);
     let example_syntax = format!("# syntax={EXAMPLE_FRONTEND}\n");
-    if let Some(rest) = spec.strip_prefix(&example_syntax) {
-        ws.write(
-            "strata.yaml",
-            &format!("# syntax={}\n{rest}", frontend_image()),
-        );
+    if let Some(rest) = text.strip_prefix(&example_syntax) {
+        ws.write(spec, &format!("# syntax={}\n{rest}", frontend_image()));
     }
 }
 

@@ -1,0 +1,12 @@
+// The api service.
+package main
+
+import (
+	"fmt"
+
+	"example.com/monorepo/libs/greeting"
+)
+
+func main() {
+	fmt.Println(greeting.For("api"))
+}

@@ -1,0 +1,181 @@
+//! Which local packages a Go binary is built from. The compile step's inputs are those
+//! packages' directories, not every Go file of the context: in a repository with several
+//! binaries (a monorepo's services, a tools directory), editing a package one binary does not
+//! import rebuilds nothing for it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{is_build_source, parent};
+
+/// The directories (relative to the app dir, `.` for its root) of the packages `main` is built
+/// from: itself and every local package it imports, transitively. `sources` holds the app
+/// dir's Go files by path; `modules` maps each local module's path to its directory (the
+/// app's own module, and nested ones a go.work or a replace directive brings in). `None` when
+/// a Go file of a package on the way could not be read: then every Go file counts.
+pub(super) fn local_closure(
+    main: &str,
+    sources: &BTreeMap<&str, &str>,
+    modules: &BTreeMap<String, String>,
+) -> Option<BTreeSet<String>> {
+    let mut reached = BTreeSet::new();
+    let mut pending = vec![main.to_string()];
+    while let Some(dir) = pending.pop() {
+        if !reached.insert(dir.clone()) {
+            continue;
+        }
+        for (path, text) in sources {
+            if parent(path) != dir || !is_build_source(path) {
+                continue;
+            }
+            for import in imports(text)? {
+                if let Some(local) = local_dir(&import, modules) {
+                    pending.push(local);
+                }
+            }
+        }
+    }
+    Some(reached)
+}
+
+/// The directory of a local package, when `import` belongs to one of the local modules (the
+/// longest module path that prefixes it).
+fn local_dir(import: &str, modules: &BTreeMap<String, String>) -> Option<String> {
+    modules
+        .iter()
+        .filter_map(|(module, dir)| {
+            let rest = if import == module {
+                ""
+            } else {
+                import.strip_prefix(module.as_str())?.strip_prefix('/')?
+            };
+            Some((module.len(), dir, rest))
+        })
+        .max_by_key(|(length, _, _)| *length)
+        .map(|(_, dir, rest)| match (dir.as_str(), rest) {
+            (dir, "") => dir.to_string(),
+            (".", rest) => rest.to_string(),
+            (dir, rest) => format!("{dir}/{rest}"),
+        })
+}
+
+/// The import paths of a Go file: the `import` declarations after the package clause, in
+/// both forms (`import "x"`, `import ( a "x"; _ "y" )`). `None` when the file does not read as
+/// Go (no package clause).
+fn imports(source: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut seen_package = false;
+    let mut in_block = false;
+    let mut in_comment = false;
+    for raw in source.lines() {
+        let mut line = raw.trim();
+        if in_comment {
+            match line.find("*/") {
+                Some(end) => {
+                    in_comment = false;
+                    line = line[end + 2..].trim();
+                }
+                None => continue,
+            }
+        }
+        if let Some(start) = line.find("/*") {
+            if !line[start..].contains("*/") {
+                in_comment = true;
+            }
+            line = line[..start].trim();
+        }
+        let line = line.split("//").next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !seen_package {
+            seen_package = line.starts_with("package ");
+            if !seen_package {
+                return None;
+            }
+            continue;
+        }
+        if in_block {
+            if line.starts_with(')') {
+                in_block = false;
+            } else {
+                out.extend(quoted(line));
+            }
+        } else if let Some(rest) = line.strip_prefix("import") {
+            let rest = rest.trim();
+            if rest.starts_with('(') {
+                in_block = !rest.contains(')');
+                out.extend(quoted(rest));
+            } else {
+                out.extend(quoted(rest));
+            }
+        } else {
+            // The first declaration that is not an import ends the imports.
+            break;
+        }
+    }
+    Some(out)
+}
+
+/// The string literal of an import spec (`alias "path"`, `"path"`).
+fn quoted(spec: &str) -> Option<String> {
+    let start = spec.find('"')? + 1;
+    let end = start + spec[start..].find('"')?;
+    Some(spec[start..end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_are_read_in_both_forms_and_comments_are_skipped() {
+        let source = "// Package main.\n/* a\n   block */\npackage main\n\n\
+                      import \"fmt\"\nimport (\n\tgreet \"example.com/mono/libs/greeting\"\n\
+                      \t_ \"embed\" // for templates\n\t/* \"not/an/import\" */\n)\n\n\
+                      import \"os\"\n\nfunc main() { fmt.Println(\"import \\\"x\\\"\") }\n";
+        assert_eq!(
+            imports(source).unwrap(),
+            ["fmt", "example.com/mono/libs/greeting", "embed", "os"]
+        );
+        assert_eq!(imports("not go at all"), None);
+        assert_eq!(
+            imports("package a; import (\"x\"; \"y\")").unwrap(),
+            Vec::<String>::new(),
+            "one-line package clauses with imports are not Go style; nothing is guessed"
+        );
+    }
+
+    #[test]
+    fn the_closure_follows_local_imports_across_modules_and_stops_at_foreign_ones() {
+        let sources = BTreeMap::from([
+            (
+                "services/api/main.go",
+                "package main\nimport (\n\"example.com/mono/libs/greeting\"\n\"github.com/google/uuid\"\n)\n",
+            ),
+            (
+                "services/api/main_test.go",
+                "package main\nimport \"example.com/mono/services/admin\"\n",
+            ),
+            (
+                "services/admin/main.go",
+                "package main\nimport \"example.com/mono/libs/greeting\"\n",
+            ),
+            (
+                "libs/greeting/greeting.go",
+                "package greeting\nimport \"example.com/tools/words\"\n",
+            ),
+            ("tools/words/words.go", "package words\n"),
+        ]);
+        let modules = BTreeMap::from([
+            ("example.com/mono".to_string(), ".".to_string()),
+            ("example.com/tools".to_string(), "tools".to_string()),
+        ]);
+        let closure = local_closure("services/api", &sources, &modules).unwrap();
+        assert_eq!(
+            closure.into_iter().collect::<Vec<_>>(),
+            ["libs/greeting", "services/api", "tools/words"]
+        );
+        let broken = BTreeMap::from([("services/api/main.go", "garbage")]);
+        assert_eq!(local_closure("services/api", &broken, &modules), None);
+    }
+}
