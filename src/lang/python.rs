@@ -309,12 +309,18 @@ impl Provider for Python {
                     runs_on: RunsOn::Target,
                     steps: vec![
                         // The venv on its own layer: unchanged by a source edit (unless the
-                        // project is installed into it), so pushes and pulls skip it.
+                        // project is installed into it), so pushes and pulls skip it. Without
+                        // a project install it comes from the dependency stage, so a source
+                        // edit does not even copy it again.
                         Step::CopyFromStage {
                             name: format!(
                                 "[strata runtime] copy the {installer_name}-built virtualenv"
                             ),
-                            stage: StageName::Build,
+                            stage: if packaged {
+                                StageName::Build
+                            } else {
+                                StageName::Deps
+                            },
                             src: VENV.to_string(),
                             dest: VENV.to_string(),
                         },
