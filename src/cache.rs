@@ -99,13 +99,29 @@ fn strata_records(options: &Options) -> Result<Vec<Record>, String> {
         .collect())
 }
 
-fn docker(args: &[&str]) -> Result<String, String> {
+/// The bytes of strata's cache mounts on the engine, per namespace.
+pub(crate) fn sizes_by_namespace() -> Result<BTreeMap<String, u64>, String> {
+    let all = Options {
+        namespace: None,
+        older_than: None,
+    };
+    let mut sizes = BTreeMap::new();
+    for record in strata_records(&all)? {
+        *sizes.entry(record.namespace).or_insert(0) += record.bytes;
+    }
+    Ok(sizes)
+}
+
+/// Runs the docker CLI, the way strata talks to the engine outside a build.
+pub(crate) fn docker(args: &[&str]) -> Result<String, String> {
     let out = Command::new("docker").args(args).output().map_err(|e| {
-        format!("strata cache: cannot run docker ({e}): strata reads the build cache through the docker CLI")
+        format!(
+            "strata: cannot run docker ({e}): strata talks to the engine through the docker CLI"
+        )
     })?;
     if !out.status.success() {
         return Err(format!(
-            "strata cache: `docker {}` failed: {}",
+            "strata: `docker {}` failed: {}",
             args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
         ));
@@ -198,7 +214,7 @@ fn parse_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs(count * seconds))
 }
 
-fn human_bytes(bytes: u64) -> String {
+pub(crate) fn human_bytes(bytes: u64) -> String {
     match bytes {
         b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
         b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),

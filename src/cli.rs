@@ -1,4 +1,4 @@
-//! The command line: `strata plan | llb | check | init | schema | cache`, and `strata frontend`
+//! The command line: `strata plan | llb | check | init | schema | cache | doctor`, and `strata frontend`
 //! (what the engine runs).
 
 use std::collections::BTreeMap;
@@ -23,6 +23,8 @@ usage:
   strata init [DIR] [--language L] [--force]        write DIR/strata.yaml for the project in DIR
   strata schema                                     print the JSON Schema of strata.yaml
   strata cache ls|prune [--namespace NS] [--older-than D]  strata's cache mounts on the engine
+  strata doctor [DIR] [-f FILE] [--secret S] [--build-arg A] [--allow E]
+                                                    check the engine, network and spec; say fixes
   strata frontend                                   run as a BuildKit gateway frontend
   strata --version
 
@@ -119,6 +121,7 @@ pub fn run(raw: &[String]) -> ExitCode {
         }
         Some("frontend") => return crate::gateway::run_frontend(),
         Some("cache") => return crate::cache::run(&raw[1..]),
+        Some("doctor") => return crate::doctor::run(&raw[1..]),
         _ => {}
     }
     let args = match parse_args(raw) {

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod cli;
+pub mod doctor;
 pub mod gateway;
 pub mod image;
 pub mod init;

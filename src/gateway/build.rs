@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use futures_util::future::try_join_all;
 
-use super::bridge::{Bridge, FrontendResult, ImageLookup, ImageResult, RefId, Warning};
+use super::bridge::{Bridge, EngineInfo, FrontendResult, ImageLookup, ImageResult, RefId, Warning};
 use super::options::{FrontendOptions, NoCache};
 use super::{FrontendError, serve, subrequests};
 use crate::cli::parse_target;
@@ -31,23 +31,29 @@ async fn build(
         FrontendError::Message(problems.render(&spec_file.filename, &source))
     };
     let spec = spec::parse(&spec_file.contents).map_err(in_spec)?;
-    let target = match &options.target {
-        Some(name) => parse_target(name)?,
-        None => StageName::Runtime,
-    };
 
     let probe = lang::probe_for(&spec).rooted(&spec.path.value);
     // Independent round trips to the engine: overlap them.
-    let (engine_platform, files) = tokio::try_join!(
-        engine_platform(bridge),
+    let (engine, files) = tokio::try_join!(
+        async { Ok::<_, FrontendError>(bridge.ping().await?) },
         list_context(bridge, options, &probe)
     )?;
+    let engine_platform = engine.worker_platforms.first().cloned().ok_or_else(|| {
+        FrontendError::from("the engine reported no worker platform; pass --platform")
+    })?;
     let platforms = match options.platforms.as_slice() {
         [] => vec![engine_platform.clone()],
         named => named.to_vec(),
     };
     let mut plan = lang::plan(&spec, &files).map_err(in_spec)?;
     plan.apply_build_proxy(&proxy_from_build_args(&options.build_args));
+    if options.target.as_deref() == Some(DOCTOR_TARGET) {
+        return doctor_check(bridge, options, &plan, &engine, &engine_platform).await;
+    }
+    let target = match &options.target {
+        Some(name) => parse_target(name)?,
+        None => StageName::Runtime,
+    };
     if let Some(request) = &options.request {
         return Ok(FrontendResult::Answer(subrequests::answer(
             request, &plan, target,
@@ -65,10 +71,50 @@ async fn build(
             .await?;
     }
 
-    let images = platforms
-        .iter()
-        .map(|platform| build_image(bridge, options, &plan, target, platform, &engine_platform));
+    let no_cache = stages_without_cache(&options.no_cache);
+    let images = platforms.iter().map(|platform| {
+        build_image(
+            bridge,
+            options,
+            &plan,
+            target,
+            platform,
+            &engine_platform,
+            &no_cache,
+        )
+    });
     Ok(FrontendResult::Images(try_join_all(images).await?))
+}
+
+/// What `strata doctor` asks for instead of a stage: the reachability check of the plan's
+/// dependency steps, with what the engine says of itself, as a directory to export.
+const DOCTOR_TARGET: &str = "doctor";
+
+async fn doctor_check(
+    bridge: &Bridge,
+    options: &FrontendOptions,
+    plan: &Plan,
+    engine: &EngineInfo,
+    engine_platform: &Platform,
+) -> Result<FrontendResult, FrontendError> {
+    let facts = serde_json::json!({
+        "llb_caps": engine.llb_caps,
+        "gateway_caps": engine.gateway_caps,
+        "platforms": engine.worker_platforms.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    });
+    let check = lang::reachability_plan(plan, &facts.to_string());
+    // Always run afresh: an answer from the cache is not a check.
+    let image = build_image(
+        bridge,
+        options,
+        &check,
+        StageName::Deps,
+        engine_platform,
+        engine_platform,
+        &[StageName::Deps],
+    )
+    .await?;
+    Ok(FrontendResult::Images(vec![image]))
 }
 
 /// The image of `target` for one platform.
@@ -79,6 +125,7 @@ async fn build_image(
     target: StageName,
     platform: &Platform,
     engine_platform: &Platform,
+    no_cache: &[StageName],
 ) -> Result<ImageResult, FrontendError> {
     let lookups = resolve_base_images(bridge, options, plan, platform, engine_platform).await?;
     let resolved: BTreeMap<String, ResolvedImage> = lookups
@@ -99,7 +146,7 @@ async fn build_image(
             image_resolve_mode: Some(options.image_resolve_mode.as_str()),
             target,
             images: &resolved,
-            no_cache: &stages_without_cache(&options.no_cache),
+            no_cache,
         },
     );
     let result = bridge.solve(definition).await?;
@@ -146,12 +193,6 @@ fn stages_without_cache(no_cache: &NoCache) -> Vec<StageName> {
             .filter(|s| names.iter().any(|n| n == s.as_str()))
             .collect(),
     }
-}
-
-/// The engine's own platform: the default target, and where cross-compiling stages run.
-async fn engine_platform(bridge: &Bridge) -> Result<Platform, FrontendError> {
-    let native = bridge.ping().await?.worker_platforms.into_iter().next();
-    native.ok_or_else(|| "the engine reported no worker platform; pass --platform".into())
 }
 
 /// Lists the context files the providers asked for, and reads their manifests.

@@ -41,7 +41,7 @@ const CA_VARIABLES: [&str; 7] = [
 /// image's roots and the CA are written into one bundle and every tool is pointed at it, so
 /// a proxy's or registry's private CA is trusted and public hosts stay trusted. Without the
 /// secret nothing changes and the tools use the image's roots.
-fn trust_preamble() -> String {
+pub(super) fn trust_preamble() -> String {
     let exports: Vec<String> = CA_VARIABLES
         .iter()
         .map(|v| format!("{v}={TRUSTED_BUNDLE}"))
@@ -154,7 +154,7 @@ pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
 const NO_PROMPTS: [(&str, &str); 2] = [("GIT_TERMINAL_PROMPT", "0"), ("PIP_NO_INPUT", "1")];
 
 /// Every download step is a `/bin/sh -c` script (providers write them so) that mounts the CA.
-fn downloads(run: &RunStep) -> bool {
+pub(super) fn downloads(run: &RunStep) -> bool {
     let mounts_ca = run
         .mounts
         .iter()

@@ -58,6 +58,31 @@ impl Provider for Go {
         files.contains(&join(app_dir, "go.mod"))
     }
 
+    fn contacts(&self, spec: &Spec) -> Vec<String> {
+        // Go's defaults. `direct` (and a private module) means each module's own VCS host,
+        // which only the module path names: not listed here.
+        let proxy = spec
+            .go
+            .proxy
+            .as_deref()
+            .unwrap_or("https://proxy.golang.org,direct");
+        let mut urls: Vec<String> = proxy
+            .split([',', '|'])
+            .map(str::trim)
+            .filter(|p| p.starts_with("https://") || p.starts_with("http://"))
+            .map(String::from)
+            .collect();
+        // GOSUMDB is `off`, `name`, `name+key`, or `name+key url`.
+        let sumdb = spec.go.sumdb.as_deref().unwrap_or("sum.golang.org");
+        if sumdb != "off" {
+            urls.push(match sumdb.split_whitespace().nth(1) {
+                Some(url) => url.to_string(),
+                None => format!("https://{}/", sumdb.split('+').next().unwrap_or(sumdb)),
+            });
+        }
+        urls
+    }
+
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
         let go_mod = files.contents.get(&join(dir, "go.mod")).ok_or_else(|| {

@@ -9,9 +9,13 @@ mod download;
 mod go;
 mod node;
 mod python;
+mod reach;
 mod rust;
 
 pub use context::{ContextFiles, Probe};
+pub use reach::{
+    ENGINE_REPORT, IMAGE_ROOTS, REACH_REPORT, REPORT_DIR, WITH_CA_SECRET, reachability_plan,
+};
 
 use std::collections::BTreeMap;
 
@@ -32,6 +36,9 @@ pub trait Provider {
     /// Whether the listed files look like a project of this language.
     fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool;
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics>;
+    /// The URLs the dependency steps fetch from with this spec: module proxies, package
+    /// indexes, registries (not the proxy in front of them).
+    fn contacts(&self, spec: &Spec) -> Vec<String>;
 }
 
 fn providers() -> Vec<Box<dyn Provider>> {
@@ -104,6 +111,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         }
     };
     let mut plan = provider.plan(spec, files)?;
+    plan.contacts = provider.contacts(spec);
     download::finish_download_steps(&mut plan, spec);
     plan.warnings.extend(spec_warnings(spec));
     Ok(plan)
@@ -328,6 +336,7 @@ impl CompiledPlan {
             ],
             image: self.image,
             warnings: self.warnings,
+            contacts: Vec::new(),
         }
     }
 }

@@ -199,6 +199,16 @@ impl Provider for Node {
         files.under(app_dir).any(|p| p == "package.json")
     }
 
+    fn contacts(&self, spec: &Spec) -> Vec<String> {
+        // npm, pnpm, yarn and corepack all fetch from the one registry.
+        let registry = spec.node.registry.as_deref();
+        vec![
+            registry
+                .unwrap_or("https://registry.npmjs.org/")
+                .to_string(),
+        ]
+    }
+
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
         let local: Vec<&str> = files.under(dir).collect();
@@ -467,6 +477,7 @@ impl Provider for Node {
                 labels,
             },
             warnings,
+            contacts: Vec::new(),
         })
     }
 }

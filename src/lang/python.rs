@@ -102,6 +102,19 @@ impl Provider for Python {
         })
     }
 
+    fn contacts(&self, spec: &Spec) -> Vec<String> {
+        let mut urls = match &spec.python.index {
+            Some(index) => vec![index.clone()],
+            // PyPI serves its index and its files from two hosts.
+            None => vec![
+                "https://pypi.org/simple/".to_string(),
+                "https://files.pythonhosted.org/".to_string(),
+            ],
+        };
+        urls.extend(spec.python.extra_indexes.iter().cloned());
+        urls
+    }
+
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
         let local: Vec<&str> = files.under(dir).collect();
@@ -347,6 +360,7 @@ impl Provider for Python {
                 labels,
             },
             warnings,
+            contacts: Vec::new(),
         })
     }
 }

@@ -71,6 +71,17 @@ impl Provider for Rust {
         files.contains(&join(app_dir, "Cargo.toml"))
     }
 
+    fn contacts(&self, spec: &Spec) -> Vec<String> {
+        match &spec.rust.registry {
+            Some(mirror) => vec![mirror.clone()],
+            // crates.io's sparse index and its crate files live on two hosts.
+            None => vec![
+                "https://index.crates.io/".to_string(),
+                "https://static.crates.io/".to_string(),
+            ],
+        }
+    }
+
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
         let refuse = |message: String, hint: &str| -> Diagnostics {

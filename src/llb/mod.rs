@@ -1,11 +1,13 @@
 //! LLB: our small builder over the BuildKit protos, and the lowering of a plan to it.
 
 mod builder;
+mod caps;
 mod json;
 mod lower;
 mod platform;
 
 pub use builder::{LocalSource, normalise_image};
+pub use caps::required_caps;
 pub use json::definition_to_json;
 pub use lower::{LowerOptions, ResolvedImage, Transfer, local_files, lower};
 pub use platform::Platform;

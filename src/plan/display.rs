@@ -154,6 +154,13 @@ impl Display for Plan {
         for (k, v) in &image.labels {
             writeln!(f, "  label {k}={v}")?;
         }
+        if !self.contacts.is_empty() {
+            writeln!(
+                f,
+                "\ndependency steps fetch from {}",
+                self.contacts.join(", ")
+            )?;
+        }
         for warning in &self.warnings {
             writeln!(f, "\nwarning: {warning}")?;
         }

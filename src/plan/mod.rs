@@ -26,6 +26,9 @@ pub struct Plan {
     pub image: ImageSettings,
     /// Things the user should know that do not stop the build.
     pub warnings: Vec<String>,
+    /// The URLs the dependency steps fetch from (module proxies, package indexes, registries):
+    /// what a firewall must let through, and what `strata doctor` probes.
+    pub contacts: Vec<String>,
 }
 
 /// The stages a user can stop at with `--target`.

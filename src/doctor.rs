@@ -1,0 +1,868 @@
+//! `strata doctor [DIR]`: real checks of what a build needs, each failure with its fix.
+//!
+//! Without an engine: the spec validates, the lockfiles its dependency steps read exist and
+//! parse, and how much of the context the steps read. Through the docker CLI: the engine
+//! answers, which BuildKit and driver, whether it can export caches, and the disk its build
+//! cache and strata's cache mounts take. Through a build of the spec's own frontend image
+//! (`--target doctor`): the image resolves, the engine has every capability the plan uses, and
+//! from inside a container on the dependency stage's image, with its network, proxy and CA
+//! handling, each URL the dependency steps fetch from resolves, connects and passes TLS.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use globset::{Glob, GlobMatcher};
+use serde_json::Value;
+
+use crate::cache::{docker, human_bytes, sizes_by_namespace};
+use crate::cli::plan_directory;
+use crate::lang::{ENGINE_REPORT, IMAGE_ROOTS, REACH_REPORT, WITH_CA_SECRET};
+use crate::plan::{ContextSelection, Mount, Plan, StageName, Step};
+use crate::spec;
+
+const USAGE: &str = "\
+usage: strata doctor [DIR] [-f FILE] [--secret S]... [--build-arg A]... [--allow E]... [--builder B]
+
+Checks what a build of DIR with FILE (default DIR/strata.yaml) needs, and says how to fix
+what fails; exit 1 if a check fails. Pass the --secret, --build-arg and --allow options the
+build gets: the network checks run with them.";
+
+/// Read by more than this, the context is worth trimming.
+const LARGE_READ: u64 = 200_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Ok,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug)]
+struct Finding {
+    check: &'static str,
+    verdict: Verdict,
+    text: String,
+    fix: Option<String>,
+}
+
+fn finding(check: &'static str, verdict: Verdict, text: impl Into<String>) -> Finding {
+    Finding {
+        check,
+        verdict,
+        text: text.into(),
+        fix: None,
+    }
+}
+
+impl Finding {
+    fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+struct Options {
+    dir: PathBuf,
+    file: Option<PathBuf>,
+    /// Passed on to the check's build as given (`--secret`, `--build-arg`, `--allow`, `--builder`).
+    build_flags: Vec<String>,
+}
+
+pub fn run(args: &[String]) -> ExitCode {
+    let options = match parse_options(args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("strata doctor: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let findings = examine(&options);
+    print!("{}", report(&findings));
+    if findings.iter().any(|f| f.verdict == Verdict::Fail) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        dir: PathBuf::from("."),
+        file: None,
+        build_flags: Vec::new(),
+    };
+    let mut dir = None;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = || {
+            iter.next()
+                .cloned()
+                .ok_or_else(|| format!("{arg} needs a value"))
+        };
+        match arg.as_str() {
+            "-f" | "--file" => options.file = Some(PathBuf::from(value()?)),
+            "--secret" | "--build-arg" | "--allow" | "--builder" | "--ssh" => {
+                let given = value()?;
+                options.build_flags.extend([arg.clone(), given]);
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            path if dir.is_none() => dir = Some(PathBuf::from(path)),
+            extra => return Err(format!("one directory only, not also `{extra}`")),
+        }
+    }
+    if let Some(dir) = dir {
+        options.dir = dir;
+    }
+    Ok(options)
+}
+
+fn examine(options: &Options) -> Vec<Finding> {
+    let spec_file = options
+        .file
+        .clone()
+        .unwrap_or_else(|| options.dir.join("strata.yaml"));
+    let mut findings = Vec::new();
+    let plan = match plan_directory(&options.dir, &spec_file) {
+        Ok(plan) => {
+            findings.push(finding(
+                "spec",
+                Verdict::Ok,
+                format!(
+                    "{}: {} app `{}`",
+                    spec_file.display(),
+                    plan.language,
+                    plan.app
+                ),
+            ));
+            Some(plan)
+        }
+        Err(problem) => {
+            findings.push(
+                finding("spec", Verdict::Fail, problem.to_string().trim_end()).fix(format!(
+                    "`strata check -f {}` lists every problem",
+                    spec_file.display()
+                )),
+            );
+            None
+        }
+    };
+    if let Some(plan) = &plan {
+        findings.extend(lockfiles(&options.dir, plan));
+        findings.push(context_size(&options.dir, plan));
+    }
+    let engine = engine(&mut findings);
+    if engine {
+        findings.push(disk());
+    }
+    let syntax = syntax_image(&spec_file);
+    match &syntax {
+        Ok(reference) => findings.push(frontend_image(reference)),
+        // An unreadable spec has been reported already.
+        Err(_) if !spec_file.is_file() => {}
+        Err(missing) => findings.push(finding("frontend", Verdict::Fail, missing.clone()).fix(
+            "make `# syntax=<the strata image>` the spec's first line: the engine runs that image",
+        )),
+    }
+    if let (true, Some(plan), Ok(_)) = (engine, &plan, &syntax) {
+        let ca_secret = std::fs::read(&spec_file)
+            .ok()
+            .and_then(|bytes| spec::parse(&bytes).ok())
+            .map_or_else(|| "ca".to_string(), |s| s.ca_secret);
+        findings.extend(inside_the_engine(options, &spec_file, plan, &ca_secret));
+    }
+    findings
+}
+
+/// Every file the dependency stage reads from the context, present and parsed where strata
+/// knows the format.
+fn lockfiles(dir: &Path, plan: &Plan) -> Vec<Finding> {
+    let Some(deps) = plan.stage(StageName::Deps) else {
+        return Vec::new();
+    };
+    let files = context_files(dir);
+    let mut read: BTreeSet<&str> = BTreeSet::new();
+    for selection in deps.steps.iter().flat_map(selections) {
+        let matcher = SelectionMatcher::new(selection);
+        read.extend(
+            files
+                .iter()
+                .filter(|(path, _)| matcher.reads(path))
+                .map(|(path, _)| path.as_str()),
+        );
+    }
+    if read.is_empty() {
+        return vec![finding(
+            "lockfiles",
+            Verdict::Ok,
+            "the dependency stage reads no files from the context",
+        )];
+    }
+    let mut out = Vec::new();
+    let mut parsed = Vec::new();
+    for path in read {
+        match parse_lockfile(&dir.join(path)) {
+            Ok(()) => parsed.push(path),
+            Err(problem) => out.push(
+                finding("lockfiles", Verdict::Fail, format!("{path}: {problem}")).fix(
+                    "regenerate it with the package manager (a lockfile is never edited by hand)",
+                ),
+            ),
+        }
+    }
+    if !parsed.is_empty() {
+        out.insert(0, finding("lockfiles", Verdict::Ok, parsed.join(", ")));
+    }
+    out
+}
+
+/// Whether the file reads as what its name says; files of other formats only need to be there.
+fn parse_lockfile(path: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.ends_with(".json") {
+        serde_json::from_str::<Value>(&text).map_err(|e| format!("not JSON: {e}"))?;
+    } else if name.ends_with(".toml") || matches!(name, "Cargo.lock" | "uv.lock" | "poetry.lock") {
+        toml::from_str::<toml::Table>(&text).map_err(|e| format!("not TOML: {e}"))?;
+    } else if name == "go.sum" {
+        if let Some((n, line)) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| !l.trim().is_empty() && l.split_whitespace().count() != 3)
+        {
+            return Err(format!(
+                "line {} is not `module version hash`: {line}",
+                n + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The context selections a step reads: what it copies and what it mounts.
+fn selections(step: &Step) -> Vec<&ContextSelection> {
+    match step {
+        Step::CopyContext { files, .. } => vec![files],
+        Step::Run(run) => run
+            .mounts
+            .iter()
+            .filter_map(|m| match m {
+                Mount::Context { files, .. } => Some(files),
+                _ => None,
+            })
+            .collect(),
+        Step::CopyFromStage { .. } | Step::WriteFiles { .. } => Vec::new(),
+    }
+}
+
+/// A context selection as the engine applies it: a pattern that names a directory takes
+/// what is under it.
+struct SelectionMatcher {
+    include: Vec<GlobMatcher>,
+    exclude: Vec<GlobMatcher>,
+}
+
+impl SelectionMatcher {
+    fn new(selection: &ContextSelection) -> Self {
+        let compile = |patterns: &[String]| {
+            patterns
+                .iter()
+                .filter_map(|p| Glob::new(p.trim_start_matches("./")).ok())
+                .map(|g| g.compile_matcher())
+                .collect()
+        };
+        Self {
+            include: compile(&selection.include),
+            exclude: compile(&selection.exclude),
+        }
+    }
+
+    fn reads(&self, path: &str) -> bool {
+        let hit = |globs: &[GlobMatcher]| {
+            let mut prefix = Some(path);
+            while let Some(p) = prefix {
+                if globs.iter().any(|g| g.is_match(p)) {
+                    return true;
+                }
+                prefix = p.rsplit_once('/').map(|(parent, _)| parent);
+            }
+            false
+        };
+        hit(&self.include) && !hit(&self.exclude)
+    }
+}
+
+/// Every regular file under `dir` with its size, by path relative to `dir`.
+fn context_files(dir: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let size = entry.metadata().map_or(0, |m| m.len());
+                if let Ok(relative) = path.strip_prefix(dir) {
+                    out.push((relative.to_string_lossy().into_owned(), size));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// How big the context is, how much of it the build's steps read, and the largest top-level
+/// entries: a huge directory the steps never read costs nothing but the listing.
+fn context_size(dir: &Path, plan: &Plan) -> Finding {
+    let files = context_files(dir);
+    let matchers: Vec<SelectionMatcher> = plan
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .flat_map(selections)
+        .map(SelectionMatcher::new)
+        .collect();
+    let mut total = 0;
+    let mut read = 0;
+    let mut read_count = 0;
+    let mut by_top: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for (path, size) in &files {
+        total += size;
+        let top = path.split('/').next().unwrap_or(path);
+        let entry = by_top.entry(top).or_default();
+        entry.0 += size;
+        if matchers.iter().any(|m| m.reads(path)) {
+            read += size;
+            read_count += 1;
+            entry.1 += size;
+        }
+    }
+    let mut largest: Vec<(&str, (u64, u64))> = by_top.into_iter().collect();
+    largest.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let offenders: Vec<String> = largest
+        .iter()
+        .take(3)
+        .map(|(name, (size, read))| {
+            format!(
+                "{name} {} ({})",
+                human_bytes(*size),
+                if *read == 0 {
+                    "not read".to_string()
+                } else {
+                    format!("{} read", human_bytes(*read))
+                }
+            )
+        })
+        .collect();
+    let text = format!(
+        "{} in {} files; the steps read {} ({read_count} files); largest: {}",
+        human_bytes(total),
+        files.len(),
+        human_bytes(read),
+        offenders.join(", ")
+    );
+    if read > LARGE_READ {
+        finding("context", Verdict::Warn, text)
+            .fix("the steps read what `lockfiles` and `build.include` name: narrow `build.include`")
+    } else {
+        finding("context", Verdict::Ok, text)
+    }
+}
+
+/// The engine behind the docker CLI: its version, the builder's driver and BuildKit, and
+/// whether caches can be exported. False when no engine answers.
+fn engine(findings: &mut Vec<Finding>) -> bool {
+    let server = match docker(&["version", "--format", "{{.Server.Version}}"]) {
+        Ok(version) => version.trim().to_string(),
+        Err(problem) => {
+            findings.push(
+                finding("engine", Verdict::Fail, problem).fix(
+                    "start Docker (or point DOCKER_HOST at it); for a standalone BuildKit at \
+                     BUILDKIT_HOST, `docker buildx create --driver remote \"$BUILDKIT_HOST\" --use`",
+                ),
+            );
+            return false;
+        }
+    };
+    let builder = docker(&["buildx", "inspect"]).unwrap_or_default();
+    let field = |name: &str| {
+        builder.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    };
+    let driver = field("Driver").unwrap_or_else(|| "unknown".to_string());
+    let buildkit = field("BuildKit version")
+        .or_else(|| field("BuildKit"))
+        .unwrap_or_else(|| "unknown".to_string());
+    findings.push(finding(
+        "engine",
+        Verdict::Ok,
+        format!("Docker {server}, BuildKit {buildkit}, builder driver `{driver}`"),
+    ));
+    let store = docker(&["info", "--format", "{{json .DriverStatus}}"]).unwrap_or_default();
+    findings.push(if driver != "docker" || store.contains("io.containerd.snapshotter") {
+        finding(
+            "cache export",
+            Verdict::Ok,
+            "--cache-to type=registry|local works with this builder",
+        )
+    } else {
+        finding(
+            "cache export",
+            Verdict::Warn,
+            "the docker driver without the containerd image store cannot export caches (--cache-to)",
+        )
+        .fix(
+            "set \"features\": {\"containerd-snapshotter\": true} in /etc/docker/daemon.json and \
+             restart Docker, or `docker buildx create --driver docker-container --use`",
+        )
+    });
+    true
+}
+
+/// The build cache's size and strata's cache mounts' share of it.
+fn disk() -> Finding {
+    let total = docker(&["buildx", "du"]).ok().and_then(|out| {
+        out.lines()
+            .find_map(|l| l.strip_prefix("Total:").map(|v| v.trim().to_string()))
+    });
+    match sizes_by_namespace() {
+        Ok(sizes) => {
+            let namespaces: Vec<String> = sizes
+                .iter()
+                .map(|(ns, bytes)| format!("{ns} {}", human_bytes(*bytes)))
+                .collect();
+            let mounts = if namespaces.is_empty() {
+                "none yet".to_string()
+            } else {
+                namespaces.join(", ")
+            };
+            finding(
+                "disk",
+                Verdict::Ok,
+                format!(
+                    "build cache {}; strata's cache mounts: {mounts}",
+                    total.unwrap_or_else(|| "unknown".to_string())
+                ),
+            )
+            .fix("`strata cache ls` shows them, `strata cache prune --older-than 7d` trims them")
+        }
+        Err(problem) => finding("disk", Verdict::Warn, problem),
+    }
+}
+
+/// The image named by the spec's `# syntax=` line.
+fn syntax_image(spec_file: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(spec_file).unwrap_or_default();
+    let first = text.lines().next().unwrap_or("");
+    first
+        .strip_prefix('#')
+        .map(str::trim_start)
+        .and_then(|rest| rest.strip_prefix("syntax="))
+        .map(|reference| reference.trim().to_string())
+        .filter(|reference| !reference.is_empty())
+        .ok_or_else(|| {
+            format!(
+                "{}:1:1: the first line is not `# syntax=<image>`, so `docker buildx build -f` \
+                 has no frontend to run",
+                spec_file.display()
+            )
+        })
+}
+
+fn frontend_image(reference: &str) -> Finding {
+    match docker(&["image", "inspect", "--format", "{{.Id}}", reference]) {
+        Ok(_) => finding(
+            "frontend",
+            Verdict::Ok,
+            format!("{reference} (in the local image store)"),
+        ),
+        Err(_) => finding(
+            "frontend",
+            Verdict::Ok,
+            format!("{reference} (not stored locally: the engine pulls it from its registry)"),
+        ),
+    }
+}
+
+/// The checks that need a build: the frontend image runs, the engine's capabilities, and the
+/// reachability of every URL from the dependency stage's image.
+fn inside_the_engine(
+    options: &Options,
+    spec_file: &Path,
+    plan: &Plan,
+    ca_secret: &str,
+) -> Vec<Finding> {
+    let out = std::env::temp_dir().join(format!("strata-doctor-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let spec_arg = spec_file.display().to_string();
+    let dest = format!("type=local,dest={}", out.display());
+    let dir = options.dir.display().to_string();
+    let mut args = vec![
+        "buildx",
+        "build",
+        "--progress=plain",
+        "-f",
+        &spec_arg,
+        "--target",
+        "doctor",
+        "--output",
+        &dest,
+    ];
+    args.extend(options.build_flags.iter().map(String::as_str));
+    args.push(&dir);
+    let build = Command::new("docker").args(&args).output();
+    let findings = match build {
+        Err(e) => vec![finding(
+            "frontend",
+            Verdict::Fail,
+            format!("cannot run docker: {e}"),
+        )],
+        Ok(done) if !done.status.success() => {
+            vec![build_failure(&String::from_utf8_lossy(&done.stderr))]
+        }
+        Ok(_) => {
+            let engine = std::fs::read_to_string(out.join(ENGINE_REPORT)).unwrap_or_default();
+            let reach = std::fs::read_to_string(out.join(REACH_REPORT)).unwrap_or_default();
+            let mut findings = capabilities(plan, &engine);
+            findings.extend(reachability(&reach, ca_secret, &options.build_flags));
+            findings
+        }
+    };
+    let _ = std::fs::remove_dir_all(&out);
+    findings
+}
+
+/// Why the check's build failed, in the terms of what to do.
+fn build_failure(stderr: &str) -> Finding {
+    let last: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("error"))
+        .collect();
+    let detail = last
+        .last()
+        .copied()
+        .unwrap_or_else(|| stderr.lines().last().unwrap_or(""))
+        .trim()
+        .to_string();
+    let fix = if detail.contains("resolve") || detail.contains("pull access denied") {
+        "the engine cannot get the frontend image: build it (`make frontend`) or push it where the engine can pull it"
+    } else if detail.contains("unknown target `doctor`") {
+        "the frontend image is older than this strata: use the image of the same version"
+    } else if detail.contains("network.host") {
+        "the spec asks for host networking: pass --allow network.host (and create the builder with it allowed)"
+    } else {
+        "run the same build with --progress=plain to see the whole log"
+    };
+    finding(
+        "frontend",
+        Verdict::Fail,
+        format!("the check's build failed: {detail}"),
+    )
+    .fix(fix)
+}
+
+/// The engine's LLB capabilities against the ones the plan relies on.
+fn capabilities(plan: &Plan, engine_json: &str) -> Vec<Finding> {
+    let engine: Value = serde_json::from_str(engine_json).unwrap_or(Value::Null);
+    let listed = |key: &str| -> BTreeSet<String> {
+        engine[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let caps = listed("llb_caps");
+    let platforms: Vec<String> = listed("platforms").into_iter().collect();
+    let needed = crate::llb::required_caps(plan);
+    let missing: Vec<String> = needed
+        .iter()
+        .filter(|(id, _)| !caps.contains(**id))
+        .map(|(id, what)| format!("{what} ({id})"))
+        .collect();
+    let mut findings = vec![finding(
+        "frontend",
+        Verdict::Ok,
+        "the engine ran it and it answered",
+    )];
+    findings.push(if missing.is_empty() {
+        let mut what: Vec<&str> = needed.values().copied().collect();
+        what.dedup();
+        finding(
+            "features",
+            Verdict::Ok,
+            format!("the engine supports all the plan uses: {}", what.join(", ")),
+        )
+    } else {
+        finding(
+            "features",
+            Verdict::Fail,
+            format!("the engine lacks {}", missing.join(", ")),
+        )
+        .fix("upgrade the engine: strata needs BuildKit v0.13 or newer (Docker 26 or newer)")
+    });
+    findings.push(finding(
+        "platforms",
+        Verdict::Ok,
+        format!(
+            "the engine builds for {} (another --platform needs QEMU binfmt on the engine's host)",
+            platforms.join(", ")
+        ),
+    ));
+    findings
+}
+
+/// One finding per URL: the pass with the CA secret decides when the build passes one.
+fn reachability(jsonl: &str, ca_secret: &str, build_flags: &[String]) -> Vec<Finding> {
+    let results: Vec<Value> = jsonl
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    if results.is_empty() {
+        return vec![finding(
+            "reach",
+            Verdict::Ok,
+            "the dependency steps download nothing",
+        )];
+    }
+    let ca_passed = results.iter().any(|r| r["trust"] == WITH_CA_SECRET);
+    let proxy_given = build_flags
+        .iter()
+        .any(|f| f.to_lowercase().contains("proxy"));
+    let mut urls: Vec<&str> = Vec::new();
+    for r in &results {
+        if let Some(url) = r["url"].as_str() {
+            if !urls.contains(&url) {
+                urls.push(url);
+            }
+        }
+    }
+    urls.into_iter()
+        .map(|url| {
+            let pass = |trust: &str| {
+                results
+                    .iter()
+                    .find(|r| r["url"] == url && r["trust"] == trust)
+            };
+            let roots = pass(IMAGE_ROOTS);
+            let with_ca = pass(WITH_CA_SECRET);
+            let decisive = with_ca.or(roots).expect("every URL has a pass");
+            let mut text = format!("{url}: {}", outcome(decisive));
+            if let (Some(roots), Some(_)) = (roots, with_ca) {
+                text.push_str(&format!(
+                    "; with the image's roots only: {}",
+                    outcome(roots)
+                ));
+            }
+            let verdict = verdict(decisive);
+            let found = finding("reach", verdict, text);
+            if verdict == Verdict::Ok {
+                return found;
+            }
+            found.fix(fix_for(decisive, ca_secret, ca_passed, proxy_given))
+        })
+        .collect()
+}
+
+fn outcome(result: &Value) -> String {
+    let via = match result["via"].as_str() {
+        Some(proxy) if !proxy.is_empty() => format!(" via {proxy}"),
+        _ => String::new(),
+    };
+    let tool = result["tool"].as_str().unwrap_or("no client");
+    match result["failed_at"].as_str() {
+        None => format!("HTTP {}{via} ({tool})", result["status"]),
+        Some("untested") => format!("not tried: {}", result["detail"].as_str().unwrap_or("")),
+        Some(stage) => format!(
+            "{} failed{via}: {} ({tool})",
+            stage.to_uppercase(),
+            result["detail"].as_str().unwrap_or("")
+        ),
+    }
+}
+
+fn verdict(result: &Value) -> Verdict {
+    match result["failed_at"].as_str() {
+        Some("untested") => Verdict::Warn,
+        Some(_) => Verdict::Fail,
+        None => match result["status"].as_u64() {
+            Some(407) | Some(500..) => Verdict::Fail,
+            _ => Verdict::Ok,
+        },
+    }
+}
+
+fn fix_for(result: &Value, ca_secret: &str, ca_passed: bool, proxy_given: bool) -> String {
+    let detail = result["detail"].as_str().unwrap_or("");
+    match result["failed_at"].as_str() {
+        Some("dns") if !proxy_given => "the build container cannot resolve the host: give the \
+            engine a DNS server that can (daemon.json `dns`), or reach it through a proxy \
+            (`proxy.https` in the spec, or --build-arg HTTPS_PROXY=…)"
+            .to_string(),
+        Some("dns") => "the proxy's host name does not resolve: check the proxy URL".to_string(),
+        Some("connect") => "nothing answers there: check the proxy URL (`proxy.https`, \
+            --build-arg HTTPS_PROXY), the firewall, or `network.deps`"
+            .to_string(),
+        Some("proxy") => "the proxy refused the tunnel: ask for the host to be allowed, or \
+            check the proxy's credentials (a netrc under `secrets`)"
+            .to_string(),
+        Some("tls") if detail.contains("not trusted") && ca_passed => format!(
+            "the CA bundle passed as --secret id={ca_secret} does not sign this host's \
+             certificate: pass the bundle of the proxy or registry that serves it"
+        ),
+        Some("tls") if detail.contains("not trusted") => format!(
+            "a proxy or registry with a private CA serves this host: pass its CA bundle, \
+             `--secret id={ca_secret},src=corp-ca.pem` (to the build too; it never enters a layer)"
+        ),
+        Some("tls") => {
+            "the TLS handshake failed: check that the URL's port speaks HTTPS".to_string()
+        }
+        Some("untested") => "the dependency stage's image has no client to try the URL with; \
+            the build's own download step will be the test"
+            .to_string(),
+        _ if result["status"] == 407 => {
+            "the proxy wants credentials: put them in the proxy URL of --build-arg HTTPS_PROXY \
+             (build args stay out of the image), not in the spec"
+                .to_string()
+        }
+        _ => "the server answered with an error: check the URL in the spec".to_string(),
+    }
+}
+
+fn report(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let mark = match f.verdict {
+            Verdict::Ok => "ok  ",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "FAIL",
+        };
+        let mut lines = f.text.lines();
+        out.push_str(&format!(
+            "{mark}  {:<12}  {}\n",
+            f.check,
+            lines.next().unwrap_or("")
+        ));
+        for line in lines {
+            out.push_str(&format!("{:20}{line}\n", ""));
+        }
+        if let (Some(fix), true) = (&f.fix, f.verdict != Verdict::Ok) {
+            out.push_str(&format!("{:20}fix: {fix}\n", ""));
+        }
+    }
+    let failed = findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Fail)
+        .count();
+    let warned = findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Warn)
+        .count();
+    out.push_str(&match (failed, warned) {
+        (0, 0) => "all checks passed\n".to_string(),
+        (0, w) => format!("all checks passed, {w} warning(s)\n"),
+        (n, _) => format!("{n} check(s) failed\n"),
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(url: &str, trust: &str, failed_at: Option<&str>, detail: &str) -> String {
+        serde_json::json!({
+            "url": url, "trust": trust, "tool": "python3", "via": null,
+            "failed_at": failed_at, "detail": detail, "status": 200,
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn an_untrusted_certificate_without_the_ca_secret_fails_with_the_secret_as_fix() {
+        let jsonl = line(
+            "https://pypi.org/simple/",
+            IMAGE_ROOTS,
+            Some("tls"),
+            "certificate not trusted: self-signed certificate in certificate chain",
+        );
+        let [found] = reachability(&jsonl, "corp-ca", &[]).try_into().unwrap();
+        assert_eq!(found.verdict, Verdict::Fail);
+        assert!(found.text.contains("TLS failed"), "{found:?}");
+        assert!(
+            found.fix.unwrap().contains("--secret id=corp-ca,src="),
+            "the fix names the spec's CA secret id"
+        );
+    }
+
+    #[test]
+    fn with_the_ca_secret_its_pass_decides_and_the_roots_only_pass_is_shown() {
+        let jsonl = [
+            line(
+                "https://a/",
+                IMAGE_ROOTS,
+                Some("tls"),
+                "certificate not trusted: x",
+            ),
+            line("https://a/", WITH_CA_SECRET, None, ""),
+        ]
+        .join("\n");
+        let [found] = reachability(&jsonl, "ca", &[]).try_into().unwrap();
+        assert_eq!(found.verdict, Verdict::Ok, "{found:?}");
+        assert!(found.text.contains("HTTP 200"), "{found:?}");
+        assert!(found.text.contains("roots only: TLS failed"), "{found:?}");
+    }
+
+    #[test]
+    fn connect_failures_point_at_the_proxy_and_the_report_counts_failures() {
+        let jsonl = line("https://a/", IMAGE_ROOTS, Some("connect"), "refused");
+        let findings = reachability(&jsonl, "ca", &[]);
+        assert!(findings[0].fix.as_deref().unwrap().contains("proxy"));
+        let text = report(&findings);
+        assert!(text.starts_with("FAIL  reach"), "{text}");
+        assert!(text.ends_with("1 check(s) failed\n"), "{text}");
+    }
+
+    #[test]
+    fn a_selection_reads_what_is_under_a_named_directory_and_not_what_it_excludes() {
+        let matcher = SelectionMatcher::new(&ContextSelection {
+            include: vec!["src".to_string(), "*.toml".to_string()],
+            exclude: vec!["src/tests".to_string()],
+        });
+        assert!(matcher.reads("src/main.rs"));
+        assert!(matcher.reads("Cargo.toml"));
+        assert!(!matcher.reads("src/tests/a.rs"));
+        assert!(!matcher.reads("README.md"));
+    }
+
+    #[test]
+    fn lockfiles_that_do_not_parse_are_named() {
+        let dir = std::env::temp_dir().join(format!("strata-doctor-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("package-lock.json"), "{ not json").unwrap();
+        std::fs::write(dir.join("go.sum"), "a v1 h1:x\nbroken\n").unwrap();
+        std::fs::write(dir.join("Cargo.lock"), "version = 4\n").unwrap();
+        let json = parse_lockfile(&dir.join("package-lock.json")).unwrap_err();
+        let sum = parse_lockfile(&dir.join("go.sum")).unwrap_err();
+        let cargo = parse_lockfile(&dir.join("Cargo.lock"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(cargo, Ok(()));
+        assert!(json.starts_with("not JSON"), "{json}");
+        assert!(sum.starts_with("line 2"), "{sum}");
+    }
+}

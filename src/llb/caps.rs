@@ -1,0 +1,47 @@
+//! Which of the engine's LLB capabilities a lowered plan relies on, by the ids the engine
+//! lists in its `Ping` answer: what `strata doctor` compares with the engine it talks to.
+
+use std::collections::BTreeMap;
+
+use crate::plan::{Mount, Network, Plan, Step};
+
+/// Capability id → what in the plan needs it, for the plan's stages.
+pub fn required_caps(plan: &Plan) -> BTreeMap<&'static str, &'static str> {
+    let mut caps = BTreeMap::from([
+        ("source.image", "base images"),
+        ("source.local.includepatterns", "precise context includes"),
+        ("file.base", "copying context files"),
+    ]);
+    for step in plan.stages.iter().flat_map(|s| &s.steps) {
+        match step {
+            // Stage outputs are linked onto their base with a merge (like COPY --link).
+            Step::CopyFromStage { .. } => {
+                caps.insert("mergeop", "linking stage outputs onto the runtime");
+            }
+            Step::Run(run) => {
+                for mount in &run.mounts {
+                    let (id, what) = match mount {
+                        Mount::Cache { .. } => ("exec.mount.cache.sharing", "cache mounts"),
+                        Mount::Secret { .. } => ("exec.mount.secret", "secrets (the CA bundle)"),
+                        Mount::Tmpfs { .. } => ("exec.mount.tmpfs", "in-memory trust directory"),
+                        Mount::SshAgent { .. } => ("exec.mount.ssh", "the SSH agent"),
+                        Mount::Context { .. } => ("exec.mount.bind", "read-only source mounts"),
+                        Mount::Output { .. } => ("exec.mount.bind", "output directories"),
+                    };
+                    caps.insert(id, what);
+                }
+                if run.proxy.is_some() {
+                    caps.insert(
+                        "exec.meta.proxyenv",
+                        "proxy settings kept out of cache keys",
+                    );
+                }
+                if run.network != Network::Default {
+                    caps.insert("exec.meta.network", "per-step network modes");
+                }
+            }
+            Step::CopyContext { .. } | Step::WriteFiles { .. } => {}
+        }
+    }
+    caps
+}
