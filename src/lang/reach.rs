@@ -47,8 +47,23 @@ const CHECK_SH: &str = r#"check() {
         "$url" "$trust" "$via" "$stage" "${status:-0}" "$detail"
     done
   else
+    # No client: name resolution (getent) and a TCP connect (bash), to the proxy when one is set.
     for url; do
-      printf '{"url":"%s","trust":"%s","tool":null,"failed_at":"untested","detail":"the image has no python3, node or curl to try it with"}\n' "$url" "$trust"
+      case $url in https:*) via=${https_proxy:-${HTTPS_PROXY:-}}; port=443 ;; *) via=${http_proxy:-${HTTP_PROXY:-}}; port=80 ;; esac
+      [ -n "$via" ] && port=80
+      authority=${via:-$url}; authority=${authority#*://}; authority=${authority%%/*}; authority=${authority##*@}
+      host=${authority%:*}
+      [ "$host" != "$authority" ] && port=${authority##*:}
+      if ! getent hosts "$host" >/dev/null 2>&1; then
+        stage='"dns"'; detail="$host does not resolve"
+      elif ! command -v bash >/dev/null 2>&1; then
+        stage='"untested"'; detail="$host resolves; nothing else tried: the image has no bash, python3, node or curl"
+      elif ! timeout 10 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
+        stage='"connect"'; detail="nothing answers at $host:$port"
+      else
+        stage='"untested"'; detail="$host resolves and connects; TLS and HTTP not tried: the image has no python3, node or curl"
+      fi
+      printf '{"url":"%s","trust":"%s","tool":"getent+bash","via":"%s","failed_at":%s,"detail":"%s"}\n' "$url" "$trust" "$via" "$stage" "$detail"
     done
   fi
 }
