@@ -3,19 +3,7 @@
 
 mod support;
 
-use std::process::Command;
-
 use support::*;
-
-fn strata(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .output()
-        .expect("strata runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
 
 /// The rows of `strata cache ls` for a namespace: its cache names.
 fn listed_caches(namespace: &str) -> Vec<String> {

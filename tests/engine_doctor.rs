@@ -4,21 +4,14 @@
 
 mod support;
 
-use std::process::Command;
-
 use support::*;
 
 /// `strata doctor` on the workspace: whether it passed, and its report.
 fn doctor(ws: &Workspace, extra: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("doctor")
-        .arg(&ws.dir)
-        .args(extra)
-        .output()
-        .expect("strata runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
+    let dir = ws.dir.display().to_string();
+    let mut args = vec!["doctor", dir.as_str()];
+    args.extend(extra);
+    strata(&args)
 }
 
 fn workspace(example: &str) -> Workspace {

@@ -1,6 +1,7 @@
 //! Several platforms in one build: Go cross-compiles natively on the engine's platform (no
 //! emulation), the result is an image index with one image per platform, and the arm64 binary
-//! is a real aarch64 program (run here under qemu-user from `scripts/testbed tools`).
+//! is a real aarch64 program (run here under qemu-user from `scripts/testbed tools`). Python,
+//! Node and Rust run their stages on the target's images under QEMU instead.
 
 mod support;
 
@@ -125,4 +126,79 @@ fn go_builds_amd64_and_arm64_in_one_build_without_emulation() {
         "the arm64 binary did not start under qemu ({}): {said}",
         ran.status
     );
+}
+
+/// Python, Node and Rust have no cross-compiler on their builder images: every stage runs on
+/// the target platform's own images, arm64 programs under QEMU (binfmt, from `scripts/testbed
+/// tools`), slowly but for real. Each arm64 image then runs its app under QEMU too.
+#[test]
+fn python_node_and_rust_build_arm64_under_emulation() {
+    let Some(_engine) = engine() else { return };
+    const CA_SECRET: [&str; 2] = ["--secret", "id=ca,src=/etc/ssl/certs/ca-certificates.crt"];
+    // (example, command run in the arm64 image, what it must print)
+    let cases: [(&str, &[&str], &str); 3] = [
+        ("python-uv", &["Ada"], "hello, Ada"),
+        (
+            "node-npm",
+            &[
+                "node",
+                "-e",
+                "require('express'); console.log('express on ' + process.arch)",
+            ],
+            "express on arm64",
+        ),
+        (
+            "rust-workspace",
+            &["Ada"],
+            "hello, Ada: 1234 greetings so far",
+        ),
+    ];
+    for (example, command, expected) in cases {
+        let ws = Workspace::copy_of(example);
+        let tag = format!(
+            "strata-test/{example}-multi:{}",
+            unique_token().to_lowercase()
+        );
+        let output = format!("type=image,name={tag}");
+        let mut args = CA_SECRET.to_vec();
+        args.extend(["--platform", "linux/amd64,linux/arm64", "--output", &output]);
+        let build = buildx(&ws, &args);
+        build.assert_success();
+        let config = |platform: &str| {
+            let inspected = docker_ok(&[
+                "image",
+                "inspect",
+                "--platform",
+                platform,
+                "--format",
+                "{{.Architecture}} {{.Config.User}}",
+                &tag,
+            ]);
+            inspected.trim().to_string()
+        };
+        assert!(config("linux/arm64").starts_with("arm64 "), "{example}");
+        assert!(config("linux/amd64").starts_with("amd64 "), "{example}");
+        let mut run = vec!["run", "--rm", "--platform", "linux/arm64"];
+        if command.first() == Some(&"node") {
+            run.extend(["--entrypoint", "node", &tag]);
+            run.extend(&command[1..]);
+        } else {
+            run.push(&tag);
+            run.extend(command);
+        }
+        let out = docker_ok(&run);
+        assert!(out.contains(expected), "{example} (arm64): {out}");
+        let machine = docker_ok(&[
+            "run",
+            "--rm",
+            "--platform",
+            "linux/arm64",
+            "--entrypoint",
+            "uname",
+            &tag,
+            "-m",
+        ]);
+        assert_eq!(machine.trim(), "aarch64", "{example}");
+        docker(&["image", "rm", &tag]);
+    }
 }

@@ -5,7 +5,7 @@
 # image is built on buildpack-deps:scm): private modules are fetched over git, often over SSH,
 # and `strata doctor` tries the module proxy with curl.
 ARG BASE=strata-testbed/trixie-minbase
-FROM ${BASE}
+FROM ${BASE}-${TARGETARCH}
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends golang-1.24-go git openssh-client curl ca-certificates gcc libc6-dev make pkg-config \

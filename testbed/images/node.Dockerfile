@@ -1,7 +1,9 @@
 # Stand-in for node:20-trixie-slim: Debian trixie's nodejs 20 and npm, and the official image's
 # `node` user (uid/gid 1000) that plans may switch to.
+# amd64 and arm64 (the arm64 one built under QEMU), for the emulated stages of multi-platform builds.
+# platforms: linux/amd64,linux/arm64
 ARG BASE=strata-testbed/trixie-minbase
-FROM ${BASE}
+FROM ${BASE}-${TARGETARCH}
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm ca-certificates \

@@ -3,8 +3,10 @@
 # the official image has pip; Debian's own ensurepip is disabled), reachable as /usr/local/bin/python3 like the official
 # image (venvs record that path, and python-runtime has the same one). The PEP 668 marker is removed
 # because the official image has none: `uv pip install --system` must behave the same.
+# amd64 and arm64 (the arm64 one built under QEMU), for the emulated stages of multi-platform builds.
+# platforms: linux/amd64,linux/arm64
 ARG BASE=strata-testbed/trixie-minbase
-FROM ${BASE}
+FROM ${BASE}-${TARGETARCH}
 ARG DEBIAN_FRONTEND=noninteractive
 ARG UV_VERSION=0.13.9
 RUN apt-get update \

@@ -5,7 +5,7 @@
 # build platform and only the final scratch stage is per platform.
 # platforms: linux/amd64,linux/arm64
 ARG BASE=strata-testbed/trixie-minbase
-FROM --platform=$BUILDPLATFORM ${BASE} AS files
+FROM --platform=$BUILDPLATFORM ${BASE}-${BUILDARCH} AS files
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata \

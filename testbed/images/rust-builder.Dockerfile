@@ -1,8 +1,10 @@
 # Stand-in for rust:1.85-slim-trixie: Debian trixie's rustc/cargo 1.85 with the official image's
 # CARGO_HOME/RUSTUP_HOME layout (the tools are linked into /usr/local/cargo/bin, where
 # `cargo install` also puts binaries). gcc + libc6-dev link, including static glibc (crt-static).
+# amd64 and arm64 (the arm64 one built under QEMU), for the emulated stages of multi-platform builds.
+# platforms: linux/amd64,linux/arm64
 ARG BASE=strata-testbed/trixie-minbase
-FROM ${BASE}
+FROM ${BASE}-${TARGETARCH}
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends rustc cargo gcc libc6-dev ca-certificates \

@@ -442,6 +442,17 @@ fn parse_rawjson(text: &str) -> Vec<Vertex> {
         .collect()
 }
 
+/// The strata CLI under test: whether it succeeded, and stdout then stderr.
+pub fn strata(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .output()
+        .expect("strata runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
 pub fn docker(args: &[&str]) -> Output {
     Command::new("docker")
         .args(args)
