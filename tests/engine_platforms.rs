@@ -164,20 +164,6 @@ fn python_node_and_rust_build_arm64_under_emulation() {
         args.extend(["--platform", "linux/amd64,linux/arm64", "--output", &output]);
         let build = buildx(&ws, &args);
         build.assert_success();
-        let config = |platform: &str| {
-            let inspected = docker_ok(&[
-                "image",
-                "inspect",
-                "--platform",
-                platform,
-                "--format",
-                "{{.Architecture}} {{.Config.User}}",
-                &tag,
-            ]);
-            inspected.trim().to_string()
-        };
-        assert!(config("linux/arm64").starts_with("arm64 "), "{example}");
-        assert!(config("linux/amd64").starts_with("amd64 "), "{example}");
         let mut run = vec!["run", "--rm", "--platform", "linux/arm64"];
         if command.first() == Some(&"node") {
             run.extend(["--entrypoint", "node", &tag]);
@@ -188,17 +174,22 @@ fn python_node_and_rust_build_arm64_under_emulation() {
         }
         let out = docker_ok(&run);
         assert!(out.contains(expected), "{example} (arm64): {out}");
-        let machine = docker_ok(&[
-            "run",
-            "--rm",
-            "--platform",
-            "linux/arm64",
-            "--entrypoint",
-            "uname",
-            &tag,
-            "-m",
-        ]);
-        assert_eq!(machine.trim(), "aarch64", "{example}");
+        // One image per platform under the tag, each of its own architecture.
+        let machine = |platform: &str| {
+            let out = docker_ok(&[
+                "run",
+                "--rm",
+                "--platform",
+                platform,
+                "--entrypoint",
+                "uname",
+                &tag,
+                "-m",
+            ]);
+            out.trim().to_string()
+        };
+        assert_eq!(machine("linux/arm64"), "aarch64", "{example}");
+        assert_eq!(machine("linux/amd64"), "x86_64", "{example}");
         docker(&["image", "rm", &tag]);
     }
 }
