@@ -154,6 +154,7 @@ fn dependency_inputs_are_lockfiles_only_and_compile_inputs_exclude_docs() {
 fn vendored_project_downloads_nothing_and_compiles_offline() {
     let plan = plan_of("go-vendored");
     assert!(plan.stage(StageName::Deps).unwrap().steps.is_empty());
+    assert!(plan.contacts.is_empty(), "{:?}", plan.contacts);
     let Step::Run(compile) = &plan.stage(StageName::Build).unwrap().steps[0] else {
         panic!()
     };
@@ -161,6 +162,26 @@ fn vendored_project_downloads_nothing_and_compiles_offline() {
     assert_eq!(
         compile.env.get("GOFLAGS").map(String::as_str),
         Some("-mod=vendor")
+    );
+}
+
+#[test]
+fn plans_name_the_hosts_their_dependency_steps_fetch_from() {
+    assert_eq!(plan_of("go-web").contacts, ["http://127.0.0.1:5080"]);
+    assert_eq!(
+        plan_of("python-pip").contacts,
+        [
+            "https://pypi.org/simple/",
+            "https://files.pythonhosted.org/"
+        ]
+    );
+    assert_eq!(
+        plan_of("node-npm").contacts,
+        ["https://registry.npmjs.org/"]
+    );
+    assert_eq!(
+        plan_of("rust-axum").contacts,
+        ["https://index.crates.io/", "https://static.crates.io/"]
     );
 }
 

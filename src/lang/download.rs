@@ -153,6 +153,14 @@ pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
 
 const NO_PROMPTS: [(&str, &str); 2] = [("GIT_TERMINAL_PROMPT", "0"), ("PIP_NO_INPUT", "1")];
 
+/// Whether any step of the plan downloads.
+pub(super) fn plan_downloads(plan: &Plan) -> bool {
+    plan.stages
+        .iter()
+        .flat_map(|stage| &stage.steps)
+        .any(|step| matches!(step, Step::Run(run) if downloads(run)))
+}
+
 /// Every download step is a `/bin/sh -c` script (providers write them so) that mounts the CA.
 pub(super) fn downloads(run: &RunStep) -> bool {
     let mounts_ca = run

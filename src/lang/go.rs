@@ -77,7 +77,7 @@ impl Provider for Go {
         if sumdb != "off" {
             urls.push(match sumdb.split_whitespace().nth(1) {
                 Some(url) => url.to_string(),
-                None => format!("https://{}/", sumdb.split('+').next().unwrap_or(sumdb)),
+                None => format!("https://{}", sumdb.split('+').next().unwrap_or(sumdb)),
             });
         }
         urls
@@ -479,4 +479,34 @@ fn binary_name(main: &str, module: &GoMod) -> String {
         }
     }
     name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contacts_of(go_settings: &str) -> Vec<String> {
+        let text = format!("version: 1\nlanguage: go\n{go_settings}");
+        let spec = crate::spec::parse(text.as_bytes()).expect("the spec parses");
+        Go.contacts(&spec)
+    }
+
+    #[test]
+    fn go_contacts_the_module_proxies_and_the_checksum_database() {
+        assert_eq!(
+            contacts_of(""),
+            ["https://proxy.golang.org", "https://sum.golang.org"]
+        );
+        assert_eq!(
+            contacts_of(
+                "go:\n  proxy: https://goproxy.corp|https://proxy.golang.org,off\n  sumdb: sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 https://sum.corp/\n"
+            ),
+            [
+                "https://goproxy.corp",
+                "https://proxy.golang.org",
+                "https://sum.corp/"
+            ]
+        );
+        assert!(contacts_of("go:\n  proxy: direct\n  sumdb: \"off\"\n").is_empty());
+    }
 }

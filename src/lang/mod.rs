@@ -111,8 +111,11 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         }
     };
     let mut plan = provider.plan(spec, files)?;
-    plan.contacts = provider.contacts(spec);
     download::finish_download_steps(&mut plan, spec);
+    // A plan without a download step (a vendored Go module) contacts nothing.
+    if download::plan_downloads(&plan) {
+        plan.contacts = provider.contacts(spec);
+    }
     plan.warnings.extend(spec_warnings(spec));
     Ok(plan)
 }
