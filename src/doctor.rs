@@ -686,7 +686,13 @@ fn outcome(result: &Value) -> String {
     };
     let tool = result["tool"].as_str().unwrap_or("no client");
     match result["failed_at"].as_str() {
-        None => format!("HTTP {}{via} ({tool})", result["status"]),
+        None => match result["status"].as_u64() {
+            Some(status) => format!("HTTP {status}{via} ({tool})"),
+            None => format!(
+                "{}{via} ({tool})",
+                result["detail"].as_str().unwrap_or("reached")
+            ),
+        },
         Some("untested") => format!("not tried: {}", result["detail"].as_str().unwrap_or("")),
         Some(stage) => format!(
             "{} failed{via}: {} ({tool})",

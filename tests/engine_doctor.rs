@@ -120,6 +120,37 @@ fn without_the_ca_pypi_fails_tls_as_unknown_authority() {
     assert!(report.contains("--secret id=ca,src="), "{report}");
 }
 
+/// The Rust images have no HTTP client but cargo: the check fetches a crate with it, and
+/// libcurl's error codes tell an untrusted certificate apart.
+#[test]
+fn doctor_tries_crates_io_with_cargo() {
+    let Some(_engine) = engine() else { return };
+    let ws = workspace("rust-workspace");
+    let (passed, report) = doctor(&ws, &[]);
+    assert!(!passed, "{report}");
+    let index = lines_of(&report, "reach")
+        .into_iter()
+        .find(|l| l.contains("https://index.crates.io/"))
+        .unwrap_or_else(|| panic!("no line for the crates.io index: {report}"));
+    assert!(index.starts_with("FAIL"), "{index}");
+    assert!(
+        index.contains("TLS failed: certificate not trusted: [60]"),
+        "{index}"
+    );
+    assert!(index.ends_with("(cargo)"), "{index}");
+
+    ws.write("corp-ca.pem", &egress_ca_pem());
+    let secret = format!("id=ca,src={}", ws.path("corp-ca.pem").display());
+    let (passed, report) = doctor(&ws, &["--secret", &secret]);
+    assert!(passed, "{report}");
+    for line in lines_of(&report, "reach") {
+        assert!(
+            line.contains(": cargo fetched a crate through it (cargo)"),
+            "{line}"
+        );
+    }
+}
+
 /// The Node client of the check (the real node images have no Python) tells an untrusted
 /// certificate from a working one the same way.
 #[test]

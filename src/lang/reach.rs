@@ -26,8 +26,9 @@ const CHECK_PY: &str = include_str!("reach/check.py");
 const CHECK_JS: &str = include_str!("reach/check.js");
 
 /// The check runs whichever client the image has: Python (the uv and pip images), Node (the
-/// Node image), curl (the Go image), else it can only say so. curl gets the merged bundle
-/// named, because Debian's curl reads its compiled-in bundle, not SSL_CERT_FILE.
+/// Node image), curl (the Go image), cargo (the Rust image), else DNS and a TCP connect. curl
+/// gets the merged bundle named, because Debian's curl reads its compiled-in bundle, not
+/// SSL_CERT_FILE.
 const CHECK_SH: &str = r#"check() {
   trust=$1; shift
   if command -v python3 >/dev/null 2>&1; then python3 -c "$STRATA_CHECK_PY" "$trust" "$@"
@@ -46,6 +47,32 @@ const CHECK_SH: &str = r#"check() {
       printf '{"url":"%s","trust":"%s","tool":"curl","via":"%s","failed_at":%s,"status":%s,"detail":"%s"}\n' \
         "$url" "$trust" "$via" "$stage" "${status:-0}" "$detail"
     done
+  elif command -v cargo >/dev/null 2>&1; then
+    # The Rust images have cargo only: it fetches a small crate from the registry (its index,
+    # then its file host) through libcurl, whose error codes say what failed.
+    project=$(mktemp -d); home=$(mktemp -d)
+    printf '[package]\nname = "strata-check"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nitoa = "1"\n' >"$project/Cargo.toml"
+    mkdir "$project/src"; : >"$project/src/lib.rs"
+    for url; do
+      case $url in https:*) via=${https_proxy:-${HTTPS_PROXY:-}} ;; *) via=${http_proxy:-${HTTP_PROXY:-}} ;; esac
+      case $url in
+        https://index.crates.io/) set -- generate-lockfile ;;
+        https://static.crates.io/) set -- fetch ;;
+        *) set -- generate-lockfile --config 'source.crates-io.replace-with="strata-check"' --config "source.strata-check.registry=\"sparse+${url%/}/\"" ;;
+      esac
+      if (cd "$project" && CARGO_HOME=$home timeout 60 cargo "$@" -q) >/tmp/strata-cargo.err 2>&1; then
+        stage=null; detail="cargo fetched a crate through it"
+      else
+        detail=$(tr -d '"\\\n\r' </tmp/strata-cargo.err | sed 's/.*\(\[[0-9][0-9]*\] [^(]*([^)]*)\).*/\1/' | cut -c1-300)
+        case $detail in
+          *"[6]"*) stage='"dns"' ;; *"[7]"*|*"[28]"*) stage='"connect"' ;; *"[5]"*|*"[56]"*|*"[97]"*) stage='"proxy"' ;;
+          *"[60]"*|*"[77]"*|*"certificate"*) stage='"tls"'; detail="certificate not trusted: $detail" ;;
+          *"[35]"*) stage='"tls"' ;; *) stage='"http"' ;;
+        esac
+      fi
+      printf '{"url":"%s","trust":"%s","tool":"cargo","via":"%s","failed_at":%s,"detail":"%s"}\n' "$url" "$trust" "$via" "$stage" "$detail"
+    done
+    rm -rf "$project" "$home"
   else
     # No client: name resolution (getent) and a TCP connect (bash), to the proxy when one is set.
     for url; do
