@@ -148,8 +148,9 @@ fn examine(options: &Options) -> Vec<Finding> {
         }
     };
     if let Some(plan) = &plan {
-        findings.extend(lockfiles(&options.dir, plan));
-        findings.push(context_size(&options.dir, plan));
+        let files = context_files(&options.dir);
+        findings.extend(lockfiles(&options.dir, &files, plan));
+        findings.push(context_size(&files, plan));
     }
     let engine = engine(&mut findings);
     if engine {
@@ -165,22 +166,36 @@ fn examine(options: &Options) -> Vec<Finding> {
         )),
     }
     if let (true, Some(plan), Ok(_)) = (engine, &plan, &syntax) {
-        let ca_secret = std::fs::read(&spec_file)
-            .ok()
-            .and_then(|bytes| spec::parse(&bytes).ok())
-            .map_or_else(|| "ca".to_string(), |s| s.ca_secret);
-        findings.extend(inside_the_engine(options, &spec_file, plan, &ca_secret));
+        findings.extend(inside_the_engine(options, &spec_file, plan));
     }
     findings
 }
 
+/// The id of the CA secret the plan's download steps mount (`ca` unless the spec renames it).
+fn ca_secret_id(plan: &Plan) -> &str {
+    plan.stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter_map(|step| match step {
+            Step::Run(run) => Some(&run.mounts),
+            _ => None,
+        })
+        .flatten()
+        .find_map(|mount| match mount {
+            Mount::Secret { id, target, .. } if target == spec::CA_MOUNT_TARGET => {
+                Some(id.as_str())
+            }
+            _ => None,
+        })
+        .unwrap_or("ca")
+}
+
 /// Every file the dependency stage reads from the context, present and parsed where strata
 /// knows the format.
-fn lockfiles(dir: &Path, plan: &Plan) -> Vec<Finding> {
+fn lockfiles(dir: &Path, files: &[(String, u64)], plan: &Plan) -> Vec<Finding> {
     let Some(deps) = plan.stage(StageName::Deps) else {
         return Vec::new();
     };
-    let files = context_files(dir);
     let mut read: BTreeSet<&str> = BTreeSet::new();
     for selection in deps.steps.iter().flat_map(selections) {
         let matcher = SelectionMatcher::new(selection);
@@ -322,8 +337,7 @@ fn context_files(dir: &Path) -> Vec<(String, u64)> {
 
 /// How big the context is, how much of it the build's steps read, and the largest top-level
 /// entries: a huge directory the steps never read costs nothing but the listing.
-fn context_size(dir: &Path, plan: &Plan) -> Finding {
-    let files = context_files(dir);
+fn context_size(files: &[(String, u64)], plan: &Plan) -> Finding {
     let matchers: Vec<SelectionMatcher> = plan
         .stages
         .iter()
@@ -335,7 +349,7 @@ fn context_size(dir: &Path, plan: &Plan) -> Finding {
     let mut read = 0;
     let mut read_count = 0;
     let mut by_top: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for (path, size) in &files {
+    for (path, size) in files {
         total += size;
         let top = path.split('/').next().unwrap_or(path);
         let entry = by_top.entry(top).or_default();
@@ -499,12 +513,7 @@ fn frontend_image(reference: &str) -> Finding {
 
 /// The checks that need a build: the frontend image runs, the engine's capabilities, and the
 /// reachability of every URL from the dependency stage's image.
-fn inside_the_engine(
-    options: &Options,
-    spec_file: &Path,
-    plan: &Plan,
-    ca_secret: &str,
-) -> Vec<Finding> {
+fn inside_the_engine(options: &Options, spec_file: &Path, plan: &Plan) -> Vec<Finding> {
     let out = std::env::temp_dir().join(format!("strata-doctor-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let spec_arg = spec_file.display().to_string();
@@ -537,7 +546,11 @@ fn inside_the_engine(
             let engine = std::fs::read_to_string(out.join(ENGINE_REPORT)).unwrap_or_default();
             let reach = std::fs::read_to_string(out.join(REACH_REPORT)).unwrap_or_default();
             let mut findings = capabilities(plan, &engine);
-            findings.extend(reachability(&reach, ca_secret, &options.build_flags));
+            findings.extend(reachability(
+                &reach,
+                ca_secret_id(plan),
+                &options.build_flags,
+            ));
             findings
         }
     };

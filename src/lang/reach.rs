@@ -29,13 +29,19 @@ const CHECK_JS: &str = include_str!("reach/check.js");
 /// Node image), curl (the Go image), cargo (the Rust image), else DNS and a TCP connect. curl
 /// gets the merged bundle named, because Debian's curl reads its compiled-in bundle, not
 /// SSL_CERT_FILE.
-const CHECK_SH: &str = r#"check() {
+const CHECK_SH: &str = r#"# The proxy a URL goes through, as curl and cargo read the environment.
+proxy_for() { case $1 in https:*) echo "${https_proxy:-${HTTPS_PROXY:-}}" ;; *) echo "${http_proxy:-${HTTP_PROXY:-}}" ;; esac; }
+# One report line: URL TOOL STAGE DETAIL [STATUS]; STAGE is null or a quoted name.
+found() {
+  printf '{"url":"%s","trust":"%s","tool":"%s","via":"%s","failed_at":%s,"status":%s,"detail":"%s"}\n' \
+    "$1" "$trust" "$2" "$(proxy_for "$1")" "$3" "${5:-null}" "$4"
+}
+check() {
   trust=$1; shift
   if command -v python3 >/dev/null 2>&1; then python3 -c "$STRATA_CHECK_PY" "$trust" "$@"
   elif command -v node >/dev/null 2>&1; then node -e "$STRATA_CHECK_JS" "$trust" "$@"
   elif command -v curl >/dev/null 2>&1; then
     for url; do
-      case $url in https:*) via=${https_proxy:-${HTTPS_PROXY:-}} ;; *) via=${http_proxy:-${HTTP_PROXY:-}} ;; esac
       status=$(curl -sS -o /dev/null -w '%{http_code}' --connect-timeout 10 --max-time 30 ${SSL_CERT_FILE:+--cacert "$SSL_CERT_FILE"} "$url" 2>/tmp/strata-curl.err)
       code=$?
       detail=$(tr -d '"\\\n\r' </tmp/strata-curl.err | cut -c1-300)
@@ -44,8 +50,7 @@ const CHECK_SH: &str = r#"check() {
         60|77|83) stage='"tls"'; detail="certificate not trusted: $detail" ;;
         35|51|58|59|90|91) stage='"tls"' ;; *) stage='"http"' ;;
       esac
-      printf '{"url":"%s","trust":"%s","tool":"curl","via":"%s","failed_at":%s,"status":%s,"detail":"%s"}\n' \
-        "$url" "$trust" "$via" "$stage" "${status:-0}" "$detail"
+      found "$url" curl "$stage" "$detail" "${status:-0}"
     done
   elif command -v cargo >/dev/null 2>&1; then
     # The Rust images have cargo only: it fetches a small crate from the registry (its index,
@@ -54,7 +59,6 @@ const CHECK_SH: &str = r#"check() {
     printf '[package]\nname = "strata-check"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nitoa = "1"\n' >"$project/Cargo.toml"
     mkdir "$project/src"; : >"$project/src/lib.rs"
     for url; do
-      case $url in https:*) via=${https_proxy:-${HTTPS_PROXY:-}} ;; *) via=${http_proxy:-${HTTP_PROXY:-}} ;; esac
       case $url in
         https://index.crates.io/) set -- generate-lockfile ;;
         https://static.crates.io/) set -- fetch ;;
@@ -70,13 +74,14 @@ const CHECK_SH: &str = r#"check() {
           *"[35]"*) stage='"tls"' ;; *) stage='"http"' ;;
         esac
       fi
-      printf '{"url":"%s","trust":"%s","tool":"cargo","via":"%s","failed_at":%s,"detail":"%s"}\n' "$url" "$trust" "$via" "$stage" "$detail"
+      found "$url" cargo "$stage" "$detail"
     done
     rm -rf "$project" "$home"
   else
     # No client: name resolution (getent) and a TCP connect (bash), to the proxy when one is set.
     for url; do
-      case $url in https:*) via=${https_proxy:-${HTTPS_PROXY:-}}; port=443 ;; *) via=${http_proxy:-${HTTP_PROXY:-}}; port=80 ;; esac
+      via=$(proxy_for "$url")
+      case $url in https:*) port=443 ;; *) port=80 ;; esac
       [ -n "$via" ] && port=80
       authority=${via:-$url}; authority=${authority#*://}; authority=${authority%%/*}; authority=${authority##*@}
       host=${authority%:*}
@@ -90,7 +95,7 @@ const CHECK_SH: &str = r#"check() {
       else
         stage='"untested"'; detail="$host resolves and connects; TLS and HTTP not tried: the image has no python3, node or curl"
       fi
-      printf '{"url":"%s","trust":"%s","tool":"getent+bash","via":"%s","failed_at":%s,"detail":"%s"}\n' "$url" "$trust" "$via" "$stage" "$detail"
+      found "$url" getent+bash "$stage" "$detail"
     done
   fi
 }
