@@ -116,6 +116,30 @@ fn a_wrong_proxy_is_reported_as_a_connect_failure() {
     );
 }
 
+/// curl reports a failed transfer's status as `000`: the report must still read as a failure.
+#[test]
+fn a_wrong_proxy_is_a_connect_failure_through_curl_too() {
+    let Some(_engine) = engine() else { return };
+    let ws = workspace("go-web");
+    let (passed, report) = doctor(
+        &ws,
+        &[
+            "--allow",
+            "network.host",
+            "--build-arg",
+            "HTTP_PROXY=http://127.0.0.1:9",
+        ],
+    );
+    assert!(!passed, "{report}");
+    let reach = lines_of(&report, "reach");
+    assert_eq!(reach.len(), 1, "{report}");
+    assert!(reach[0].starts_with("FAIL"), "{report}");
+    assert!(
+        reach[0].contains("CONNECT failed via http://127.0.0.1:9") && reach[0].ends_with("(curl)"),
+        "{report}"
+    );
+}
+
 #[test]
 fn without_the_ca_pypi_fails_tls_as_unknown_authority() {
     let Some(_engine) = engine() else { return };

@@ -50,7 +50,9 @@ check() {
         60|77|83) stage='"tls"'; detail="certificate not trusted: $detail" ;;
         35|51|58|59|90|91) stage='"tls"' ;; *) stage='"http"' ;;
       esac
-      found "$url" curl "$stage" "$detail" "${status:-0}"
+      # A failed transfer's status is 000: no answer, so none in the report.
+      [ "$code" = 0 ] || status=
+      found "$url" curl "$stage" "$detail" "$status"
     done
   elif command -v cargo >/dev/null 2>&1; then
     # The Rust images have cargo only: it fetches a small crate from the registry (its index,
