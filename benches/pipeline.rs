@@ -7,7 +7,7 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use prost::Message;
-use strata::lang::{self, ContextFiles};
+use strata::lang;
 use strata::llb::{self, LowerOptions};
 use strata::plan::StageName;
 
@@ -32,8 +32,8 @@ fn pipeline(c: &mut Criterion) {
             continue;
         };
         let spec = strata::spec::parse(&bytes).expect("the example's spec is valid");
-        let probe = lang::probe_for(&spec).rooted(&spec.path.value);
-        let files = ContextFiles::from_dir(&dir, &probe).expect("the example is readable");
+        let files = lang::list_directory(&dir, &dir.join("strata.yaml"), &spec)
+            .expect("the example is readable");
 
         c.bench_function(&format!("{example}: parse spec"), |b| {
             b.iter(|| strata::spec::parse(black_box(&bytes)).expect("valid"))

@@ -37,6 +37,7 @@ pub fn check(bytes: &[u8]) {
             at("go.mod"),
             "module example.com/fuzz\n\ngo 1.24\n".to_string(),
         )]),
+        ignore: None,
     };
     let Ok(plan) = lang::plan(&spec, &files) else {
         return;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use prost::Message;
 
-use crate::lang::{self, ContextFiles};
+use crate::lang;
 use crate::llb::{self, LowerOptions};
 use crate::plan::{Plan, StageName};
 use crate::spec::{self, Language};
@@ -197,7 +197,7 @@ fn init(file: &Path, dir: &Path, language: Option<Language>, force: bool) -> Res
             file.display()
         ));
     }
-    let text = crate::init::starter_spec(dir, language)?;
+    let text = crate::init::starter_spec(dir, file, language)?;
     write_file(file, &text)?;
     let schema_file = file.with_file_name(crate::init::SCHEMA_FILE);
     // A schema already there may be one the user regenerated on purpose; --force refreshes it.
@@ -267,8 +267,7 @@ pub fn plan_directory(context: &Path, spec_file: &Path) -> Result<Plan, PlanErro
         problems,
     };
     let spec = spec::parse(&bytes).map_err(invalid)?;
-    let probe = lang::probe_for(&spec).rooted(&spec.path.value);
-    let files = ContextFiles::from_dir(context, &probe).map_err(|e| {
+    let files = lang::list_directory(context, spec_file, &spec).map_err(|e| {
         PlanError::Unreadable(format!(
             "{}: error: cannot list the build context: {e}",
             context.display()

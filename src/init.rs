@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::lang::{self, ContextFiles};
+use crate::lang::{self, ContextFiles, IgnoreFile};
 use crate::plan::{Plan, Step};
 use crate::spec::{self, Language};
 
@@ -13,51 +13,71 @@ pub const FRONTEND_IMAGE: &str = "strata:dev";
 /// `yaml-language-server` modeline (the line after `# syntax=`, where editors look for it).
 pub const SCHEMA_FILE: &str = "strata.schema.json";
 
-/// The spec text for the project in `dir`, or why none can be written. The text is planned
-/// against the directory before it is returned, so it builds as written.
-pub fn starter_spec(dir: &Path, language: Option<Language>) -> Result<String, String> {
+/// The spec text for the project in `dir`, to be written to `spec_file`, or why none can be
+/// written. The text is planned against the directory before it is returned, so it builds as
+/// written.
+pub fn starter_spec(
+    dir: &Path,
+    spec_file: &Path,
+    language: Option<Language>,
+) -> Result<String, String> {
+    let unreadable =
+        |e: std::io::Error| format!("{}: cannot list the directory: {e}", dir.display());
+    let ignore = IgnoreFile::find(dir, spec_file).map_err(unreadable)?;
+    let list = |probe: &lang::Probe| {
+        ContextFiles::from_dir(dir, ".", probe, ignore.clone()).map_err(unreadable)
+    };
+    let everything = list(&lang::probe_all())?;
     let language = match language {
         Some(language) => language,
-        None => {
-            let files = ContextFiles::from_dir(dir, &lang::probe_all())
-                .map_err(|e| format!("{}: cannot list the directory: {e}", dir.display()))?;
-            match lang::detect(&files, ".").as_slice() {
-                [one] => *one,
-                [] => {
-                    return Err(format!(
-                        "{}: found no project strata knows (it looks for {})",
-                        dir.display(),
-                        lang::PROJECT_MARKERS
-                    ));
-                }
-                many => {
-                    let names: Vec<&str> = many.iter().map(|l| l.name()).collect();
-                    return Err(format!(
-                        "{}: this looks like several languages ({}); pass --language with one of them",
-                        dir.display(),
-                        names.join(", ")
-                    ));
-                }
+        None => match lang::detect(&everything, ".").as_slice() {
+            [one] => *one,
+            [] => {
+                return Err(format!(
+                    "{}: found no project strata knows (it looks for {})",
+                    dir.display(),
+                    lang::PROJECT_MARKERS
+                ));
             }
-        }
+            many => {
+                let names: Vec<&str> = many.iter().map(|l| l.name()).collect();
+                return Err(format!(
+                    "{}: this looks like several languages ({}); pass --language with one of them",
+                    dir.display(),
+                    names.join(", ")
+                ));
+            }
+        },
     };
-    let files = ContextFiles::from_dir(dir, &lang::probe_all())
-        .map_err(|e| format!("{}: cannot list the directory: {e}", dir.display()))?;
-    let port = listening_port(dir, &files);
-    let draft = template(language, port);
+    let found_port = listening_port(dir, &everything);
+    let draft = template(language, found_port.map(|p| (p, "found in the sources")));
     let spec = spec::parse(draft.as_bytes()).map_err(|d| d.render("strata.yaml", &draft))?;
-    let files = ContextFiles::from_dir(dir, &lang::probe_for(&spec))
-        .map_err(|e| format!("{}: cannot list the directory: {e}", dir.display()))?;
+    let files = list(&lang::probe_for(&spec))?;
     let plan = lang::plan(&spec, &files).map_err(|d| {
         format!(
             "{}\nstrata init wrote nothing: set the key above in a strata.yaml by hand",
             d.render("strata.yaml (generated)", &draft)
         )
     })?;
+    // A port the plan chose itself (a static site's server) is written down too.
+    let draft = match (found_port, plan.image.ports.first()) {
+        (None, Some(port)) => {
+            let number = port.split('/').next().unwrap_or(port);
+            template(
+                language,
+                number
+                    .parse()
+                    .ok()
+                    .map(|p| (p, "strata's static file server")),
+            )
+        }
+        _ => draft,
+    };
     Ok(format!("{draft}{}", found(&plan)))
 }
 
-/// What the plan of the written spec will do, as comments a newcomer can check at a glance.
+/// What the plan of the written spec will do, as comments a newcomer can check at a glance:
+/// each step, what the build and runtime steps see and why, and the start command.
 fn found(plan: &Plan) -> String {
     let mut lines = vec![format!(
         "# strata found a {} app `{}`:",
@@ -73,6 +93,13 @@ fn found(plan: &Plan) -> String {
             };
             lines.push(format!("#   {name}"));
         }
+    }
+    if let Some(sources) = plan.sources() {
+        lines.push("#   the build sees (build.include and build.exclude change it):".to_string());
+        lines.extend(sources.summary().iter().map(|l| format!("#     {l}")));
+    }
+    if let Some(ignored) = plan.excluded.summary() {
+        lines.push(format!("#   no step sees {ignored}"));
     }
     lines.push(format!(
         "#   starts with {:?}; `strata plan` shows every detail",
@@ -119,9 +146,9 @@ fn listening_port(dir: &Path, files: &ContextFiles) -> Option<u16> {
     None
 }
 
-fn template(language: Language, port: Option<u16>) -> String {
+fn template(language: Language, port: Option<(u16, &str)>) -> String {
     let ports = match port {
-        Some(port) => format!("{:<30}# found in the sources", format!("  ports: [{port}]")),
+        Some((port, why)) => format!("{:<30}# {why}", format!("  ports: [{port}]")),
         None => "  # ports: [8080]             # what the service listens on".to_string(),
     };
     let specifics = match language {
@@ -129,16 +156,18 @@ fn template(language: Language, port: Option<u16>) -> String {
             "\
 # build:
 #   main: ./cmd/server        # the package to build; found automatically when there is one
-#   include: [\"templates/**\"] # files //go:embed needs, besides Go sources
+#   include: [\"config/**\"]   # files the compile step needs besides packages and embeds
+#   exclude: [\"web/raw/**\"]  # files it must not see
 # go:                         # module proxy settings for the dependency step
 #   proxy: https://goproxy.example.com
 #   private: [example.com/*]
 "
         }
-        Language::Python => {
+        Language::Python | Language::Node => {
             "\
 # build:
-#   include: [\"templates/**\"] # data files the app reads, besides Python sources
+#   include: [\"docs/**\"]     # files strata leaves out that the app reads after all
+#   exclude: [\"fixtures/**\"] # files neither the build nor the image needs
 "
         }
         Language::Rust => {
@@ -147,12 +176,8 @@ fn template(language: Language, port: Option<u16>) -> String {
 #   static: true              # link glibc statically and run on the distroless-style base
 #   package: server           # in a workspace: the member and binary to build
 #   bin: server
-"
-        }
-        Language::Node => {
-            "\
 # build:
-#   include: [\"views/**\", \"public/**\"] # files the app reads, besides scripts and JSON
+#   exclude: [\"fixtures/**\"] # files the compile step need not see
 "
         }
     };

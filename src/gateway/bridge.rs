@@ -136,6 +136,8 @@ pub struct ImageLookup {
 pub struct SpecFile {
     pub filename: String,
     pub contents: Vec<u8>,
+    /// `<spec>.dockerignore` beside the spec, by name, when there is one.
+    pub ignore_file: Option<(String, Vec<u8>)>,
     /// Digest of the `local://dockerfile` source: warnings attached to it show under that
     /// step in the progress output.
     pub vertex: String,
@@ -572,10 +574,13 @@ impl Bridge {
     /// A missing file is not an error of the solve (the transfer just has nothing to follow);
     /// it fails at the read, with the engine's message naming the path.
     pub async fn read_spec(&self, options: &FrontendOptions) -> Result<SpecFile, BridgeError> {
+        // The ignore file beside the spec comes in the same transfer (the Dockerfile
+        // frontend's `Dockerfile.dockerignore`).
+        let beside = format!("{}{}", options.filename, crate::lang::DOCKERIGNORE);
         let transfer = llb::local_files(llb::LocalSource {
             directory: &options.spec_local_name,
             session_id: Some(&options.session_id),
-            include: std::slice::from_ref(&options.filename),
+            include: &[options.filename.clone(), beside.clone()],
             exclude: &[],
             // Always send the file: comparing metadata could keep a stale copy whose
             // modification time happens to be equal.
@@ -583,12 +588,35 @@ impl Bridge {
             name: &format!("[internal] load build definition from {}", options.filename),
         });
         let result = self.solve(transfer.definition).await?;
-        let contents = self.read_file(&result, &options.filename, None).await?;
+        let (contents, ignore) = tokio::join!(
+            self.read_file(&result, &options.filename, None),
+            self.read_file(&result, &beside, None)
+        );
         Ok(SpecFile {
             filename: options.filename.clone(),
-            contents,
+            contents: contents?,
+            ignore_file: ignore.ok().map(|bytes| (beside, bytes)),
             vertex: transfer.vertex,
         })
+    }
+
+    /// The `.dockerignore` at the root of the build context, if there is one.
+    pub async fn read_context_ignore(
+        &self,
+        options: &FrontendOptions,
+    ) -> Result<Option<Vec<u8>>, BridgeError> {
+        let name = crate::lang::DOCKERIGNORE;
+        let transfer = llb::local_files(llb::LocalSource {
+            directory: &options.context_local_name,
+            session_id: Some(&options.session_id),
+            include: &[name.to_string()],
+            exclude: &[],
+            fresh: true,
+            name: &format!("[internal] load {name}"),
+        });
+        let result = self.solve(transfer.definition).await?;
+        // An absent file is no error: most contexts have none.
+        Ok(self.read_file(&result, name, None).await.ok())
     }
 }
 

@@ -11,7 +11,7 @@ use super::options::{FrontendOptions, NoCache};
 use super::{FrontendError, serve, subrequests};
 use crate::cli::parse_target;
 use crate::image::{self, BaseImage, ImageInputs};
-use crate::lang::{self, ContextFiles, Probe};
+use crate::lang::{self, ContextFiles, IgnoreFile, Probe};
 use crate::llb::{self, LocalSource, LowerOptions, Platform, ResolvedImage};
 use crate::plan::{Base, Plan, ProxyEnv, RunsOn, StageName};
 use crate::spec;
@@ -25,18 +25,30 @@ async fn build(
     bridge: &Bridge,
     options: &FrontendOptions,
 ) -> Result<FrontendResult, FrontendError> {
-    let spec_file = bridge.read_spec(options).await?;
+    // The spec and the context's ignore file are independent transfers: overlap them.
+    let (spec_file, context_ignore) = tokio::try_join!(
+        bridge.read_spec(options),
+        bridge.read_context_ignore(options)
+    )?;
+    let ignore = match (&spec_file.ignore_file, context_ignore) {
+        (Some((name, bytes)), _) => Some(IgnoreFile::parse(name, &String::from_utf8_lossy(bytes))),
+        (None, Some(bytes)) => Some(IgnoreFile::parse(
+            lang::DOCKERIGNORE,
+            &String::from_utf8_lossy(&bytes),
+        )),
+        (None, None) => None,
+    };
     let in_spec = |problems: spec::Diagnostics| {
         let source = String::from_utf8_lossy(&spec_file.contents);
         FrontendError::Message(problems.render(&spec_file.filename, &source))
     };
     let spec = spec::parse(&spec_file.contents).map_err(in_spec)?;
 
-    let probe = lang::probe_for(&spec).rooted(&spec.path.value);
+    let probe = lang::probe_for(&spec);
     // Independent round trips to the engine: overlap them.
     let (engine, files) = tokio::try_join!(
         async { Ok::<_, FrontendError>(bridge.ping().await?) },
-        list_context(bridge, options, &probe)
+        list_context(bridge, options, &spec.path.value, &probe, ignore)
     )?;
     let engine_platform = engine.worker_platforms.first().cloned().ok_or_else(|| {
         FrontendError::from("the engine reported no worker platform; pass --platform")
@@ -195,22 +207,33 @@ fn stages_without_cache(no_cache: &NoCache) -> Vec<StageName> {
     }
 }
 
-/// Lists the context files the providers asked for, and reads their manifests.
+/// Lists the app directory as the engine transfers it (without what the ignore file and the
+/// never-inputs leave out), and reads the files the provider asked for.
 async fn list_context(
     bridge: &Bridge,
     options: &FrontendOptions,
+    app_dir: &str,
     probe: &Probe,
+    ignore: Option<IgnoreFile>,
 ) -> Result<ContextFiles, FrontendError> {
+    let include: Vec<String> = if app_dir == "." {
+        Vec::new()
+    } else {
+        vec![app_dir.to_string()]
+    };
     let transfer = llb::local_files(LocalSource {
         directory: &options.context_local_name,
         session_id: Some(&options.session_id),
-        include: &probe.list,
-        exclude: &probe.exclude,
+        include: &include,
+        exclude: &lang::context_excludes(ignore.as_ref(), app_dir, probe),
         fresh: false,
         name: "[strata] list the build context",
     });
     let listing = bridge.solve(transfer.definition).await?;
-    let mut files = ContextFiles::default();
+    let mut files = ContextFiles {
+        ignore,
+        ..ContextFiles::default()
+    };
     // One ReadDir per directory: the directories of one depth are asked for together, so a deep
     // tree costs a round trip per level, not per directory.
     let mut level = vec![String::new()];
@@ -238,7 +261,7 @@ async fn list_context(
         level = next;
     }
     let wanted = files
-        .to_read(probe)
+        .to_read(app_dir, probe)
         .map_err(|e| format!("a provider's read pattern is invalid: {e}"))?;
     let texts = try_join_all(wanted.iter().map(|path| read_text(bridge, &listing, path))).await?;
     files.contents.extend(wanted.into_iter().zip(texts));
@@ -247,8 +270,8 @@ async fn list_context(
 
 async fn read_text(bridge: &Bridge, listing: &RefId, path: &str) -> Result<String, FrontendError> {
     let bytes = bridge.read_file(listing, path, None).await?;
-    String::from_utf8(bytes)
-        .map_err(|_| format!("{path} in the build context is not UTF-8 text").into())
+    // Read as the CLI reads it: a stray non-UTF-8 byte only blurs what it is part of.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Each base image's digest and config, for the platform its stage runs on.

@@ -1,26 +1,48 @@
-//! What a provider knows of the build context: file paths and a few small manifests.
+//! What a provider knows of the build context: the files of the app directory (minus what the
+//! build's `.dockerignore` and strata's never-inputs leave out), and the contents of the few
+//! it reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use crate::plan::{ParentMatches, PatternList};
 
-/// Patterns (relative to the app directory) of files a provider needs listed, and of the few
-/// listed files whose contents it reads (manifests: `go.mod`, every `**/Cargo.toml`).
+/// The ignore file every build context may have at its root.
+pub const DOCKERIGNORE: &str = ".dockerignore";
+
+/// What no build step reads, whatever the language: version control, installed packages,
+/// virtualenvs, tool caches, editor and OS litter. Never listed and never sent to a step, so a
+/// checkout's node_modules costs nothing. Relative to the app directory.
+const NEVER_INPUTS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "**/node_modules",
+    "**/.venv",
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+    "**/.ruff_cache",
+    "**/.tox",
+    "**/.nox",
+    "**/.DS_Store",
+    ".idea",
+    ".vscode",
+];
+
+/// What a provider needs of the context, relative to the app directory: what it never wants
+/// listed besides [`NEVER_INPUTS`] (its own build outputs), and the listed files whose
+/// contents it reads (manifests, sources it scans), both as patterns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Probe {
-    pub list: Vec<String>,
-    pub exclude: Vec<String>,
+    pub never: Vec<String>,
     pub read: Vec<String>,
 }
 
 impl Probe {
     pub fn extend(&mut self, other: Probe) {
-        for (mine, theirs) in [
-            (&mut self.list, other.list),
-            (&mut self.exclude, other.exclude),
-            (&mut self.read, other.read),
-        ] {
+        for (mine, theirs) in [(&mut self.never, other.never), (&mut self.read, other.read)] {
             for item in theirs {
                 if !mine.contains(&item) {
                     mine.push(item);
@@ -29,14 +51,11 @@ impl Probe {
         }
     }
 
-    /// The probe's patterns as seen from the context root.
-    pub fn rooted(&self, app_dir: &str) -> Probe {
-        let root = |items: &[String]| items.iter().map(|p| join(app_dir, p)).collect();
-        Probe {
-            list: root(&self.list),
-            exclude: root(&self.exclude),
-            read: root(&self.read),
-        }
+    /// Every never-input, strata's and the provider's, relative to the app directory.
+    pub fn never_inputs(&self) -> Vec<String> {
+        let mut all: Vec<String> = NEVER_INPUTS.iter().map(|p| p.to_string()).collect();
+        all.extend(self.never.iter().cloned());
+        all
     }
 }
 
@@ -49,16 +68,103 @@ pub fn join(app_dir: &str, path: &str) -> String {
     }
 }
 
+/// A pattern relative to `app_dir` as seen from the context root, keeping a leading `!`.
+pub fn root_pattern(app_dir: &str, pattern: &str) -> String {
+    match pattern.strip_prefix('!') {
+        Some(rest) => format!("!{}", join(app_dir, rest)),
+        None => join(app_dir, pattern),
+    }
+}
+
+/// The build's ignore file: `<spec>.dockerignore` beside the spec, else `.dockerignore` at the
+/// context root (the Dockerfile frontend's rule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreFile {
+    /// The file's name as the user knows it, for messages.
+    pub name: String,
+    /// Its patterns, relative to the context root, in order.
+    pub patterns: Vec<String>,
+}
+
+impl IgnoreFile {
+    /// Reads an ignore file's lines the way the engine does: `#` comments and blank lines go,
+    /// whitespace is trimmed, a leading `/` is dropped, `!` stays.
+    pub fn parse(name: &str, text: &str) -> IgnoreFile {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let patterns = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(|line| match line.strip_prefix('!') {
+                Some(rest) => format!("!{}", rest.trim().trim_start_matches('/')),
+                None => line.trim_start_matches('/').to_string(),
+            })
+            .collect();
+        IgnoreFile {
+            name: name.to_string(),
+            patterns,
+        }
+    }
+
+    /// The ignore file for a build of `spec_file` with `context` as the build context.
+    pub fn find(context: &Path, spec_file: &Path) -> std::io::Result<Option<IgnoreFile>> {
+        let beside_spec = spec_file.file_name().map(|name| {
+            let mut name = name.to_os_string();
+            name.push(DOCKERIGNORE);
+            spec_file.with_file_name(name)
+        });
+        for candidate in beside_spec.into_iter().chain([context.join(DOCKERIGNORE)]) {
+            match std::fs::read_to_string(&candidate) {
+                Ok(text) => {
+                    let name = candidate
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| DOCKERIGNORE.to_string());
+                    return Ok(Some(IgnoreFile::parse(&name, &text)));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The patterns no view of the context may pass, relative to the context root: the ignore
+/// file's, then the never-inputs of the app directory.
+pub fn context_excludes(ignore: Option<&IgnoreFile>, app_dir: &str, probe: &Probe) -> Vec<String> {
+    let mut all: Vec<String> = ignore.map(|i| i.patterns.clone()).unwrap_or_default();
+    all.extend(
+        probe
+            .never_inputs()
+            .iter()
+            .map(|p| root_pattern(app_dir, p)),
+    );
+    all
+}
+
 /// Paths are relative to the context root, `/`-separated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContextFiles {
     pub paths: BTreeSet<String>,
     pub contents: BTreeMap<String, String>,
+    /// The build's ignore file, when it has one.
+    pub ignore: Option<IgnoreFile>,
 }
 
 impl ContextFiles {
     pub fn contains(&self, path: &str) -> bool {
         self.paths.contains(path)
+    }
+
+    /// For a message about a file that is not there: where to look when the build has an ignore
+    /// file.
+    pub fn ignore_hint(&self) -> String {
+        self.ignore
+            .as_ref()
+            .map(|i| format!(" (check {}, which may leave it out)", i.name))
+            .unwrap_or_default()
     }
 
     /// Paths under `app_dir`, relative to it.
@@ -72,60 +178,138 @@ impl ContextFiles {
         })
     }
 
-    /// Lists a directory on disk the way BuildKit's local source would transfer it with the
-    /// probe's (rooted) patterns, and reads the probe's manifests.
-    pub fn from_dir(root: &Path, probe: &Probe) -> std::io::Result<ContextFiles> {
-        let include = glob_set(&probe.list)?;
-        let exclude = glob_set(&probe.exclude)?;
-        let mut files = ContextFiles::default();
-        let mut pending = vec![root.to_path_buf()];
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir)? {
-                let entry = entry?;
-                let kind = entry.file_type()?;
-                let path = entry.path();
-                let Ok(relative) = path.strip_prefix(root) else {
-                    continue;
+    /// Lists `app_dir` of the context directory on disk the way the engine's transfer of it
+    /// would (the same exclude patterns, matched the same way), and reads the probe's files.
+    pub fn from_dir(
+        context: &Path,
+        app_dir: &str,
+        probe: &Probe,
+        ignore: Option<IgnoreFile>,
+    ) -> std::io::Result<ContextFiles> {
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+        let excludes = PatternList::new(&context_excludes(ignore.as_ref(), app_dir, probe))
+            .map_err(invalid)?;
+        let mut files = ContextFiles {
+            ignore,
+            ..ContextFiles::default()
+        };
+        // The app directory's own ancestors first: the ignore file can leave it out entirely.
+        let mut parent = ParentMatches::default();
+        let mut start = String::new();
+        if app_dir != "." {
+            for part in app_dir.split('/') {
+                start = if start.is_empty() {
+                    part.to_string()
+                } else {
+                    format!("{start}/{part}")
                 };
-                let relative = relative.to_string_lossy().replace('\\', "/");
-                if kind.is_dir() {
-                    if relative != ".git" {
-                        pending.push(path);
+                let (excluded, carried) = excludes.matches_in_walk(&start, &parent);
+                if excluded && !excludes.has_negations() {
+                    return Ok(files);
+                }
+                parent = carried;
+            }
+        }
+        let mut pending = vec![(start, parent)];
+        while let Some((dir, parent)) = pending.pop() {
+            let on_disk = if dir.is_empty() {
+                context.to_path_buf()
+            } else {
+                context.join(&dir)
+            };
+            for entry in std::fs::read_dir(&on_disk)? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = if dir.is_empty() {
+                    name
+                } else {
+                    format!("{dir}/{name}")
+                };
+                let (excluded, carried) = excludes.matches_in_walk(&path, &parent);
+                if entry.file_type()?.is_dir() {
+                    // An excluded directory is walked only if a `!` pattern may take some of
+                    // its entries back.
+                    if !excluded || excludes.has_negations() {
+                        pending.push((path, carried));
                     }
-                } else if include.is_match(&relative) && !exclude.is_match(&relative) {
-                    files.paths.insert(relative);
+                } else if !excluded {
+                    files.paths.insert(path);
                 }
             }
         }
-        for wanted in files.to_read(probe)? {
-            let text = std::fs::read_to_string(root.join(&wanted))?;
-            files.contents.insert(wanted, text);
+        let reads = files.to_read(app_dir, probe)?;
+        for wanted in reads {
+            let bytes = std::fs::read(context.join(&wanted))?;
+            files
+                .contents
+                .insert(wanted, String::from_utf8_lossy(&bytes).into_owned());
         }
         Ok(files)
     }
 
     /// The listed files whose contents the probe asks for.
-    pub fn to_read(&self, probe: &Probe) -> std::io::Result<Vec<String>> {
-        let read = glob_set(&probe.read)?;
+    pub fn to_read(&self, app_dir: &str, probe: &Probe) -> std::io::Result<Vec<String>> {
+        let rooted: Vec<String> = probe
+            .read
+            .iter()
+            .map(|p| root_pattern(app_dir, p))
+            .collect();
+        let read = PatternList::new(&rooted)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         Ok(self
             .paths
             .iter()
-            .filter(|p| read.is_match(p.as_str()))
+            .filter(|p| read.matches(p))
             .cloned()
             .collect())
     }
 }
 
-fn glob_set(patterns: &[String]) -> std::io::Result<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        builder.add(glob);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_files_read_like_the_engine_reads_them() {
+        let file = IgnoreFile::parse(
+            ".dockerignore",
+            "\u{feff}# secrets\n/local_secrets.py\n\n  *.md  \n! README.md\n!/docs/keep.md\n",
+        );
+        assert_eq!(
+            file.patterns,
+            ["local_secrets.py", "*.md", "!README.md", "!docs/keep.md"]
+        );
     }
-    builder
-        .build()
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+
+    #[test]
+    fn listing_on_disk_leaves_out_ignored_files_and_never_inputs() {
+        let root = std::env::temp_dir().join(format!("strata-context-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for file in [
+            "app/main.py",
+            "app/local_secrets.py",
+            "app/notes.md",
+            "app/README.md",
+            "app/node_modules/x/index.js",
+            "app/.git/HEAD",
+            "other/skip.py",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let ignore = IgnoreFile::parse(
+            ".dockerignore",
+            "app/local_secrets.py\n**/*.md\n!**/README.md\n",
+        );
+        let probe = Probe {
+            never: Vec::new(),
+            read: vec!["*.py".to_string()],
+        };
+        let files = ContextFiles::from_dir(&root, "app", &probe, Some(ignore)).unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        let listed: Vec<&str> = files.paths.iter().map(String::as_str).collect();
+        assert_eq!(listed, ["app/README.md", "app/main.py"]);
+        assert_eq!(files.contents.keys().collect::<Vec<_>>(), ["app/main.py"]);
+    }
 }

@@ -1,18 +1,21 @@
-//! Go: `go mod download` from go.mod/go.sum only, `go build` from Go sources only, and a
-//! static binary on a distroless-style base.
+//! Go: `go mod download` from go.mod/go.sum only, `go build` from the packages the binary is
+//! built from (and the files they embed), and a static binary on a distroless-style base.
 
+mod embeds;
 mod packages;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
+use super::inputs::{Reference, Sources};
+use super::stages::{Command, Stages};
 use super::{
-    CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base, network,
-    proxy_env, require_named_lockfiles, strings,
+    ContextFiles, Probe, Provider, binary_runtime, image_base, network, require_named_lockfiles,
+    strings,
 };
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
-    TargetPart, default_image,
+    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step, TargetPart,
+    default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -28,9 +31,36 @@ const BUILD_CACHE: &str = "/root/.cache/go-build";
 const SRC: &str = "/src";
 const OUT: &str = "/out";
 
-/// Files that only matter to `go test` or to other tools; leaving them out of the compile
-/// step's inputs means editing them rebuilds nothing.
-const NOT_BUILD_INPUTS: &[&str] = &["**/*_test.go", "**/testdata/**"];
+/// The files of a package directory the go tool compiles with cgo off, and with it on.
+const PACKAGE_FILES: &[&str] = &["*.go", "*.s", "*.syso"];
+const CGO_FILES: &[&str] = &[
+    "*.c",
+    "*.h",
+    "*.cc",
+    "*.cpp",
+    "*.cxx",
+    "*.hh",
+    "*.hpp",
+    "*.hxx",
+    "*.m",
+    "*.S",
+    "*.sx",
+    "*.f",
+    "*.F",
+    "*.for",
+    "*.f90",
+    "*.swig",
+    "*.swigcxx",
+];
+/// The module files the build resolves imports with.
+const MODULE_FILES: &[&str] = &[
+    "go.mod",
+    "go.sum",
+    "**/go.mod",
+    "**/go.sum",
+    "go.work",
+    "go.work.sum",
+];
 
 impl Provider for Go {
     fn language(&self) -> Language {
@@ -39,18 +69,11 @@ impl Provider for Go {
 
     fn probe(&self) -> Probe {
         Probe {
-            list: strings(&[
-                "**/go.mod",
-                "**/go.sum",
-                "go.work",
-                "go.work.sum",
-                "**/*.go",
-                "vendor/modules.txt",
-            ]),
-            exclude: strings(&["vendor/**/*.go", "vendor/**/go.mod", "**/testdata/**"]),
-            // Every go.mod for the local modules' paths, and the Go files for their imports:
-            // the compile step's inputs are the packages the binary is built from.
-            read: strings(&["**/go.mod", "**/*.go"]),
+            never: Vec::new(),
+            // Every go.mod for the local modules' paths, and the Go files for their imports and
+            // embeds (not the vendored ones): the compile step's inputs are the packages the
+            // binary is built from.
+            read: strings(&["**/go.mod", "**/*.go", "!vendor", "!**/testdata"]),
         }
     }
 
@@ -91,179 +114,209 @@ impl Provider for Go {
             )
         })?;
         let module = GoMod::parse(go_mod);
-        let builder = builder_image(spec, &module)?;
         let local: Vec<&str> = files.under(dir).collect();
         let vendored = local.contains(&"vendor/modules.txt");
-        let lockfiles = lockfiles(spec, files, &local)?;
         let main = main_package(spec, &local)?;
         let app = binary_name(&main, &module);
-        let ns = &spec.cache_namespace;
-
         let mut warnings = Vec::new();
-        let deps_steps = if vendored {
-            Vec::new()
-        } else {
-            let listed = lockfiles.join(", ");
-            let mut env = BTreeMap::from([
-                ("GOTOOLCHAIN".to_string(), "local".to_string()),
-                ("GOMODCACHE".to_string(), DOWNLOAD_CACHE.to_string()),
-            ]);
-            for (key, value) in [
-                ("GOPROXY", &spec.go.proxy),
-                ("GOSUMDB", &spec.go.sumdb),
-                ("GOPRIVATE", &spec.go.private),
-                ("GOFLAGS", &spec.go.flags),
-            ] {
-                if let Some(value) = value {
-                    env.insert(key.to_string(), value.clone());
-                }
-            }
-            // First download into the cache mount (network, only what is new), then fill the
-            // layer from that cache through Go's own file-proxy layout (no network): the
-            // layer is exportable and the cache makes a dependency change cheap. GOPRIVATE is
-            // emptied for the second pass, or Go would fetch private modules from git again.
-            let script = format!(
-                "go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOPRIVATE= GONOPROXY= GOSUMDB=off GOFLAGS=-mod=mod go mod download"
-            );
-            vec![
-                Step::CopyContext {
-                    name: format!("[strata deps] copy {listed}"),
-                    files: ContextSelection {
-                        include: lockfiles.iter().map(|f| join(dir, f)).collect(),
-                        exclude: Vec::new(),
-                    },
-                    dest: SRC.to_string(),
-                },
-                Step::Run(RunStep {
-                    name: format!("[strata deps] go mod download ({listed})"),
-                    argv: strings(&["/bin/sh", "-c", &script]),
-                    env,
-                    cwd: SRC.to_string(),
-                    mounts: vec![
-                        Mount::Cache {
-                            target: DOWNLOAD_CACHE.to_string(),
-                            id: format!("strata/{ns}/go-mod"),
-                            // Go locks its module cache itself; concurrent builds may share it.
-                            sharing: CacheSharing::Shared,
-                        },
-                        ca_mount(spec),
-                    ],
-                    network: network(spec.network.deps, Network::Default),
-                    proxy: proxy_env(spec),
-                    failure_hints: Vec::new(),
-                }),
-            ]
-        };
-
-        let sources: Vec<String> = match build_packages(dir, &main, files, &local) {
-            Some(packages) => packages
-                .iter()
-                .flat_map(|package| [join(package, "*.go"), join(package, "*.s")])
-                .collect(),
-            None => strings(&["**/*.go", "**/*.s"]),
-        };
-        let mut include: Vec<String> = sources
-            .iter()
-            .map(String::as_str)
-            .chain([
-                "go.mod",
-                "go.sum",
-                "**/go.mod",
-                "**/go.sum",
-                "go.work",
-                "go.work.sum",
-            ])
-            .map(|p| join(dir, p))
-            .collect();
-        if vendored {
-            include.push(join(dir, "vendor/**"));
-        }
-        include.extend(spec.build.include.iter().map(|p| join(dir, &p.value)));
-        let exclude = NOT_BUILD_INPUTS.iter().map(|p| join(dir, p)).collect();
-
-        let mut ldflags = "-s -w".to_string();
-        if let Some(extra) = &spec.build.ldflags {
-            ldflags.push(' ');
-            ldflags.push_str(extra);
-        }
-        let mut argv = strings(&["go", "build", "-trimpath"]);
-        argv.push(format!("-ldflags={ldflags}"));
-        if !spec.build.tags.is_empty() {
-            argv.push(format!("-tags={}", spec.build.tags.join(",")));
-        }
-        argv.extend([
-            "-o".to_string(),
-            format!("{OUT}/{app}"),
-            main_argument(&main),
-        ]);
-        let mut env = BTreeMap::from([
-            ("CGO_ENABLED".to_string(), "0".to_string()),
-            ("GOTOOLCHAIN".to_string(), "local".to_string()),
-            ("GOMODCACHE".to_string(), LAYER_MODCACHE.to_string()),
-            ("GOCACHE".to_string(), BUILD_CACHE.to_string()),
-        ]);
-        if vendored {
-            env.insert("GOFLAGS".to_string(), "-mod=vendor".to_string());
-        } else {
-            // Everything was downloaded in the deps stage; fail loudly instead of fetching.
-            env.insert("GOPROXY".to_string(), "off".to_string());
-            env.insert("GOFLAGS".to_string(), "-mod=readonly".to_string());
-        }
-        env.extend(spec.build.env.clone());
-        let build_step = Step::Run(RunStep {
-            name: format!("[strata build] go build {} -> {app}", main_argument(&main)),
-            argv,
-            env,
-            cwd: SRC.to_string(),
-            mounts: vec![
-                Mount::Context {
-                    target: SRC.to_string(),
-                    files: ContextSelection { include, exclude },
-                },
-                Mount::Cache {
-                    target: BUILD_CACHE.to_string(),
-                    id: format!("strata/{ns}/go-build"),
-                    // Go's build cache is safe for concurrent use.
-                    sharing: CacheSharing::Shared,
-                },
-                Mount::Output {
-                    target: OUT.to_string(),
-                },
-            ],
-            network: network(spec.network.build, Network::None),
-            proxy: None,
-            failure_hints: Vec::new(),
-        });
-
-        let runtime_base = match &spec.runtime.value {
-            RuntimeBase::Static => image_base(ImageRole::RuntimeStatic),
-            RuntimeBase::Slim => image_base(ImageRole::RuntimeSlim),
-            RuntimeBase::Scratch => Base::Scratch,
-            RuntimeBase::Image(reference) => Base::Image {
-                reference: reference.clone(),
-            },
-        };
-        let (runtime, image) = binary_runtime(spec, &app, runtime_base, &mut warnings);
-
-        Ok(CompiledPlan {
+        let sources = sources(spec, files, &local, &main, vendored, &mut warnings);
+        let (runtime, image) = binary_runtime(spec, &app, &mut warnings);
+        Ok(Stages {
             language: Language::Go,
-            app,
-            context_dir: dir.to_string(),
-            builder,
-            deps_steps,
-            build_step,
-            output_dir: OUT,
+            builder: builder_image(spec, &module)?,
+            deps: if vendored {
+                Vec::new()
+            } else {
+                download_steps(spec, &lockfiles(spec, files, &local)?)
+            },
+            build: vec![compile_step(spec, &app, &main, sources, vendored)],
+            build_output: Some(OUT),
             // Go cross-compiles anything to anything with CGO off: build natively, never emulate.
             cross_compile: Some(BTreeMap::from([
                 ("GOOS".to_string(), TargetPart::Os),
                 ("GOARCH".to_string(), TargetPart::Architecture),
                 ("GOARM".to_string(), TargetPart::ArmVersion),
             ])),
+            runtime_base: runtime_base(spec),
             runtime,
             image,
             warnings,
+            app,
         }
-        .into_plan())
+        .into_plan(spec))
+    }
+}
+
+/// `go mod download` of exactly the lockfiles: first into the cache mount (network, only what is
+/// new), then the layer filled from that cache through Go's file-proxy layout (no network), so
+/// the layer is exportable and a dependency change is cheap. GOPRIVATE is emptied for the second
+/// pass, or Go would fetch private modules from git again.
+fn download_steps(spec: &Spec, lockfiles: &[String]) -> Vec<Step> {
+    let listed = lockfiles.join(", ");
+    let mut env = BTreeMap::from([
+        ("GOTOOLCHAIN".to_string(), "local".to_string()),
+        ("GOMODCACHE".to_string(), DOWNLOAD_CACHE.to_string()),
+    ]);
+    for (key, value) in [
+        ("GOPROXY", &spec.go.proxy),
+        ("GOSUMDB", &spec.go.sumdb),
+        ("GOPRIVATE", &spec.go.private),
+        ("GOFLAGS", &spec.go.flags),
+    ] {
+        if let Some(value) = value {
+            env.insert(key.to_string(), value.clone());
+        }
+    }
+    let script = format!(
+        "go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOPRIVATE= GONOPROXY= GOSUMDB=off GOFLAGS=-mod=mod go mod download"
+    );
+    let rooted: Vec<String> = lockfiles
+        .iter()
+        .map(|f| join(&spec.path.value, f))
+        .collect();
+    vec![
+        Step::CopyContext {
+            name: format!("[strata deps] copy {listed}"),
+            files: ContextSelection::files(&rooted, "dependency manifest"),
+            dest: SRC.to_string(),
+        },
+        Command::shell(
+            format!("[strata deps] go mod download ({listed})"),
+            script,
+            SRC,
+        )
+        .env(env)
+        .mount(Mount::Cache {
+            target: DOWNLOAD_CACHE.to_string(),
+            id: format!("strata/{}/go-mod", spec.cache_namespace),
+            // Go locks its module cache itself; concurrent builds may share it.
+            sharing: CacheSharing::Shared,
+        })
+        .downloads(spec, network(spec.network.deps, Network::Default)),
+    ]
+}
+
+/// What `go build` sees: the packages the binary is built from (every Go package when they
+/// cannot be told), the module files, `vendor/` when vendored, and what those packages embed.
+fn sources(
+    spec: &Spec,
+    files: &ContextFiles,
+    local: &[&str],
+    main: &str,
+    vendored: bool,
+    warnings: &mut Vec<String>,
+) -> ContextSelection {
+    let dir = spec.path.value.as_str();
+    let cgo = spec.build.env.get("CGO_ENABLED").is_some_and(|v| v == "1");
+    let kinds: Vec<&str> = PACKAGE_FILES
+        .iter()
+        .chain(if cgo { CGO_FILES } else { &[] })
+        .copied()
+        .collect();
+    let packages = build_packages(dir, main, files, local);
+    let mut sources = Sources::empty(spec);
+    match &packages {
+        Some(packages) => {
+            for package in packages {
+                sources.take(
+                    kinds.iter().map(|k| join(package, k)),
+                    "a package the binary imports",
+                );
+            }
+        }
+        None => sources.take(kinds.iter().map(|k| format!("**/{k}")), "Go sources"),
+    }
+    sources.take(MODULE_FILES, "module files");
+    if vendored {
+        sources.take(["vendor"], "vendored modules");
+    }
+    sources.leave_out(["**/*_test.go", "**/testdata"], "tests");
+    let text = |path: &str| files.contents.get(&join(dir, path)).map(String::as_str);
+    let embeds: Vec<Reference> = local
+        .iter()
+        .filter(|p| is_build_source(p))
+        .filter(|p| packages.as_ref().is_none_or(|set| set.contains(parent(p))))
+        .filter_map(|p| Some(embeds::embedded(p, text(p)?)))
+        .flatten()
+        .collect();
+    for missing in sources.name(local, embeds) {
+        warnings.push(format!(
+            "{}: `{}` matches no file in the build context{}: go build will fail",
+            missing.why,
+            missing.path,
+            files.ignore_hint()
+        ));
+    }
+    sources.finish(spec)
+}
+
+/// `go build` of the main package into the output mount, offline from the dependency layer (or
+/// `vendor/`), with the build cache mounted.
+fn compile_step(
+    spec: &Spec,
+    app: &str,
+    main: &str,
+    sources: ContextSelection,
+    vendored: bool,
+) -> Step {
+    let mut ldflags = "-s -w".to_string();
+    if let Some(extra) = &spec.build.ldflags {
+        ldflags.push(' ');
+        ldflags.push_str(extra);
+    }
+    let mut argv = strings(&["go", "build", "-trimpath"]);
+    argv.push(format!("-ldflags={ldflags}"));
+    if !spec.build.tags.is_empty() {
+        argv.push(format!("-tags={}", spec.build.tags.join(",")));
+    }
+    argv.extend([
+        "-o".to_string(),
+        format!("{OUT}/{app}"),
+        main_argument(main),
+    ]);
+    // Everything was downloaded in the deps stage; fail loudly instead of fetching.
+    let module_mode = if vendored {
+        [("GOFLAGS", "-mod=vendor")].as_slice()
+    } else {
+        [("GOPROXY", "off"), ("GOFLAGS", "-mod=readonly")].as_slice()
+    };
+    Command::exec(
+        format!("[strata build] go build {} -> {app}", main_argument(main)),
+        argv,
+        SRC,
+    )
+    .env([
+        ("CGO_ENABLED", "0"),
+        ("GOTOOLCHAIN", "local"),
+        ("GOMODCACHE", LAYER_MODCACHE),
+        ("GOCACHE", BUILD_CACHE),
+    ])
+    .env(module_mode.iter().copied())
+    .env(spec.build.env.clone())
+    .mount(Mount::Context {
+        target: SRC.to_string(),
+        files: sources,
+    })
+    .mount(Mount::Cache {
+        target: BUILD_CACHE.to_string(),
+        id: format!("strata/{}/go-build", spec.cache_namespace),
+        // Go's build cache is safe for concurrent use.
+        sharing: CacheSharing::Shared,
+    })
+    .mount(Mount::Output {
+        target: OUT.to_string(),
+    })
+    .offline(spec)
+}
+
+fn runtime_base(spec: &Spec) -> Base {
+    match &spec.runtime.value {
+        RuntimeBase::Static => image_base(ImageRole::RuntimeStatic),
+        RuntimeBase::Slim => image_base(ImageRole::RuntimeSlim),
+        RuntimeBase::Scratch => Base::Scratch,
+        RuntimeBase::Image(reference) => Base::Image {
+            reference: reference.clone(),
+        },
     }
 }
 

@@ -7,12 +7,14 @@
 mod context;
 mod download;
 mod go;
+mod inputs;
 mod node;
 mod python;
 mod reach;
 mod rust;
+mod stages;
 
-pub use context::{ContextFiles, Probe};
+pub use context::{ContextFiles, DOCKERIGNORE, IgnoreFile, Probe, context_excludes};
 pub use reach::{
     ENGINE_REPORT, IMAGE_ROOTS, REACH_REPORT, REPORT_DIR, WITH_CA_SECRET, reachability_plan,
 };
@@ -20,8 +22,8 @@ pub use reach::{
 use std::collections::BTreeMap;
 
 use crate::plan::{
-    Base, ImageRole, ImageSettings, Mount, Network, Plan, ProxyEnv, RunsOn, Stage, StageName,
-    StageResult, Step, TargetPart, default_image,
+    Base, ContextExclusions, ImageRole, ImageSettings, Mount, Network, PatternList, Plan, ProxyEnv,
+    StageName, Step, default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, RuntimeBase, Spec};
 
@@ -110,7 +112,22 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
             }
         }
     };
+    check_patterns(spec)?;
     let mut plan = provider.plan(spec, files)?;
+    plan.excluded = ContextExclusions {
+        ignore_file: files.ignore.as_ref().map(|i| i.name.clone()),
+        ignored: files
+            .ignore
+            .as_ref()
+            .map(|i| i.patterns.clone())
+            .unwrap_or_default(),
+        never: provider
+            .probe()
+            .never_inputs()
+            .iter()
+            .map(|p| context::root_pattern(&spec.path.value, p))
+            .collect(),
+    };
     download::finish_download_steps(&mut plan, spec);
     // A plan without a download step (a vendored Go module) contacts nothing.
     if download::plan_downloads(&plan) {
@@ -118,6 +135,31 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
     }
     plan.warnings.extend(spec_warnings(spec));
     Ok(plan)
+}
+
+/// `build.include` and `build.exclude` patterns the engine would refuse, at the line that
+/// wrote them.
+fn check_patterns(spec: &Spec) -> Result<(), Diagnostics> {
+    let problems: Vec<Diagnostic> = spec
+        .build
+        .include
+        .iter()
+        .chain(&spec.build.exclude)
+        .filter_map(|pattern| {
+            let why = PatternList::new(&[pattern.value.as_str()]).err()?;
+            Some(
+                Diagnostic::at(pattern.location, format!("pattern {why}")).with_hint(
+                    "patterns use .dockerignore syntax: `*` and `?` within a name, `**` across \
+                     directories, `[a-z]`, and `\\` before a character to take it literally",
+                ),
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(problems))
+    }
 }
 
 /// What a spec asks for that works but costs the user later: images that move under the build,
@@ -162,6 +204,17 @@ pub fn detect(files: &ContextFiles, app_dir: &str) -> Vec<Language> {
         .filter(|p| p.detect(files, app_dir))
         .map(|p| p.language())
         .collect()
+}
+
+/// The build context on disk as a build of `spec_file` would see it: its ignore file applied,
+/// the app directory listed, and the files the spec's provider reads.
+pub fn list_directory(
+    context: &std::path::Path,
+    spec_file: &std::path::Path,
+    spec: &Spec,
+) -> std::io::Result<ContextFiles> {
+    let ignore = IgnoreFile::find(context, spec_file)?;
+    ContextFiles::from_dir(context, &spec.path.value, &probe_for(spec), ignore)
 }
 
 /// Every provider's probe: what `strata init` lists before it knows the language.
@@ -245,12 +298,6 @@ pub(crate) fn require_named_lockfiles(
     }
 }
 
-/// The runtime user: the spec's, or the distroless `nonroot` uid/gid (65532). A root user is
-/// allowed when asked for, with a warning.
-pub(crate) fn runtime_user(spec: &Spec, warnings: &mut Vec<String>) -> String {
-    runtime_user_or(spec, "65532:65532", warnings)
-}
-
 /// The runtime user: the spec's, or `default` (a base image's own unprivileged user).
 pub(crate) fn runtime_user_or(spec: &Spec, default: &str, warnings: &mut Vec<String>) -> String {
     let user = spec
@@ -281,107 +328,33 @@ pub(crate) fn image_labels(spec: &Spec, app: &str) -> BTreeMap<String, String> {
     labels
 }
 
-/// The three stages of a compiled language: dependencies on the builder image, the compile
-/// step on top writing the binary to `output_dir`, and the runtime from [`binary_runtime`].
-pub(crate) struct CompiledPlan {
-    pub language: Language,
-    pub app: String,
-    pub context_dir: String,
-    pub builder: String,
-    pub deps_steps: Vec<Step>,
-    pub build_step: Step,
-    pub output_dir: &'static str,
-    /// Where the dependency and compile stages run for another platform: natively, with the
-    /// compile step told the target (Go), or on the target itself (emulated).
-    pub cross_compile: Option<BTreeMap<String, TargetPart>>,
-    pub runtime: Stage,
-    pub image: ImageSettings,
-    pub warnings: Vec<String>,
-}
-
-impl CompiledPlan {
-    pub fn into_plan(self) -> Plan {
-        Plan {
-            language: self.language.name().to_string(),
-            app: self.app,
-            context_dir: self.context_dir,
-            stages: vec![
-                Stage {
-                    name: StageName::Deps,
-                    base: Base::Image {
-                        reference: self.builder,
-                    },
-                    // Downloads are the same for every target: one run serves them all.
-                    runs_on: match &self.cross_compile {
-                        Some(_) => RunsOn::Build {
-                            target_env: BTreeMap::new(),
-                        },
-                        None => RunsOn::Target,
-                    },
-                    steps: self.deps_steps,
-                    result: StageResult::Filesystem,
-                },
-                Stage {
-                    name: StageName::Build,
-                    base: Base::Stage {
-                        stage: StageName::Deps,
-                    },
-                    runs_on: match self.cross_compile {
-                        Some(target_env) => RunsOn::Build { target_env },
-                        None => RunsOn::Target,
-                    },
-                    steps: vec![self.build_step],
-                    result: StageResult::OutputDir {
-                        path: self.output_dir.to_string(),
-                    },
-                },
-                self.runtime,
-            ],
-            image: self.image,
-            warnings: self.warnings,
-            contacts: Vec::new(),
-        }
-    }
-}
-
 /// Where a compiled binary lives in the runtime image.
 const BINARY_DIR: &str = "/app";
 
-/// The runtime of a compiled language: the build stage's one file `/<app>` linked onto `base`
-/// as `/app/<app>`, its entrypoint unless the spec names another, run as the spec's user.
+/// The runtime of a compiled language: the build stage's one file `/<app>` linked onto its base
+/// as `/app/<app>`, its entrypoint unless the spec names another, run as the spec's user (the
+/// distroless `nonroot` uid 65532 by default).
 pub(crate) fn binary_runtime(
     spec: &Spec,
     app: &str,
-    base: Base,
     warnings: &mut Vec<String>,
-) -> (Stage, ImageSettings) {
+) -> (Vec<Step>, ImageSettings) {
     let binary = format!("{BINARY_DIR}/{app}");
-    let stage = Stage {
-        name: StageName::Runtime,
-        base,
-        runs_on: RunsOn::Target,
-        steps: vec![Step::CopyFromStage {
-            name: format!("[strata runtime] copy {app} binary"),
-            stage: StageName::Build,
-            src: format!("/{app}"),
-            dest: binary.clone(),
-        }],
-        result: StageResult::Filesystem,
-    };
-    let image = ImageSettings {
-        entrypoint: spec.run.command.clone().unwrap_or_else(|| vec![binary]),
-        cmd: spec.run.args.clone(),
-        env: spec.run.env.clone(),
-        workdir: spec
-            .run
-            .workdir
-            .clone()
-            .unwrap_or_else(|| BINARY_DIR.to_string()),
-        user: runtime_user(spec, warnings),
-        ports: spec.run.ports.clone(),
-        labels: image_labels(spec, app),
-    };
-    (stage, image)
+    let steps = vec![Step::CopyFromStage {
+        name: format!("[strata runtime] copy {app} binary"),
+        stage: StageName::Build,
+        src: format!("/{app}"),
+        dest: binary.clone(),
+    }];
+    let image = stages::image_settings(
+        spec,
+        app,
+        vec![binary],
+        "65532:65532",
+        BTreeMap::new(),
+        warnings,
+    );
+    (steps, image)
 }
 
 /// The runtime base of an app that needs an interpreter: `static` (the default) and `slim` mean

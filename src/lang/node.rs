@@ -1,6 +1,6 @@
 //! Node: node_modules installed from the lockfile only (npm, pnpm or yarn v1), the `build`
-//! script run over the sources, and production-only node_modules plus the app on a slim Node
-//! runtime.
+//! script run over the app directory, and production-only node_modules plus the app on a slim
+//! Node runtime; a front-end app's built site is served by a small static server instead.
 
 use std::collections::BTreeMap;
 
@@ -8,20 +8,20 @@ use globset::{GlobBuilder, GlobSetBuilder};
 use serde_json::Value as Json;
 
 use super::context::join;
+use super::inputs::{Documentation, Reference, Sources};
+use super::stages::{APP_DIR, Command, Stages, image_settings};
 use super::{
-    ContextFiles, Probe, Provider, ca_mount, image_labels, interpreter_runtime, network, proxy_env,
-    require_named_lockfiles, runtime_user_or, strings,
+    ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
-    RunsOn, Stage, StageName, StageResult, Step, default_image,
+    CacheSharing, ContextSelection, GeneratedFile, ImageRole, Mount, Network, Plan, StageName,
+    Step, default_image,
 };
 use crate::spec::yaml::{self, Value as Yaml};
 use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
 
 pub struct Node;
 
-const APP_DIR: &str = "/app";
 /// Where the production-only install happens, beside the full one in /app: it depends on the
 /// lockfiles alone, so a source edit never re-runs it (pruning /app's node_modules after the
 /// build would run on every source edit).
@@ -39,32 +39,42 @@ const NODE_USER: &str = "1000:1000";
 const RUNTIME_PATH: &str =
     "/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// What the app is made of: scripts, type definitions, configuration. Other assets (views,
-/// static files) come in through `build.include`.
-const SOURCE_PATTERNS: &[&str] = &[
-    "**/*.js",
-    "**/*.cjs",
-    "**/*.mjs",
-    "**/*.jsx",
-    "**/*.ts",
-    "**/*.cts",
-    "**/*.mts",
-    "**/*.tsx",
-    "**/*.json",
-];
-
-/// Installed packages, tests and their fixtures, and the schema `strata init` writes beside the
-/// spec (JSON, but not the app's): editing them rebuilds nothing.
-const NOT_APP_SOURCES: &[&str] = &[
-    crate::init::SCHEMA_FILE,
-    "node_modules/**",
-    "**/node_modules/**",
-    "test/**",
-    "tests/**",
-    "**/__tests__/**",
+/// Tests and their output: the image does not run them, so editing them rebuilds nothing.
+const TESTS: &[&str] = &[
+    "test",
+    "tests",
+    "**/__tests__",
     "**/*.test.*",
     "**/*.spec.*",
-    "coverage/**",
+    "coverage",
+    ".nyc_output",
+];
+/// Directories a build script writes: left out when .gitignore says they are not source, since
+/// the build makes them again (a `build/` of webpack configs is source and stays).
+const BUILD_OUTPUTS: &[&str] = &["dist", "build", "out"];
+
+/// strata's static server for a front-end app's built site (`node serve.mjs`, port 8080).
+const STATIC_SERVER: &str = include_str!("node/serve.mjs");
+const STATIC_SERVER_PORT: &str = "8080";
+
+/// Front-end bundlers by package, and where their build writes the site.
+const BUNDLERS: &[(&str, &str)] = &[
+    ("vite", "dist"),
+    ("react-scripts", "build"),
+    ("@vue/cli-service", "dist"),
+    ("parcel", "dist"),
+    ("astro", "dist"),
+];
+/// Start scripts that run a bundler's development server: not how a built app is served.
+const DEV_SERVERS: &[&str] = &[
+    "react-scripts start",
+    "vite",
+    "vite dev",
+    "vue-cli-service serve",
+    "parcel",
+    "astro dev",
+    "webpack serve",
+    "webpack-dev-server",
 ];
 
 /// The versions strata prepares when package.json has no `packageManager` field; its warning
@@ -150,6 +160,10 @@ struct PackageJson {
     package_manager: Option<String>,
     /// npm and yarn workspaces: globs of member directories.
     workspaces: Vec<String>,
+    /// Every package it depends on, dev dependencies included.
+    dependencies: Vec<String>,
+    /// What `main`, `browser`, `bin` and `files` name: what the package runs from.
+    named_files: Vec<(String, &'static str)>,
 }
 
 impl PackageJson {
@@ -165,6 +179,21 @@ impl PackageJson {
                 .map_or(&[][..], Vec::as_slice),
             _ => &[],
         };
+        let mut named_files = Vec::new();
+        for field in ["main", "browser", "bin", "files"] {
+            let values: Vec<&Json> = match doc.get(field) {
+                Some(Json::Array(items)) => items.iter().collect(),
+                Some(Json::Object(map)) => map.values().collect(),
+                Some(value) => vec![value],
+                None => Vec::new(),
+            };
+            named_files.extend(
+                values
+                    .into_iter()
+                    .filter_map(Json::as_str)
+                    .map(|p| (p.trim_start_matches("./").to_string(), field)),
+            );
+        }
         Ok(PackageJson {
             name: string(doc.get("name")),
             main: string(doc.get("main")),
@@ -176,7 +205,30 @@ impl PackageJson {
                 .filter_map(Json::as_str)
                 .map(str::to_string)
                 .collect(),
+            dependencies: ["dependencies", "devDependencies"]
+                .iter()
+                .filter_map(|table| doc.get(*table).and_then(Json::as_object))
+                .flat_map(|table| table.keys().cloned())
+                .collect(),
+            named_files,
         })
+    }
+
+    /// Where the build writes a front-end app's site, when this is one: it builds with a known
+    /// bundler and has no server of its own to start (no `start`, or a development server).
+    fn static_site(&self) -> Option<&'static str> {
+        if !self.has_build || self.main.is_some() {
+            return None;
+        }
+        if let Some(start) = &self.start {
+            if !DEV_SERVERS.contains(&start.trim()) {
+                return None;
+            }
+        }
+        BUNDLERS
+            .iter()
+            .find(|(bundler, _)| self.dependencies.iter().any(|d| d == bundler))
+            .map(|(_, output)| *output)
     }
 }
 
@@ -186,12 +238,19 @@ impl Provider for Node {
     }
 
     fn probe(&self) -> Probe {
-        let mut list = strings(&["pnpm-workspace.yaml", "**/package.json", "index.js"]);
-        list.extend(Manager::ALL.iter().map(|m| m.lockfile().to_string()));
         Probe {
-            list,
-            exclude: strings(&["node_modules/**", "**/node_modules/**"]),
-            read: strings(&["package.json", "pnpm-workspace.yaml"]),
+            // Framework and bundler caches and outputs no build reads back.
+            never: strings(&[
+                "**/.next",
+                "**/.nuxt",
+                "**/.svelte-kit",
+                "**/.turbo",
+                "**/.parcel-cache",
+                "**/.angular",
+                ".pnpm-store",
+                ".npm",
+            ]),
+            read: strings(&["package.json", "pnpm-workspace.yaml", ".gitignore"]),
         }
     }
 
@@ -212,19 +271,7 @@ impl Provider for Node {
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
         let local: Vec<&str> = files.under(dir).collect();
-        let manifest_path = join(dir, "package.json");
-        let text = files.contents.get(&manifest_path).ok_or_else(|| {
-            Diagnostic::at(spec.path.location, format!("`{dir}` has no package.json"))
-                .with_hint("point `path:` at the directory with the app's package.json")
-        })?;
-        let package = PackageJson::parse(text).map_err(|why| {
-            Diagnostic::at(
-                spec.path.location,
-                format!("cannot read {manifest_path}: {why}"),
-            )
-            .with_hint("package.json must be valid JSON")
-        })?;
-        let mut warnings = Vec::new();
+        let package = read_package(spec, files)?;
         let manager = manager(spec, &package, &local)?;
         require_named_lockfiles(
             spec,
@@ -232,180 +279,9 @@ impl Provider for Node {
             "check the name; Node lockfiles are package-lock.json, pnpm-lock.yaml or yarn.lock",
         )?;
         let members = workspace_members(spec, files, manager, &package, &local)?;
-
-        // What the install sees: the lockfile, the manifests, and whatever the spec adds (an
-        // .npmrc, a patches directory).
-        let mut lockfiles = vec![manager.lockfile().to_string()];
-        if manager == Manager::Pnpm && local.contains(&"pnpm-workspace.yaml") {
-            lockfiles.push("pnpm-workspace.yaml".to_string());
-        }
-        for named in spec.lockfiles.iter().flatten() {
-            if !lockfiles.contains(&named.value) {
-                lockfiles.push(named.value.clone());
-            }
-        }
-        let mut manifests = vec!["package.json".to_string()];
-        manifests.extend(members);
-        let inputs: Vec<String> = lockfiles.iter().chain(&manifests).cloned().collect();
-        let listed = inputs.join(", ");
-        let selection = |names: &[String]| ContextSelection {
-            include: names.iter().map(|f| join(dir, f)).collect(),
-            exclude: Vec::new(),
-        };
-        let deps_network = network(spec.network.deps, Network::Default);
-        let builder = spec
-            .builder_image
-            .as_ref()
-            .map(|b| b.value.clone())
-            .unwrap_or_else(|| default_image(ImageRole::Node).to_string());
-
-        let mut deps_steps = Vec::new();
-        if manager != Manager::Npm {
-            let wanted = prepared_version(manager, &package, &mut warnings);
-            deps_steps.push(node_step(
-                spec,
-                NodeStep {
-                    name: format!("[strata deps] corepack prepare {wanted}"),
-                    command: format!(
-                        "corepack enable {name} && corepack prepare {wanted} --activate",
-                        name = manager.name()
-                    ),
-                    cwd: "/",
-                    manager,
-                    cached: false,
-                    network: deps_network,
-                },
-            ));
-        }
-        let (full_install, prod_install) = manager.install_commands();
-        if manager == Manager::Pnpm {
-            // `pnpm fetch` needs the lockfile alone: a package.json edit that keeps the
-            // lockfile (a script, the version) downloads nothing.
-            deps_steps.push(Step::CopyContext {
-                name: format!("[strata deps] copy {}", lockfiles.join(", ")),
-                files: selection(&lockfiles),
-                dest: APP_DIR.to_string(),
-            });
-            deps_steps.push(node_step(
-                spec,
-                NodeStep {
-                    name: format!("[strata deps] pnpm fetch ({})", lockfiles.join(", ")),
-                    command: "pnpm fetch".to_string(),
-                    cwd: APP_DIR,
-                    manager,
-                    cached: true,
-                    network: deps_network,
-                },
-            ));
-            deps_steps.push(Step::CopyContext {
-                name: format!("[strata deps] copy {}", manifests.join(", ")),
-                files: selection(&manifests),
-                dest: APP_DIR.to_string(),
-            });
-        } else {
-            deps_steps.push(Step::CopyContext {
-                name: format!("[strata deps] copy {listed}"),
-                files: selection(&inputs),
-                dest: APP_DIR.to_string(),
-            });
-        }
-        deps_steps.push(node_step(
-            spec,
-            NodeStep {
-                name: format!("[strata deps] {full_install} ({listed})"),
-                command: full_install.to_string(),
-                cwd: APP_DIR,
-                manager,
-                cached: true,
-                network: deps_network,
-            },
-        ));
-        deps_steps.push(Step::CopyContext {
-            name: format!("[strata deps] copy {listed} for the production install"),
-            files: selection(&inputs),
-            dest: PROD_DIR.to_string(),
-        });
-        deps_steps.push(node_step(
-            spec,
-            NodeStep {
-                name: format!("[strata deps] {prod_install} ({listed})"),
-                command: prod_install.to_string(),
-                cwd: PROD_DIR,
-                manager,
-                cached: true,
-                network: deps_network,
-            },
-        ));
-
-        let mut include: Vec<String> = SOURCE_PATTERNS.iter().map(|p| join(dir, p)).collect();
-        for extra in spec.build.include.iter().map(|p| &p.value) {
-            let pattern = join(dir, extra);
-            if !include.contains(&pattern) {
-                include.push(pattern);
-            }
-        }
-        let sources = ContextSelection {
-            include,
-            exclude: NOT_APP_SOURCES.iter().map(|p| join(dir, p)).collect(),
-        };
-        let copy_sources = |stage: &str| Step::CopyContext {
-            name: format!("[strata {stage}] copy the app's sources"),
-            files: sources.clone(),
-            dest: APP_DIR.to_string(),
-        };
-        let mut build_steps = vec![copy_sources("build")];
-        let build_result;
-        let app_layer;
-        if package.has_build {
-            let mut build = node_step(
-                spec,
-                NodeStep {
-                    name: format!("[strata build] {} run build", manager.name()),
-                    // The built app is the project directory after the build, without the
-                    // dev-dependency node_modules that the runtime gets in production form.
-                    command: format!(
-                        "{} run build && find . -mindepth 1 -maxdepth 1 ! -name node_modules \
-                         -exec cp -a -t {BUILD_OUTPUT} {{}} +",
-                        manager.name()
-                    ),
-                    cwd: APP_DIR,
-                    manager,
-                    cached: false,
-                    network: network(spec.network.build, Network::None),
-                },
-            );
-            if let Step::Run(run) = &mut build {
-                run.mounts.push(Mount::Output {
-                    target: BUILD_OUTPUT.to_string(),
-                });
-            }
-            build_steps.push(build);
-            build_result = StageResult::OutputDir {
-                path: BUILD_OUTPUT.to_string(),
-            };
-            app_layer = Step::CopyFromStage {
-                name: "[strata runtime] copy the built app".to_string(),
-                stage: StageName::Build,
-                src: "/".to_string(),
-                dest: APP_DIR.to_string(),
-            };
-        } else {
-            build_result = StageResult::Filesystem;
-            app_layer = copy_sources("runtime");
-        }
-
-        let runtime_base = interpreter_runtime(
-            spec,
-            ImageRole::Node,
-            "a Node app",
-            "node",
-            "node on its PATH",
-        )?;
-
-        let entrypoint = match &spec.run.command {
-            Some(command) => command.clone(),
-            None => entrypoint(spec, &package, &local)?,
-        };
+        let mut warnings = Vec::new();
+        let deps = dependency_steps(spec, manager, &package, members, &local, &mut warnings);
+        let sources = sources(spec, files, &package, &local, &mut warnings);
         let app = package.name.clone().unwrap_or_else(|| {
             if dir == "." {
                 "app".to_string()
@@ -413,145 +289,351 @@ impl Provider for Node {
                 dir.rsplit('/').next().unwrap_or(dir).to_string()
             }
         });
-        let user = runtime_user_or(spec, NODE_USER, &mut warnings);
-        let mut env = BTreeMap::from([
+        let mut build = vec![copy_sources("build", &sources)];
+        let (runtime, entrypoint) = match package.static_site() {
+            Some(site) => {
+                build.push(build_step(
+                    spec,
+                    manager,
+                    &format!("cp -a {site}/. {BUILD_OUTPUT}"),
+                    site,
+                ));
+                static_site_runtime()
+            }
+            None if package.has_build => {
+                // The built app is the project directory after the build, without the
+                // dev-dependency node_modules that the runtime gets in production form.
+                let keep = format!(
+                    "find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a -t {BUILD_OUTPUT} {{}} +"
+                );
+                build.push(build_step(spec, manager, &keep, "."));
+                let app_layer = Step::CopyFromStage {
+                    name: "[strata runtime] copy the built app".to_string(),
+                    stage: StageName::Build,
+                    src: "/".to_string(),
+                    dest: APP_DIR.to_string(),
+                };
+                server_runtime(spec, manager, &package, &local, app_layer)?
+            }
+            None => server_runtime(
+                spec,
+                manager,
+                &package,
+                &local,
+                copy_sources("runtime", &sources),
+            )?,
+        };
+        let env = BTreeMap::from([
             ("PATH".to_string(), RUNTIME_PATH.to_string()),
             ("NODE_ENV".to_string(), "production".to_string()),
         ]);
-        env.extend(spec.run.env.clone());
-        let labels = image_labels(spec, &app);
-
-        Ok(Plan {
-            language: Language::Node.name().to_string(),
-            app,
-            context_dir: dir.to_string(),
-            stages: vec![
-                Stage {
-                    name: StageName::Deps,
-                    base: Base::Image { reference: builder },
-                    runs_on: RunsOn::Target,
-                    steps: deps_steps,
-                    result: StageResult::Filesystem,
-                },
-                Stage {
-                    name: StageName::Build,
-                    base: Base::Stage {
-                        stage: StageName::Deps,
-                    },
-                    runs_on: RunsOn::Target,
-                    steps: build_steps,
-                    result: build_result,
-                },
-                Stage {
-                    name: StageName::Runtime,
-                    base: runtime_base,
-                    runs_on: RunsOn::Target,
-                    steps: vec![
-                        // Production node_modules on their own layer, made from the lockfiles
-                        // only: a source edit leaves it byte-identical.
-                        Step::CopyFromStage {
-                            name: format!(
-                                "[strata runtime] copy the production node_modules ({})",
-                                manager.name()
-                            ),
-                            stage: StageName::Deps,
-                            src: format!("{PROD_DIR}/node_modules"),
-                            dest: format!("{APP_DIR}/node_modules"),
-                        },
-                        app_layer,
-                    ],
-                    result: StageResult::Filesystem,
-                },
-            ],
-            image: ImageSettings {
-                entrypoint,
-                cmd: spec.run.args.clone(),
-                env,
-                workdir: spec
-                    .run
-                    .workdir
-                    .clone()
-                    .unwrap_or_else(|| APP_DIR.to_string()),
-                user,
-                ports: spec.run.ports.clone(),
-                labels,
-            },
+        let mut image = image_settings(spec, &app, entrypoint, NODE_USER, env, &mut warnings);
+        if package.static_site().is_some() && image.ports.is_empty() {
+            image.ports.push(format!("{STATIC_SERVER_PORT}/tcp"));
+        }
+        Ok(Stages {
+            language: Language::Node,
+            builder: spec
+                .builder_image
+                .as_ref()
+                .map(|b| b.value.clone())
+                .unwrap_or_else(|| default_image(ImageRole::Node).to_string()),
+            deps,
+            build_output: (build.len() > 1).then_some(BUILD_OUTPUT),
+            build,
+            cross_compile: None,
+            runtime_base: interpreter_runtime(
+                spec,
+                ImageRole::Node,
+                "a Node app",
+                "node",
+                "node on its PATH",
+            )?,
+            runtime,
+            image,
             warnings,
-            contacts: Vec::new(),
-        })
+            app,
+        }
+        .into_plan(spec))
     }
 }
 
-/// One step that runs a Node tool in the builder.
-struct NodeStep {
-    name: String,
-    command: String,
-    cwd: &'static str,
-    manager: Manager,
-    /// Whether the step mounts the package manager's download cache.
-    cached: bool,
-    network: Network,
+fn read_package(spec: &Spec, files: &ContextFiles) -> Result<PackageJson, Diagnostics> {
+    let dir = spec.path.value.as_str();
+    let manifest_path = join(dir, "package.json");
+    let text = files.contents.get(&manifest_path).ok_or_else(|| {
+        Diagnostic::at(spec.path.location, format!("`{dir}` has no package.json"))
+            .with_hint("point `path:` at the directory with the app's package.json")
+    })?;
+    Ok(PackageJson::parse(text).map_err(|why| {
+        Diagnostic::at(
+            spec.path.location,
+            format!("cannot read {manifest_path}: {why}"),
+        )
+        .with_hint("package.json must be valid JSON")
+    })?)
 }
 
-/// A shell step with the package manager's settings and, when it has a network, the optional
-/// CA (which node, corepack and the package manager take from the variables every download
-/// step gets, lang/download.rs). Steps without a network tell corepack so, so it never tries
-/// one.
-fn node_step(spec: &Spec, step: NodeStep) -> Step {
-    let mut env: BTreeMap<String, String> = match step.manager {
-        Manager::Npm => BTreeMap::from([(
-            "npm_config_update_notifier".to_string(),
-            "false".to_string(),
-        )]),
-        Manager::Pnpm => BTreeMap::from([
-            ("npm_config_store_dir".to_string(), PNPM_STORE.to_string()),
-            // The store is a cache mount: links into it would not survive into the layer.
-            (
-                "npm_config_package_import_method".to_string(),
-                "copy".to_string(),
-            ),
-        ]),
-        Manager::Yarn => {
-            BTreeMap::from([("YARN_CACHE_FOLDER".to_string(), YARN_CACHE.to_string())])
+/// The installs, from the lockfile and the manifests only (and whatever the spec adds: an
+/// .npmrc, a patches directory): the full one in /app for the build, the production one in
+/// /prod for the runtime; pnpm's and yarn's own version prepared first.
+fn dependency_steps(
+    spec: &Spec,
+    manager: Manager,
+    package: &PackageJson,
+    members: Vec<String>,
+    local: &[&str],
+    warnings: &mut Vec<String>,
+) -> Vec<Step> {
+    let dir = spec.path.value.as_str();
+    let mut lockfiles = vec![manager.lockfile().to_string()];
+    if manager == Manager::Pnpm && local.contains(&"pnpm-workspace.yaml") {
+        lockfiles.push("pnpm-workspace.yaml".to_string());
+    }
+    for named in spec.lockfiles.iter().flatten() {
+        if !lockfiles.contains(&named.value) {
+            lockfiles.push(named.value.clone());
         }
+    }
+    let mut manifests = vec!["package.json".to_string()];
+    manifests.extend(members);
+    let inputs: Vec<String> = lockfiles.iter().chain(&manifests).cloned().collect();
+    let listed = inputs.join(", ");
+    let copy = |names: &[String], dest: &str, what: &str| Step::CopyContext {
+        name: format!("[strata deps] copy {}{what}", names.join(", ")),
+        files: ContextSelection::files(
+            &names.iter().map(|f| join(dir, f)).collect::<Vec<_>>(),
+            "dependency manifest",
+        ),
+        dest: dest.to_string(),
     };
-    if step.manager != Manager::Npm {
-        env.insert("COREPACK_HOME".to_string(), COREPACK_HOME.to_string());
-        env.insert(
-            "COREPACK_ENABLE_DOWNLOAD_PROMPT".to_string(),
-            "0".to_string(),
+    let deps_network = network(spec.network.deps, Network::Default);
+    let mut steps = Vec::new();
+    if manager != Manager::Npm {
+        let wanted = prepared_version(manager, package, warnings);
+        steps.push(
+            node_command(
+                manager,
+                format!("[strata deps] corepack prepare {wanted}"),
+                format!(
+                    "corepack enable {name} && corepack prepare {wanted} --activate",
+                    name = manager.name()
+                ),
+                "/",
+            )
+            .env(registry_env(spec))
+            .downloads(spec, deps_network),
         );
     }
-    let mut mounts = Vec::new();
-    if step.cached {
-        mounts.push(step.manager.cache(spec));
-    }
-    if step.network == Network::None {
-        env.insert("COREPACK_ENABLE_NETWORK".to_string(), "0".to_string());
+    let (full_install, prod_install) = manager.install_commands();
+    if manager == Manager::Pnpm {
+        // `pnpm fetch` needs the lockfile alone: a package.json edit that keeps the lockfile (a
+        // script, the version) downloads nothing.
+        steps.push(copy(&lockfiles, APP_DIR, ""));
+        steps.push(
+            node_command(
+                manager,
+                format!("[strata deps] pnpm fetch ({})", lockfiles.join(", ")),
+                "pnpm fetch".to_string(),
+                APP_DIR,
+            )
+            .mount(manager.cache(spec))
+            .env(registry_env(spec))
+            .downloads(spec, deps_network),
+        );
+        steps.push(copy(&manifests, APP_DIR, ""));
     } else {
-        mounts.push(ca_mount(spec));
-        // npm, pnpm and yarn 1 all read npm_config_registry (npm also fetches a lockfile's
-        // registry.npmjs.org URLs from it: replace-registry-host); corepack fetches the
-        // package managers themselves from COREPACK_NPM_REGISTRY.
-        if let Some(registry) = &spec.node.registry {
-            env.insert("npm_config_registry".to_string(), registry.clone());
-            env.insert("COREPACK_NPM_REGISTRY".to_string(), registry.clone());
+        steps.push(copy(&inputs, APP_DIR, ""));
+    }
+    for (install, cwd) in [(full_install, APP_DIR), (prod_install, PROD_DIR)] {
+        if cwd == PROD_DIR {
+            steps.push(copy(&inputs, PROD_DIR, " for the production install"));
+        }
+        steps.push(
+            node_command(
+                manager,
+                format!("[strata deps] {install} ({listed})"),
+                install.to_string(),
+                cwd,
+            )
+            .mount(manager.cache(spec))
+            .env(registry_env(spec))
+            .downloads(spec, deps_network),
+        );
+    }
+    steps
+}
+
+/// What the build and the runtime see: the app directory without tests, tooling, and (for a
+/// server) documentation, without the outputs of an earlier build that .gitignore names, plus
+/// what package.json names when there is no build script to make it.
+fn sources(
+    spec: &Spec,
+    files: &ContextFiles,
+    package: &PackageJson,
+    local: &[&str],
+    warnings: &mut Vec<String>,
+) -> ContextSelection {
+    // Site generators read markdown as content: only a server leaves the docs out.
+    let documentation = if package.has_build {
+        Documentation::ByName
+    } else {
+        Documentation::All
+    };
+    let mut sources = Sources::app_directory(spec, documentation);
+    sources.leave_out(TESTS, "tests (the image does not run them)");
+    if package.has_build {
+        let ignored = git_ignored(files.contents.get(&join(&spec.path.value, ".gitignore")));
+        sources.leave_out(
+            BUILD_OUTPUTS.iter().filter(|d| ignored.contains(**d)),
+            "output of an earlier build (.gitignore names it; the build makes it again)",
+        );
+    } else {
+        let named: Vec<Reference> = package
+            .named_files
+            .iter()
+            .map(|(path, field)| {
+                Reference::path(path.clone(), format!("named by package.json `{field}`"))
+            })
+            .collect();
+        for missing in sources.name(local, named) {
+            warnings.push(format!(
+                "{}: `{}` is not in the build context{}",
+                missing.why,
+                missing.path,
+                files.ignore_hint()
+            ));
         }
     }
-    Step::Run(RunStep {
-        name: step.name,
-        argv: strings(&["/bin/sh", "-c", &step.command]),
-        env,
-        cwd: step.cwd.to_string(),
-        mounts,
-        network: step.network,
-        proxy: if step.network == Network::None {
-            None
-        } else {
-            proxy_env(spec)
-        },
-        failure_hints: Vec::new(),
+    sources.finish(spec)
+}
+
+/// The top-level directory names a .gitignore ignores (`dist`, `/dist`, `dist/`, `/dist/`).
+fn git_ignored(gitignore: Option<&String>) -> std::collections::BTreeSet<&str> {
+    gitignore
+        .map(|text| {
+            text.lines()
+                .map(|l| l.trim().trim_start_matches('/').trim_end_matches('/'))
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn copy_sources(stage: &str, sources: &ContextSelection) -> Step {
+    Step::CopyContext {
+        name: format!("[strata {stage}] copy the app's files"),
+        files: sources.clone(),
+        dest: APP_DIR.to_string(),
+    }
+}
+
+/// The build script, offline, then `keep` copies what the runtime gets into the output (`what`
+/// names it in the failure message when the build wrote nothing there).
+fn build_step(spec: &Spec, manager: Manager, keep: &str, what: &str) -> Step {
+    node_command(
+        manager,
+        format!("[strata build] {} run build", manager.name()),
+        format!(
+            "{} run build && {{ [ -e {what} ] || {{ echo \"strata: the build script wrote no {what}\" >&2; exit 1; }}; }} && {keep}",
+            manager.name()
+        ),
+        APP_DIR,
+    )
+    .mount(Mount::Output {
+        target: BUILD_OUTPUT.to_string(),
     })
+    // Without a network, corepack must not try one for the package manager it prepared.
+    .env((manager != Manager::Npm).then_some(("COREPACK_ENABLE_NETWORK", "0")))
+    .offline(spec)
+}
+
+/// A server's runtime: the production node_modules, then the app; started by `start`, `main` or
+/// index.js.
+fn server_runtime(
+    spec: &Spec,
+    manager: Manager,
+    package: &PackageJson,
+    local: &[&str],
+    app_layer: Step,
+) -> Result<(Vec<Step>, Vec<String>), Diagnostics> {
+    let entrypoint = match &spec.run.command {
+        Some(command) => command.clone(),
+        None => entrypoint(spec, package, local)?,
+    };
+    let steps = vec![
+        // Production node_modules on their own layer, made from the lockfiles only: a source
+        // edit leaves it byte-identical.
+        Step::CopyFromStage {
+            name: format!(
+                "[strata runtime] copy the production node_modules ({})",
+                manager.name()
+            ),
+            stage: StageName::Deps,
+            src: format!("{PROD_DIR}/node_modules"),
+            dest: format!("{APP_DIR}/node_modules"),
+        },
+        app_layer,
+    ];
+    Ok((steps, entrypoint))
+}
+
+/// A front-end app's runtime: the built site and strata's static server, no node_modules.
+fn static_site_runtime() -> (Vec<Step>, Vec<String>) {
+    let steps = vec![
+        Step::WriteFiles {
+            name: "[strata runtime] write the static server".to_string(),
+            files: vec![GeneratedFile {
+                path: "serve.mjs".to_string(),
+                contents: STATIC_SERVER.to_string(),
+            }],
+            dest: APP_DIR.to_string(),
+        },
+        Step::CopyFromStage {
+            name: "[strata runtime] copy the built site".to_string(),
+            stage: StageName::Build,
+            src: "/".to_string(),
+            dest: format!("{APP_DIR}/site"),
+        },
+    ];
+    (
+        steps,
+        vec!["node".to_string(), format!("{APP_DIR}/serve.mjs")],
+    )
+}
+
+/// A command that runs a Node tool in the builder, with the package manager's settings.
+fn node_command(manager: Manager, name: String, script: String, cwd: &str) -> Command {
+    let command = Command::shell(name, script, cwd);
+    let command = match manager {
+        Manager::Npm => command.env([("npm_config_update_notifier", "false")]),
+        Manager::Pnpm => command.env([
+            ("npm_config_store_dir", PNPM_STORE),
+            // The store is a cache mount: links into it would not survive into the layer.
+            ("npm_config_package_import_method", "copy"),
+        ]),
+        Manager::Yarn => command.env([("YARN_CACHE_FOLDER", YARN_CACHE)]),
+    };
+    if manager == Manager::Npm {
+        return command;
+    }
+    command.env([
+        ("COREPACK_HOME", COREPACK_HOME),
+        ("COREPACK_ENABLE_DOWNLOAD_PROMPT", "0"),
+    ])
+}
+
+/// The spec's registry for a download step: npm, pnpm and yarn 1 all read npm_config_registry
+/// (npm also fetches a lockfile's registry.npmjs.org URLs from it: replace-registry-host);
+/// corepack fetches the package managers themselves from COREPACK_NPM_REGISTRY.
+fn registry_env(spec: &Spec) -> Vec<(&'static str, String)> {
+    match &spec.node.registry {
+        Some(registry) => vec![
+            ("npm_config_registry", registry.clone()),
+            ("COREPACK_NPM_REGISTRY", registry.clone()),
+        ],
+        None => Vec::new(),
+    }
 }
 
 /// The package manager: the one `packageManager` names, else the one whose lockfile is there.
@@ -943,7 +1025,7 @@ mod tests {
             panic!("deps starts with the manifests")
         };
         assert_eq!(
-            files.include,
+            files.include_patterns(),
             [
                 "package-lock.json",
                 "package.json",

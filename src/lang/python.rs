@@ -1,22 +1,23 @@
 //! Python: a virtualenv built from the lockfiles only (uv, Poetry's lockfile or pip), the
-//! project's own code added on top, and the venv plus sources on a slim Python runtime.
+//! project's own files added on top, and the venv plus the app on a slim Python runtime.
+
+mod references;
 
 use std::collections::BTreeMap;
 
 use super::context::join;
+use super::inputs::{Documentation, Sources};
+use super::stages::{APP_DIR, Command, Stages, image_settings};
 use super::{
-    ContextFiles, Probe, Provider, ca_mount, image_labels, interpreter_runtime, network, proxy_env,
-    require_named_lockfiles, runtime_user, strings,
+    ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan, RunStep,
-    RunsOn, Stage, StageName, StageResult, Step, default_image,
+    CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step, default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
 
 pub struct Python;
 
-const APP_DIR: &str = "/app";
 const VENV: &str = "/app/.venv";
 /// The interpreter the venv is made with. Its `bin/python` is a symlink to this path, so it
 /// must exist at the same path in the builder and the runtime image: both the official images
@@ -30,18 +31,17 @@ const PIP_CACHE: &str = "/root/.cache/pip";
 const RUNTIME_PATH: &str =
     "/app/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Files that only matter to tests and tooling; leaving them out of the source selection
-/// means editing them rebuilds nothing.
-const NOT_APP_SOURCES: &[&str] = &[
-    "tests/**",
-    "**/tests/**",
-    "test/**",
+/// Tests and their tooling: the image does not run them, so editing them rebuilds nothing.
+const TESTS: &[&str] = &[
+    "tests",
+    "test",
+    "**/tests",
     "**/test_*.py",
     "**/*_test.py",
     "**/conftest.py",
-    ".venv/**",
-    "**/__pycache__/**",
 ];
+/// What an earlier build or a tool left in the project directory.
+const EARLIER_OUTPUTS: &[&str] = &["dist", "build", "**/*.egg-info", "htmlcov", ".coverage"];
 
 /// The Poetry that turns `poetry.lock` into hashed requirements. Pinned so the dependency
 /// step's cache key says exactly which exporter ran; it runs from uv's cache, never in a layer.
@@ -75,6 +75,107 @@ impl Installer {
             Installer::Pip { .. } => None,
         }
     }
+
+    /// The files the dependency step sees: the installer's, then what the spec adds (a
+    /// workspace member's pyproject.toml).
+    fn lockfiles(&self, spec: &Spec) -> Vec<String> {
+        let mut files = match self {
+            Installer::Uv { .. } => strings(&["pyproject.toml", "uv.lock"]),
+            Installer::Poetry { .. } => strings(&["pyproject.toml", "poetry.lock"]),
+            Installer::Unpinned { .. } => strings(&["pyproject.toml"]),
+            Installer::Pip { requirements } => return requirements.clone(),
+        };
+        for named in spec.lockfiles.iter().flatten() {
+            if !files.contains(&named.value) {
+                files.push(named.value.clone());
+            }
+        }
+        files
+    }
+
+    /// The step that installs the locked dependencies (never the project) into the venv.
+    fn install_step(&self, spec: &Spec, listed: &str) -> Step {
+        let network = network(spec.network.deps, Network::Default);
+        match self {
+            Installer::Uv { .. } => uv_command(
+                spec,
+                format!("[strata deps] uv sync --no-install-project ({listed})"),
+                "uv sync --frozen --no-install-project --no-dev",
+            )
+            .downloads(spec, network),
+            Installer::Poetry { .. } => uv_command(
+                spec,
+                format!("[strata deps] poetry export | uv pip install ({listed})"),
+                &format!(
+                    "{POETRY_EXPORT} export --only main --format requirements.txt{} \
+                     --output {EXPORTED_REQUIREMENTS} && uv venv --quiet {VENV} && \
+                     {UV_PIP_INSTALL} --require-hashes --no-deps -r {EXPORTED_REQUIREMENTS} && \
+                     rm {EXPORTED_REQUIREMENTS}",
+                    // The export names Poetry's sources as index URLs, which would win over
+                    // the spec's mirror: leave them out when one is set.
+                    if spec.python.index.is_some() {
+                        " --without-urls"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+            .downloads(spec, network),
+            Installer::Pip { requirements } => pip_command(
+                spec,
+                format!("[strata deps] pip install ({listed})"),
+                requirements,
+            )
+            .downloads(spec, network),
+            Installer::Unpinned { .. } => uv_command(
+                spec,
+                "[strata deps] uv pip install (pyproject.toml dependencies, unpinned)".to_string(),
+                &format!("uv venv --quiet {VENV} && {UV_PIP_INSTALL} -r pyproject.toml"),
+            )
+            .downloads(spec, network),
+        }
+    }
+
+    /// Installs the project itself into the venv, when it is a package: its dependencies are
+    /// already there, so a source edit never re-resolves them. Building the project's wheel
+    /// needs its build backend (hatchling, poetry-core…), which no lockfile pins: this step
+    /// may download it, so it gets the dependency steps' network, cache and CA.
+    fn project_install(&self, spec: &Spec, name: &str) -> Step {
+        let (verb, command) = match self {
+            Installer::Uv { .. } => (
+                "uv sync",
+                "uv sync --frozen --no-dev --no-editable".to_string(),
+            ),
+            _ => ("uv pip install", format!("{UV_PIP_INSTALL} --no-deps .")),
+        };
+        let deps_network = network(spec.network.deps, Network::Default);
+        uv_command(
+            spec,
+            format!("[strata build] {verb}: install {name} into {VENV}"),
+            &command,
+        )
+        .downloads(spec, network(spec.network.build, deps_network))
+    }
+
+    fn warnings(&self, spec: &Spec) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Installer::Unpinned { .. } = self {
+            warnings.push(format!(
+                "{}: no lockfile, so the dependency layer cannot be pinned: dependencies resolve \
+                 afresh whenever pyproject.toml changes; run `uv lock` to pin them",
+                join(&spec.path.value, "pyproject.toml")
+            ));
+        }
+        if let (Installer::Uv { .. }, Some(_)) = (self, &spec.python.index) {
+            warnings.push(
+                "python.index does not move uv.lock's packages: uv.lock records where each one \
+                 comes from, and `uv sync --frozen` installs from there; configure the mirror \
+                 when locking (`[[tool.uv.index]]`, `uv lock`)"
+                    .to_string(),
+            );
+        }
+        warnings
+    }
 }
 
 impl Provider for Python {
@@ -84,15 +185,9 @@ impl Provider for Python {
 
     fn probe(&self) -> Probe {
         Probe {
-            list: strings(&[
-                "pyproject.toml",
-                "uv.lock",
-                "poetry.lock",
-                "requirements*.txt",
-                "**/*.py",
-            ]),
-            exclude: strings(&[".venv/**", "**/__pycache__/**"]),
-            read: strings(&["pyproject.toml"]),
+            never: Vec::new(),
+            // The manifests, and the packaging files that name what a project install reads.
+            read: strings(&["pyproject.toml", "setup.cfg", "setup.py", "MANIFEST.in"]),
         }
     }
 
@@ -119,287 +214,144 @@ impl Provider for Python {
         let dir = spec.path.value.as_str();
         let local: Vec<&str> = files.under(dir).collect();
         let installer = installer(spec, files, &local)?;
-        let lockfiles: Vec<String> = match &installer {
-            Installer::Uv { .. } | Installer::Poetry { .. } | Installer::Unpinned { .. } => {
-                // Files the spec adds (a workspace member's pyproject.toml) come after the ones
-                // the installer always needs.
-                let mut files = match &installer {
-                    Installer::Uv { .. } => strings(&["pyproject.toml", "uv.lock"]),
-                    Installer::Poetry { .. } => strings(&["pyproject.toml", "poetry.lock"]),
-                    _ => strings(&["pyproject.toml"]),
-                };
-                for named in spec.lockfiles.iter().flatten() {
-                    if !files.contains(&named.value) {
-                        files.push(named.value.clone());
-                    }
-                }
-                files
-            }
-            Installer::Pip { requirements } => requirements.clone(),
-        };
+        let lockfiles = installer.lockfiles(spec);
         let listed = lockfiles.join(", ");
-        let deps_network = network(spec.network.deps, Network::Default);
-        let builder = spec
-            .builder_image
-            .as_ref()
-            .map(|b| b.value.clone())
-            .unwrap_or_else(|| default_image(ImageRole::PythonBuilder).to_string());
-
-        let (install_deps, installer_name) = match &installer {
-            Installer::Uv { .. } => (
-                uv_step(
-                    spec,
-                    format!("[strata deps] uv sync --no-install-project ({listed})"),
-                    "uv sync --frozen --no-install-project --no-dev",
-                    deps_network,
-                ),
-                "uv",
-            ),
-            Installer::Poetry { .. } => (
-                uv_step(
-                    spec,
-                    format!("[strata deps] poetry export | uv pip install ({listed})"),
-                    &format!(
-                        "{POETRY_EXPORT} export --only main --format requirements.txt{} \
-                         --output {EXPORTED_REQUIREMENTS} && uv venv --quiet {VENV} && \
-                         {UV_PIP_INSTALL} --require-hashes --no-deps -r {EXPORTED_REQUIREMENTS} && \
-                         rm {EXPORTED_REQUIREMENTS}",
-                        // The export names Poetry's sources as index URLs, which would win over
-                        // the spec's mirror: leave them out when one is set.
-                        if spec.python.index.is_some() {
-                            " --without-urls"
-                        } else {
-                            ""
-                        }
-                    ),
-                    deps_network,
-                ),
-                "uv",
-            ),
-            Installer::Pip { requirements } => (
-                pip_step(
-                    spec,
-                    format!("[strata deps] pip install ({listed})"),
-                    requirements,
-                    deps_network,
-                ),
-                "pip",
-            ),
-            Installer::Unpinned { .. } => (
-                uv_step(
-                    spec,
-                    "[strata deps] uv pip install (pyproject.toml dependencies, unpinned)"
-                        .to_string(),
-                    &format!("uv venv --quiet {VENV} && {UV_PIP_INSTALL} -r pyproject.toml"),
-                    deps_network,
-                ),
-                "uv",
-            ),
-        };
-        let deps_steps = vec![
-            Step::CopyContext {
-                name: format!("[strata deps] copy {listed}"),
-                files: ContextSelection {
-                    include: lockfiles.iter().map(|f| join(dir, f)).collect(),
-                    exclude: Vec::new(),
-                },
-                dest: APP_DIR.to_string(),
-            },
-            install_deps,
-        ];
-
-        let mut include: Vec<String> = ["**/*.py", "pyproject.toml"]
-            .iter()
-            .map(|p| join(dir, p))
-            .collect();
-        for extra in lockfiles
-            .iter()
-            .chain(spec.build.include.iter().map(|p| &p.value))
-        {
-            let pattern = join(dir, extra);
-            if !include.contains(&pattern) {
-                include.push(pattern);
-            }
-        }
-        let sources = ContextSelection {
-            include,
-            exclude: NOT_APP_SOURCES.iter().map(|p| join(dir, p)).collect(),
-        };
-        let mut build_steps = vec![Step::CopyContext {
-            name: "[strata build] copy the app's Python sources".to_string(),
-            files: sources.clone(),
-            dest: APP_DIR.to_string(),
-        }];
-        let project = installer.project();
-        let packaged = project.is_some_and(Pyproject::is_package);
-        if packaged {
-            let name = project
-                .and_then(|p| p.name.as_deref())
-                .unwrap_or("the project");
-            // Only the project itself: its dependencies are already in the venv, so a source
-            // edit never re-resolves them.
-            let (verb, command) = match &installer {
-                Installer::Uv { .. } => (
-                    "uv sync",
-                    "uv sync --frozen --no-dev --no-editable".to_string(),
-                ),
-                _ => ("uv pip install", format!("{UV_PIP_INSTALL} --no-deps .")),
-            };
-            // Building the project's wheel needs its build backend (hatchling, poetry-core…),
-            // which no lockfile pins: this step may download it, so it gets the dependency
-            // steps' network, cache and CA rather than no network at all.
-            build_steps.push(uv_step(
-                spec,
-                format!("[strata build] {verb}: install {name} into {VENV}"),
-                &command,
-                network(spec.network.build, deps_network),
-            ));
-        }
-
-        let runtime_base = interpreter_runtime(
-            spec,
-            ImageRole::PythonRuntime,
-            "a Python app",
-            "an interpreter",
-            &format!("Python 3 at {INTERPRETER}"),
-        )?;
-
-        let entrypoint = match &spec.run.command {
-            Some(command) => command.clone(),
-            None => entrypoint(spec, project.filter(|_| packaged), &local)?,
-        };
-        let app = project
-            .and_then(|p| p.name.clone())
-            .unwrap_or_else(|| app_name(dir, &entrypoint));
-        let mut warnings = Vec::new();
-        if let Installer::Unpinned { .. } = installer {
-            warnings.push(format!(
-                "{}: no lockfile, so the dependency layer cannot be pinned: dependencies resolve \
-                 afresh whenever pyproject.toml changes; run `uv lock` to pin them",
-                join(dir, "pyproject.toml")
-            ));
-        }
-        if let (Installer::Uv { .. }, Some(_)) = (&installer, &spec.python.index) {
-            warnings.push(
-                "python.index does not move uv.lock's packages: uv.lock records where each one \
-                 comes from, and `uv sync --frozen` installs from there; configure the mirror \
-                 when locking (`[[tool.uv.index]]`, `uv lock`)"
-                    .to_string(),
+        let project = installer.project().filter(|p| p.is_package());
+        let mut warnings = installer.warnings(spec);
+        let sources = sources(spec, files, &local, &mut warnings);
+        let mut build = vec![copy_sources("build", &sources)];
+        if let Some(project) = project {
+            build.push(
+                installer.project_install(spec, project.name.as_deref().unwrap_or("the project")),
             );
         }
-        let user = runtime_user(spec, &mut warnings);
-        let mut env = BTreeMap::from([
+        let entrypoint = match &spec.run.command {
+            Some(command) => command.clone(),
+            None => entrypoint(spec, project, &local)?,
+        };
+        let app = installer
+            .project()
+            .and_then(|p| p.name.clone())
+            .unwrap_or_else(|| app_name(dir, &entrypoint));
+        let env = BTreeMap::from([
             ("PATH".to_string(), RUNTIME_PATH.to_string()),
             ("VIRTUAL_ENV".to_string(), VENV.to_string()),
         ]);
-        env.extend(spec.run.env.clone());
-        let labels = image_labels(spec, &app);
-
-        Ok(Plan {
-            language: Language::Python.name().to_string(),
-            app,
-            context_dir: dir.to_string(),
-            stages: vec![
-                Stage {
-                    name: StageName::Deps,
-                    base: Base::Image { reference: builder },
-                    runs_on: RunsOn::Target,
-                    steps: deps_steps,
-                    result: StageResult::Filesystem,
+        let image = image_settings(spec, &app, entrypoint, "65532:65532", env, &mut warnings);
+        let rooted: Vec<String> = lockfiles.iter().map(|f| join(dir, f)).collect();
+        Ok(Stages {
+            language: Language::Python,
+            builder: spec
+                .builder_image
+                .as_ref()
+                .map(|b| b.value.clone())
+                .unwrap_or_else(|| default_image(ImageRole::PythonBuilder).to_string()),
+            deps: vec![
+                Step::CopyContext {
+                    name: format!("[strata deps] copy {listed}"),
+                    files: ContextSelection::files(&rooted, "dependency manifest"),
+                    dest: APP_DIR.to_string(),
                 },
-                Stage {
-                    name: StageName::Build,
-                    base: Base::Stage {
-                        stage: StageName::Deps,
-                    },
-                    runs_on: RunsOn::Target,
-                    steps: build_steps,
-                    result: StageResult::Filesystem,
-                },
-                Stage {
-                    name: StageName::Runtime,
-                    base: runtime_base,
-                    runs_on: RunsOn::Target,
-                    steps: vec![
-                        // The venv on its own layer: unchanged by a source edit (unless the
-                        // project is installed into it), so pushes and pulls skip it. Without
-                        // a project install it comes from the dependency stage, so a source
-                        // edit does not even copy it again.
-                        Step::CopyFromStage {
-                            name: format!(
-                                "[strata runtime] copy the {installer_name}-built virtualenv"
-                            ),
-                            stage: if packaged {
-                                StageName::Build
-                            } else {
-                                StageName::Deps
-                            },
-                            src: VENV.to_string(),
-                            dest: VENV.to_string(),
-                        },
-                        Step::CopyContext {
-                            name: "[strata runtime] copy the app's Python sources".to_string(),
-                            files: sources,
-                            dest: APP_DIR.to_string(),
-                        },
-                    ],
-                    result: StageResult::Filesystem,
-                },
+                installer.install_step(spec, &listed),
             ],
-            image: ImageSettings {
-                entrypoint,
-                cmd: spec.run.args.clone(),
-                env,
-                workdir: spec
-                    .run
-                    .workdir
-                    .clone()
-                    .unwrap_or_else(|| APP_DIR.to_string()),
-                user,
-                ports: spec.run.ports.clone(),
-                labels,
-            },
+            build,
+            build_output: None,
+            cross_compile: None,
+            runtime_base: interpreter_runtime(
+                spec,
+                ImageRole::PythonRuntime,
+                "a Python app",
+                "an interpreter",
+                &format!("Python 3 at {INTERPRETER}"),
+            )?,
+            runtime: vec![
+                // The venv on its own layer: unchanged by a source edit (unless the project is
+                // installed into it), so pushes and pulls skip it. Without a project install
+                // it comes from the dependency stage, so a source edit does not even copy it.
+                Step::CopyFromStage {
+                    name: format!(
+                        "[strata runtime] copy the {}-built virtualenv",
+                        if matches!(installer, Installer::Pip { .. }) {
+                            "pip"
+                        } else {
+                            "uv"
+                        }
+                    ),
+                    stage: if project.is_some() {
+                        StageName::Build
+                    } else {
+                        StageName::Deps
+                    },
+                    src: VENV.to_string(),
+                    dest: VENV.to_string(),
+                },
+                copy_sources("runtime", &sources),
+            ],
+            image,
             warnings,
-            contacts: Vec::new(),
-        })
+            app,
+        }
+        .into_plan(spec))
+    }
+}
+
+/// What the project install and the runtime see: the app directory without documentation,
+/// tests, tooling and earlier build outputs, plus every file the packaging names.
+fn sources(
+    spec: &Spec,
+    files: &ContextFiles,
+    local: &[&str],
+    warnings: &mut Vec<String>,
+) -> ContextSelection {
+    let dir = spec.path.value.as_str();
+    let mut sources = Sources::app_directory(spec, Documentation::All);
+    sources.leave_out(TESTS, "tests (the image does not run them)");
+    sources.leave_out(EARLIER_OUTPUTS, "output of an earlier build");
+    let read = |path: &str| files.contents.get(&join(dir, path)).cloned();
+    let named = references::packaging_references(read, local);
+    for missing in sources.name(local, named) {
+        warnings.push(format!(
+            "{}: `{}` is not in the build context{}; the project install may fail without it",
+            missing.why,
+            missing.path,
+            files.ignore_hint()
+        ));
+    }
+    sources.finish(spec)
+}
+
+fn copy_sources(stage: &str, sources: &ContextSelection) -> Step {
+    Step::CopyContext {
+        name: format!("[strata {stage}] copy the app's files"),
+        files: sources.clone(),
+        dest: APP_DIR.to_string(),
     }
 }
 
 /// A uv command (sync, pip install, a Poetry export run by uvx) into the venv at /app/.venv,
-/// with uv's cache and the optional CA.
-fn uv_step(spec: &Spec, name: String, command: &str, network: Network) -> Step {
+/// with uv's cache.
+fn uv_command(spec: &Spec, name: String, command: &str) -> Command {
     // uv trusts its own root list, not the system's: the SSL_CERT_FILE every download step
     // gets (lang/download.rs) is how it takes the CA.
-    let mut env = index_env(spec, "UV_DEFAULT_INDEX", "UV_INDEX");
-    env.extend([
-        ("UV_CACHE_DIR".to_string(), UV_CACHE.to_string()),
-        // The cache is a mount: hard links into it would not survive into the layer.
-        ("UV_LINK_MODE".to_string(), "copy".to_string()),
-        // The runtime user cannot write __pycache__; compile once here.
-        ("UV_COMPILE_BYTECODE".to_string(), "1".to_string()),
-        // The image's interpreter, never a downloaded one the runtime image would lack.
-        ("UV_PYTHON_DOWNLOADS".to_string(), "never".to_string()),
-        ("UV_PYTHON".to_string(), INTERPRETER.to_string()),
-        ("UV_PROJECT_ENVIRONMENT".to_string(), VENV.to_string()),
-    ]);
-    Step::Run(RunStep {
-        name,
-        argv: strings(&["/bin/sh", "-c", command]),
-        env,
-        cwd: APP_DIR.to_string(),
-        mounts: vec![
-            Mount::Cache {
-                target: UV_CACHE.to_string(),
-                id: format!("strata/{}/uv", spec.cache_namespace),
-                // uv locks its cache itself; concurrent builds may share it.
-                sharing: CacheSharing::Shared,
-            },
-            ca_mount(spec),
-        ],
-        network,
-        proxy: proxy_env(spec),
-        failure_hints: Vec::new(),
-    })
+    Command::shell(name, command, APP_DIR)
+        .env(index_env(spec, "UV_DEFAULT_INDEX", "UV_INDEX"))
+        .env([
+            ("UV_CACHE_DIR", UV_CACHE),
+            // The cache is a mount: hard links into it would not survive into the layer.
+            ("UV_LINK_MODE", "copy"),
+            // The runtime user cannot write __pycache__; compile once here.
+            ("UV_COMPILE_BYTECODE", "1"),
+            // The image's interpreter, never a downloaded one the runtime image would lack.
+            ("UV_PYTHON_DOWNLOADS", "never"),
+            ("UV_PYTHON", INTERPRETER),
+            ("UV_PROJECT_ENVIRONMENT", VENV),
+        ])
+        .mount(Mount::Cache {
+            target: UV_CACHE.to_string(),
+            id: format!("strata/{}/uv", spec.cache_namespace),
+            // uv locks its cache itself; concurrent builds may share it.
+            sharing: CacheSharing::Shared,
+        })
 }
 
 /// The spec's package indexes in the variables one installer reads (both take a
@@ -415,8 +367,8 @@ fn index_env(spec: &Spec, index_var: &str, extra_var: &str) -> BTreeMap<String, 
     env
 }
 
-/// pip into a fresh venv from pinned requirements files, with pip's cache and the optional CA.
-fn pip_step(spec: &Spec, name: String, requirements: &[String], network: Network) -> Step {
+/// pip into a fresh venv from pinned requirements files, with pip's cache.
+fn pip_command(spec: &Spec, name: String, requirements: &[String]) -> Command {
     let files: Vec<String> = requirements.iter().map(|r| format!("-r {r}")).collect();
     // The builder's pip installs into a venv made without pip: the runtime image gets the
     // dependencies, not an installer.
@@ -425,30 +377,19 @@ fn pip_step(spec: &Spec, name: String, requirements: &[String], network: Network
          pip --python {VENV}/bin/python install {}",
         files.join(" ")
     );
-    let mut env = index_env(spec, "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL");
-    env.extend([
-        ("PIP_CACHE_DIR".to_string(), PIP_CACHE.to_string()),
-        ("PIP_DISABLE_PIP_VERSION_CHECK".to_string(), "1".to_string()),
-        ("PIP_ROOT_USER_ACTION".to_string(), "ignore".to_string()),
-    ]);
-    Step::Run(RunStep {
-        name,
-        argv: strings(&["/bin/sh", "-c", &script]),
-        env,
-        cwd: APP_DIR.to_string(),
-        mounts: vec![
-            Mount::Cache {
-                target: PIP_CACHE.to_string(),
-                id: format!("strata/{}/pip", spec.cache_namespace),
-                // pip does not lock its cache: concurrent builds take turns.
-                sharing: CacheSharing::Locked,
-            },
-            ca_mount(spec),
-        ],
-        network,
-        proxy: proxy_env(spec),
-        failure_hints: Vec::new(),
-    })
+    Command::shell(name, script, APP_DIR)
+        .env(index_env(spec, "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"))
+        .env([
+            ("PIP_CACHE_DIR", PIP_CACHE),
+            ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),
+            ("PIP_ROOT_USER_ACTION", "ignore"),
+        ])
+        .mount(Mount::Cache {
+            target: PIP_CACHE.to_string(),
+            id: format!("strata/{}/pip", spec.cache_namespace),
+            // pip does not lock its cache: concurrent builds take turns.
+            sharing: CacheSharing::Locked,
+        })
 }
 
 fn is_requirements_file(path: &str) -> bool {
@@ -821,7 +762,7 @@ mod tests {
             panic!("deps starts with the lockfiles")
         };
         assert_eq!(
-            files.include,
+            files.include_patterns(),
             ["pyproject.toml", "uv.lock", "libs/a/pyproject.toml"]
         );
     }

@@ -1,7 +1,9 @@
 //! Rust: the dependencies compiled from a generated skeleton of the workspace (see
-//! [`skeleton`]) into a real layer, the workspace's own crates compiled on top from their
-//! sources only, and the one binary on a small runtime.
+//! [`skeleton`]) into a real layer, the workspace compiled on top from the app directory (minus
+//! what cargo does not read, plus what the sources include), and the one binary on a small
+//! runtime.
 
+mod includes;
 mod skeleton;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,13 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use skeleton::{Package, Workspace};
 
 use super::context::join;
-use super::{
-    CompiledPlan, ContextFiles, Probe, Provider, binary_runtime, ca_mount, image_base, network,
-    proxy_env, strings,
-};
+use super::inputs::{Documentation, Reference, Sources};
+use super::stages::{Command, Stages};
+use super::{ContextFiles, Probe, Provider, binary_runtime, image_base, network, strings};
 use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, RunStep, Step,
-    default_image,
+    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step, default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -42,6 +42,8 @@ const STATIC_RUSTFLAGS: &str = "-C target-feature=+crt-static";
 /// Project-level cargo configuration: it can change how dependencies compile, so the skeleton
 /// carries it verbatim.
 const CARGO_CONFIGS: [&str; 2] = [".cargo/config.toml", ".cargo/config"];
+/// A package's targets that `cargo build --bin` never compiles.
+const UNBUILT_TARGET_DIRS: [&str; 3] = ["tests", "benches", "examples"];
 
 impl Provider for Rust {
     fn language(&self) -> Language {
@@ -49,20 +51,11 @@ impl Provider for Rust {
     }
 
     fn probe(&self) -> Probe {
-        let mut read = strings(&["**/Cargo.toml", "Cargo.lock"]);
+        let mut read = strings(&["**/Cargo.toml", "Cargo.lock", "**/*.rs"]);
         read.extend(strings(&CARGO_CONFIGS));
-        let mut list = read.clone();
-        // The files by which cargo discovers targets without a manifest entry.
-        list.extend(strings(&[
-            "**/src/main.rs",
-            "**/src/lib.rs",
-            "**/src/bin/*.rs",
-            "**/src/bin/*/main.rs",
-            "**/build.rs",
-        ]));
         Probe {
-            list,
-            exclude: strings(&["target/**", "**/target/**"]),
+            // Cargo's output at the workspace root (a `target` module elsewhere is source).
+            never: strings(&["target"]),
             read,
         }
     }
@@ -84,11 +77,6 @@ impl Provider for Rust {
 
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
-        let refuse = |message: String, hint: &str| -> Diagnostics {
-            Diagnostic::at(spec.path.location, message)
-                .with_hint(hint)
-                .into()
-        };
         if let Some(named) = spec.lockfiles.as_ref().and_then(|l| l.first()) {
             return Err(Diagnostic::at(
                 named.location,
@@ -97,202 +85,231 @@ impl Provider for Rust {
             .with_hint("remove `lockfiles:`")
             .into());
         }
-        if !files.contains(&join(dir, "Cargo.toml")) {
-            return Err(refuse(
-                format!("there is no Cargo.toml in `{dir}`"),
-                "set `path:` to the workspace root",
-            ));
-        }
         let lock = files
             .contents
             .get(&join(dir, "Cargo.lock"))
-            .ok_or_else(|| {
-                refuse(
-                    format!("`{dir}` has no Cargo.lock: strata builds only locked dependencies"),
-                    "run `cargo generate-lockfile` (or any cargo build) and commit Cargo.lock",
-                )
-            })?;
-        let local = |path: &str| -> Option<String> {
-            if dir == "." {
-                Some(path.to_string())
-            } else {
-                path.strip_prefix(dir)?
-                    .strip_prefix('/')
-                    .map(str::to_string)
-            }
-        };
-        let manifests: BTreeMap<String, String> = files
-            .contents
-            .iter()
-            .filter(|(path, _)| path.ends_with("Cargo.toml"))
-            .filter_map(|(path, text)| Some((local(path)?, text.clone())))
-            .collect();
-        let listed: BTreeSet<&str> = files.under(dir).collect();
-        let workspace = Workspace::read(&manifests, &listed).map_err(|why| {
-            refuse(
-                why,
-                "check the manifests with `cargo metadata --locked --no-deps`",
-            )
-        })?;
+            .ok_or_else(|| refuse(spec, files, dir))?;
+        let workspace = read_workspace(spec, files)?;
         let (package, bin) = selection(spec, &workspace)?;
         let configs: Vec<(String, String)> = CARGO_CONFIGS
             .iter()
             .filter_map(|c| Some((c.to_string(), files.contents.get(&join(dir, c))?.clone())))
             .collect();
-        let skeleton = workspace.skeleton(lock, &configs);
-
-        let builder = spec
-            .builder_image
-            .as_ref()
-            .map(|b| b.value.clone())
-            .unwrap_or_else(|| default_image(ImageRole::RustBuilder).to_string());
-        let ns = &spec.cache_namespace;
-        let mut env = BTreeMap::from([
-            ("CARGO_HOME".to_string(), CARGO_HOME.to_string()),
-            ("CARGO_TARGET_DIR".to_string(), TARGET_DIR.to_string()),
-        ]);
-        if spec.rust.static_link {
-            // The same RUSTFLAGS in both stages: they are part of every crate's fingerprint.
-            env.insert("RUSTFLAGS".to_string(), STATIC_RUSTFLAGS.to_string());
-        }
         let cargo_build = format!(
             "cargo build --release --locked --offline --package {package} --bin {bin} --target \"$TRIPLE\"",
             package = package.name
         );
-        let local_packages: Vec<String> = workspace
-            .packages
-            .iter()
-            .map(|p| format!("--package {}", p.name))
-            .collect();
-        // Vendor (network, registry caches), compile the dependencies offline from the vendored
-        // copy, then drop the local crates' stub artifacts: with no fingerprint left, cargo
-        // compiles the real crates in the build stage whatever the sources' mtimes say.
-        // A mirror replaces crates.io for the one step that downloads. Cargo takes source
-        // replacement from config only (no environment variable), so it goes on the command
-        // line, and `cargo vendor` ignores it unless told to respect it; the vendored copy it
-        // makes is what every later cargo command reads.
-        let mirror = spec
-            .rust
-            .registry
-            .as_ref()
-            .map(|url| {
-                // Cargo joins index paths onto the URL: it must end with `/`.
-                let slash = if url.ends_with('/') { "" } else { "/" };
-                format!(
-                    " --respect-source-config --config 'source.crates-io.replace-with=\"strata-mirror\"' \
-                     --config 'source.strata-mirror.registry=\"sparse+{url}{slash}\"'"
-                )
-            })
-            .unwrap_or_default();
-        let deps_script = format!(
-            "set -e; \
-             {HOST_TRIPLE}; \
-             cargo vendor --locked{mirror} {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
-             {cargo_build}; \
-             cargo clean --release --offline --target \"$TRIPLE\" {}",
-            local_packages.join(" ")
-        );
-        let cache = |dir: &str, id: &str| Mount::Cache {
-            target: format!("{CARGO_HOME}/{dir}"),
-            id: format!("strata/{ns}/{id}"),
-            // Cargo's download lock lives in CARGO_HOME itself, outside the mount: builds
-            // sharing the cache would not see each other's lock, so they take turns.
-            sharing: CacheSharing::Locked,
-        };
-        let deps_steps = vec![
-            Step::WriteFiles {
-                name: format!(
-                    "[strata deps] write the cargo skeleton ({} manifests, Cargo.lock)",
-                    skeleton
-                        .iter()
-                        .filter(|f| f.path.ends_with("Cargo.toml"))
-                        .count()
-                ),
-                files: skeleton,
-                dest: SRC.to_string(),
-            },
-            Step::Run(RunStep {
-                name: format!(
-                    "[strata deps] cargo build --release: dependencies of {} (skeleton)",
-                    package.name
-                ),
-                argv: strings(&["/bin/sh", "-c", &deps_script]),
-                env: env.clone(),
-                cwd: SRC.to_string(),
-                mounts: vec![
-                    cache("registry", "cargo-registry"),
-                    cache("git", "cargo-git"),
-                    ca_mount(spec),
-                ],
-                network: network(spec.network.deps, Network::Default),
-                proxy: proxy_env(spec),
-                failure_hints: Vec::new(),
-            }),
-        ];
-
-        let build_script = format!(
-            "set -e; {HOST_TRIPLE}; {cargo_build}; cp {TARGET_DIR}/\"$TRIPLE\"/release/{bin} {OUT}/{bin}"
-        );
-        env.extend(spec.build.env.clone());
-        let build_step = Step::Run(RunStep {
-            name: format!(
-                "[strata build] cargo build --release --package {} --bin {bin}",
-                package.name
-            ),
-            argv: strings(&["/bin/sh", "-c", &build_script]),
-            env,
-            cwd: SRC.to_string(),
-            mounts: vec![
-                Mount::Context {
-                    target: SRC.to_string(),
-                    files: sources(spec, &workspace, files),
-                },
-                Mount::Output {
-                    target: OUT.to_string(),
-                },
-            ],
-            network: network(spec.network.build, Network::None),
-            proxy: None,
-            failure_hints: Vec::new(),
-        });
-
-        let runtime_base = match (&spec.runtime.value, spec.rust.static_link) {
-            (RuntimeBase::Static, true) => image_base(ImageRole::RuntimeStatic),
-            // `static` is the default runtime; a dynamically linked binary needs libc.
-            (RuntimeBase::Static | RuntimeBase::Slim, _) => image_base(ImageRole::RuntimeSlim),
-            (RuntimeBase::Scratch, true) => Base::Scratch,
-            (RuntimeBase::Scratch, false) => {
-                return Err(Diagnostic::at(
-                    spec.runtime.location,
-                    "a dynamically linked Rust binary cannot run on `scratch`: it needs libc",
-                )
-                .with_hint("set `rust: {static: true}` to link glibc statically")
-                .into());
-            }
-            (RuntimeBase::Image(reference), _) => Base::Image {
-                reference: reference.clone(),
-            },
-        };
         let mut warnings = Vec::new();
-        let (runtime, image) = binary_runtime(spec, &bin, runtime_base, &mut warnings);
-
-        Ok(CompiledPlan {
+        let sources = sources(spec, &workspace, files, &mut warnings);
+        let (runtime, image) = binary_runtime(spec, &bin, &mut warnings);
+        Ok(Stages {
             language: Language::Rust,
-            app: bin,
-            context_dir: dir.to_string(),
-            builder,
-            deps_steps,
-            build_step,
-            output_dir: OUT,
+            builder: spec
+                .builder_image
+                .as_ref()
+                .map(|b| b.value.clone())
+                .unwrap_or_else(|| default_image(ImageRole::RustBuilder).to_string()),
+            deps: dependency_steps(
+                spec,
+                &workspace,
+                workspace.skeleton(lock, &configs),
+                package,
+                &cargo_build,
+            ),
+            build: vec![compile_step(spec, package, &bin, &cargo_build, sources)],
+            build_output: Some(OUT),
             // The builder's rustc has its own target's standard library only: another target
             // builds under emulation, on that target's builder image.
             cross_compile: None,
+            runtime_base: runtime_base(spec)?,
             runtime,
             image,
             warnings,
+            app: bin,
         }
-        .into_plan())
+        .into_plan(spec))
     }
+}
+
+/// Why there is nothing to plan: no Cargo.toml, or no Cargo.lock.
+fn refuse(spec: &Spec, files: &ContextFiles, dir: &str) -> Diagnostics {
+    let (message, hint) = if files.contains(&join(dir, "Cargo.toml")) {
+        (
+            format!("`{dir}` has no Cargo.lock: strata builds only locked dependencies"),
+            "run `cargo generate-lockfile` (or any cargo build) and commit Cargo.lock",
+        )
+    } else {
+        (
+            format!("there is no Cargo.toml in `{dir}`"),
+            "set `path:` to the workspace root",
+        )
+    };
+    Diagnostic::at(spec.path.location, message)
+        .with_hint(hint)
+        .into()
+}
+
+/// The workspace as the listed manifests describe it.
+fn read_workspace(spec: &Spec, files: &ContextFiles) -> Result<Workspace, Diagnostics> {
+    let dir = spec.path.value.as_str();
+    let manifests: BTreeMap<String, String> = files
+        .contents
+        .iter()
+        .filter(|(path, _)| path.ends_with("Cargo.toml"))
+        .filter_map(|(path, text)| {
+            let local = if dir == "." {
+                path.as_str()
+            } else {
+                path.strip_prefix(dir)?.strip_prefix('/')?
+            };
+            Some((local.to_string(), text.clone()))
+        })
+        .collect();
+    let listed: BTreeSet<&str> = files.under(dir).collect();
+    Workspace::read(&manifests, &listed).map_err(|why| {
+        Diagnostic::at(spec.path.location, why)
+            .with_hint("check the manifests with `cargo metadata --locked --no-deps`")
+            .into()
+    })
+}
+
+/// The skeleton written, the crates vendored (network, registry caches), the dependencies
+/// compiled offline from the vendored copy, then the local crates' stub artifacts dropped: with
+/// no fingerprint left, cargo compiles the real crates in the build stage whatever the sources'
+/// mtimes say.
+fn dependency_steps(
+    spec: &Spec,
+    workspace: &Workspace,
+    skeleton: Vec<crate::plan::GeneratedFile>,
+    package: &Package,
+    cargo_build: &str,
+) -> Vec<Step> {
+    // A mirror replaces crates.io for the one step that downloads. Cargo takes source
+    // replacement from config only (no environment variable), so it goes on the command line,
+    // and `cargo vendor` ignores it unless told to respect it; the vendored copy it makes is
+    // what every later cargo command reads.
+    let mirror = spec
+        .rust
+        .registry
+        .as_ref()
+        .map(|url| {
+            // Cargo joins index paths onto the URL: it must end with `/`.
+            let slash = if url.ends_with('/') { "" } else { "/" };
+            format!(
+                " --respect-source-config --config 'source.crates-io.replace-with=\"strata-mirror\"' \
+                 --config 'source.strata-mirror.registry=\"sparse+{url}{slash}\"'"
+            )
+        })
+        .unwrap_or_default();
+    let local_packages: Vec<String> = workspace
+        .packages
+        .iter()
+        .map(|p| format!("--package {}", p.name))
+        .collect();
+    let script = format!(
+        "set -e; \
+         {HOST_TRIPLE}; \
+         cargo vendor --locked{mirror} {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
+         {cargo_build}; \
+         cargo clean --release --offline --target \"$TRIPLE\" {}",
+        local_packages.join(" ")
+    );
+    let cache = |dir: &str, id: &str| Mount::Cache {
+        target: format!("{CARGO_HOME}/{dir}"),
+        id: format!("strata/{}/{id}", spec.cache_namespace),
+        // Cargo's download lock lives in CARGO_HOME itself, outside the mount: builds sharing
+        // the cache would not see each other's lock, so they take turns.
+        sharing: CacheSharing::Locked,
+    };
+    let manifests = skeleton
+        .iter()
+        .filter(|f| f.path.ends_with("Cargo.toml"))
+        .count();
+    vec![
+        Step::WriteFiles {
+            name: format!(
+                "[strata deps] write the cargo skeleton ({manifests} manifests, Cargo.lock)"
+            ),
+            files: skeleton,
+            dest: SRC.to_string(),
+        },
+        Command::shell(
+            format!(
+                "[strata deps] cargo build --release: dependencies of {} (skeleton)",
+                package.name
+            ),
+            script,
+            SRC,
+        )
+        .env(cargo_env(spec))
+        .mount(cache("registry", "cargo-registry"))
+        .mount(cache("git", "cargo-git"))
+        .downloads(spec, network(spec.network.deps, Network::Default)),
+    ]
+}
+
+/// CARGO_HOME and the target directory, and RUSTFLAGS for a static binary: the same in both
+/// stages, since they are part of every crate's fingerprint.
+fn cargo_env(spec: &Spec) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::from([
+        ("CARGO_HOME".to_string(), CARGO_HOME.to_string()),
+        ("CARGO_TARGET_DIR".to_string(), TARGET_DIR.to_string()),
+    ]);
+    if spec.rust.static_link {
+        env.insert("RUSTFLAGS".to_string(), STATIC_RUSTFLAGS.to_string());
+    }
+    env
+}
+
+/// The real build of the one binary, offline, over the sources, into the output mount.
+fn compile_step(
+    spec: &Spec,
+    package: &Package,
+    bin: &str,
+    cargo_build: &str,
+    sources: ContextSelection,
+) -> Step {
+    Command::shell(
+        format!(
+            "[strata build] cargo build --release --package {} --bin {bin}",
+            package.name
+        ),
+        format!(
+            "set -e; {HOST_TRIPLE}; {cargo_build}; cp {TARGET_DIR}/\"$TRIPLE\"/release/{bin} {OUT}/{bin}"
+        ),
+        SRC,
+    )
+    .env(cargo_env(spec))
+    .env(spec.build.env.clone())
+    .mount(Mount::Context {
+        target: SRC.to_string(),
+        files: sources,
+    })
+    .mount(Mount::Output {
+        target: OUT.to_string(),
+    })
+    .offline(spec)
+}
+
+/// A static binary runs on the distroless-style base, a dynamic one needs libc (`slim`), which
+/// `scratch` lacks.
+fn runtime_base(spec: &Spec) -> Result<Base, Diagnostics> {
+    Ok(match (&spec.runtime.value, spec.rust.static_link) {
+        (RuntimeBase::Static, true) => image_base(ImageRole::RuntimeStatic),
+        (RuntimeBase::Static | RuntimeBase::Slim, _) => image_base(ImageRole::RuntimeSlim),
+        (RuntimeBase::Scratch, true) => Base::Scratch,
+        (RuntimeBase::Scratch, false) => {
+            return Err(Diagnostic::at(
+                spec.runtime.location,
+                "a dynamically linked Rust binary cannot run on `scratch`: it needs libc",
+            )
+            .with_hint("set `rust: {static: true}` to link glibc statically")
+            .into());
+        }
+        (RuntimeBase::Image(reference), _) => Base::Image {
+            reference: reference.clone(),
+        },
+    })
 }
 
 /// The package and binary to build: the spec's, or the only binary among the members (the
@@ -368,43 +385,91 @@ fn selection<'w>(
     .into())
 }
 
-/// What the compile step sees: every local package's manifest, `src/`, build script and the
-/// files of targets its manifest declares; Cargo.lock and the cargo config; `build.include`.
-/// Never READMEs, docs, or tests cargo does not build.
-fn sources(spec: &Spec, workspace: &Workspace, files: &ContextFiles) -> ContextSelection {
+/// What the compile step sees: the app directory without documentation, tooling and the
+/// targets `cargo build --bin` does not compile, plus what manifests declare, what the sources
+/// include and what build scripts name.
+fn sources(
+    spec: &Spec,
+    workspace: &Workspace,
+    files: &ContextFiles,
+    warnings: &mut Vec<String>,
+) -> ContextSelection {
     let dir = spec.path.value.as_str();
-    let mut include: Vec<String> = vec!["Cargo.toml".to_string(), "Cargo.lock".to_string()];
-    include.extend(
-        CARGO_CONFIGS
-            .iter()
-            .filter(|c| files.contains(&join(dir, c)))
-            .map(|c| c.to_string()),
-    );
+    let local: Vec<&str> = files.under(dir).collect();
+    let text = |path: &str| files.contents.get(&join(dir, path)).map(String::as_str);
+    let mut sources = Sources::app_directory(spec, Documentation::All);
+    let mut declared = Vec::new();
+    let mut named = Vec::new();
     for package in &workspace.packages {
-        let mut own = vec!["Cargo.toml".to_string(), "src/**".to_string()];
-        own.extend(package.lib.iter().cloned());
-        own.extend(package.bins.iter().map(|(_, path)| path.clone()));
-        own.extend(package.build_script.iter().cloned());
-        own.extend(package.declared_unbuilt.iter().cloned());
-        include.extend(
-            own.iter()
-                .filter(|p| *p == "src/**" || !p.starts_with("src/"))
-                .map(|p| join(&package.dir, p)),
+        sources.leave_out(
+            UNBUILT_TARGET_DIRS.iter().map(|d| join(&package.dir, d)),
+            "tests, benchmarks and examples (cargo build --bin does not compile them)",
         );
+        let manifest = join(&package.dir, "Cargo.toml");
+        declared.extend(package.declared_unbuilt.iter().map(|path| {
+            Reference::path(
+                join(&package.dir, path),
+                format!("a target {manifest} declares"),
+            )
+        }));
+        for path in own_sources(workspace, package, &local) {
+            named.extend(includes::included(
+                path,
+                &package.dir,
+                text(path).unwrap_or_default(),
+            ));
+        }
+        if let Some(script) = &package.build_script {
+            let path = join(&package.dir, script);
+            named.extend(includes::build_script_paths(
+                script,
+                &package.dir,
+                text(&path).unwrap_or_default(),
+                &local,
+            ));
+        }
     }
-    include.extend(spec.build.include.iter().map(|p| p.value.clone()));
-    let mut seen = BTreeSet::new();
-    include.retain(|p| seen.insert(p.clone()));
-    ContextSelection {
-        include: include.iter().map(|p| join(dir, p)).collect(),
-        exclude: Vec::new(),
+    // Cargo loads a manifest whose declared test or bench files are absent; only the ones that
+    // are there need to stay.
+    sources.name(&local, declared);
+    for missing in sources.name(&local, named) {
+        warnings.push(format!(
+            "{}: `{}` is not in the build context{}: cargo build will fail",
+            missing.why,
+            missing.path,
+            files.ignore_hint()
+        ));
     }
+    sources.finish(spec)
+}
+
+/// The Rust files of `package`, not of a package nested inside it.
+fn own_sources<'a>(
+    workspace: &'a Workspace,
+    package: &'a Package,
+    local: &'a [&'a str],
+) -> impl Iterator<Item = &'a &'a str> + 'a {
+    let inside = |dir: &str, path: &str| {
+        dir == "."
+            || path
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    local.iter().filter(move |path| {
+        path.ends_with(".rs")
+            && inside(&package.dir, path)
+            && !workspace.packages.iter().any(|other| {
+                other.dir != package.dir
+                    && other.dir.len() > package.dir.len()
+                    && inside(&other.dir, path)
+            })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::StageName;
+    use crate::plan::{RunStep, StageName};
 
     fn plan_of(spec: &str, files: &[(&str, &str)]) -> Result<Plan, String> {
         let spec = crate::spec::parse(spec.as_bytes()).expect("a valid test spec");
@@ -558,9 +623,16 @@ mod tests {
         let Some(Mount::Context { files, .. }) = compile.mounts.first() else {
             panic!("compile mounts the sources first")
         };
+        let listing = [
+            "Cargo.toml",
+            "Cargo.lock",
+            "src/main.rs",
+            "build.rs",
+            "README.md",
+        ];
         assert_eq!(
-            files.include,
-            ["Cargo.toml", "Cargo.lock", "src/**", "build.rs"]
+            files.pick(&plan.excluded, listing).unwrap(),
+            ["Cargo.toml", "Cargo.lock", "src/main.rs", "build.rs"]
         );
         assert_eq!(compile.network, Network::None);
     }

@@ -95,7 +95,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         for step in &stage.steps {
             match step {
                 Step::CopyContext { name, files, dest } => {
-                    let context = context_view(&mut graph, options, label, files);
+                    let context = context_view(&mut graph, options, plan, label, files);
                     fs = Some(graph.copy(Copy {
                         name,
                         onto: fs,
@@ -158,7 +158,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             },
                             Mount::Context { target, files } => ExecMount::Bind {
                                 target,
-                                source: context_view(&mut graph, options, label, files),
+                                source: context_view(&mut graph, options, plan, label, files),
                                 selector: &app_root,
                             },
                             Mount::Output { target } => {
@@ -244,22 +244,31 @@ fn link_onto(graph: &mut Graph, fs: Fs, layer: Output, name: &str) -> Output {
     }
 }
 
-/// The selected files of the build context, as one local source.
+/// The selected files of the build context, as one local source: the selection's rules as
+/// include patterns, what the plan excludes everywhere as exclude patterns.
 fn context_view(
     graph: &mut Graph,
     options: &LowerOptions<'_>,
+    plan: &Plan,
     stage_label: &str,
     files: &ContextSelection,
 ) -> Output {
+    let include = files.include_patterns();
+    let selected: Vec<&str> = files
+        .rules
+        .iter()
+        .filter(|r| r.selects)
+        .map(|r| r.pattern.as_str())
+        .collect();
     graph.local(LocalSource {
         directory: options.context_directory,
         session_id: options.session_id,
-        include: &files.include,
-        exclude: &files.exclude,
+        include: &include,
+        exclude: &plan.excluded.patterns(),
         fresh: false,
         name: &format!(
             "[strata {stage_label}] load context: {}",
-            files.include.join(", ")
+            selected.join(", ")
         ),
     })
 }

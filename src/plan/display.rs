@@ -2,18 +2,81 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use super::{Base, ContextSelection, Mount, Network, Plan, RunsOn, StageResult, Step};
+use super::{
+    Base, ContextExclusions, ContextSelection, Mount, Network, Plan, RunsOn, StageResult, Step,
+};
 
 fn quoted_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
     format!("[{}]", quoted.join(", "))
 }
 
+/// At most this many patterns of a group are shown on one line.
+const SHOWN_PATTERNS: usize = 6;
+
+impl ContextSelection {
+    /// One line per run of rules with the same effect and reason: `+ why: patterns` for what is
+    /// in, `- why: patterns` for what is left out, in the order they apply.
+    pub fn summary(&self) -> Vec<String> {
+        let mut groups: Vec<(bool, &str, Vec<&str>)> = Vec::new();
+        for rule in &self.rules {
+            match groups.last_mut() {
+                Some((selects, why, patterns)) if *selects == rule.selects && *why == rule.why => {
+                    patterns.push(&rule.pattern)
+                }
+                _ => groups.push((rule.selects, &rule.why, vec![&rule.pattern])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(selects, why, patterns)| {
+                format!(
+                    "{} {why}: {}",
+                    if selects { "+" } else { "-" },
+                    shortened(&patterns)
+                )
+            })
+            .collect()
+    }
+
+    /// Whether every rule takes files in for one reason (a list of named files).
+    fn is_plain_list(&self) -> bool {
+        self.rules
+            .iter()
+            .all(|r| r.selects && r.why == self.rules[0].why)
+    }
+}
+
+impl ContextExclusions {
+    /// What no step sees, in a line, or `None` when only strata's never-inputs apply.
+    pub fn summary(&self) -> Option<String> {
+        let file = self.ignore_file.as_deref()?;
+        let patterns: Vec<&str> = self.ignored.iter().map(String::as_str).collect();
+        Some(format!("what {file} leaves out: {}", shortened(&patterns)))
+    }
+}
+
+fn shortened(patterns: &[&str]) -> String {
+    let mut shown = patterns
+        .iter()
+        .take(SHOWN_PATTERNS)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if patterns.len() > SHOWN_PATTERNS {
+        shown.push_str(&format!(" and {} more", patterns.len() - SHOWN_PATTERNS));
+    }
+    shown
+}
+
 impl Display for ContextSelection {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "{{{}}}", self.include.join(", "))?;
-        if !self.exclude.is_empty() {
-            write!(f, " except {{{}}}", self.exclude.join(", "))?;
+        if self.is_plain_list() {
+            let files: Vec<&str> = self.rules.iter().map(|r| r.pattern.as_str()).collect();
+            return write!(f, "{{{}}}", files.join(", "));
+        }
+        for line in self.summary() {
+            write!(f, "\n        {line}")?;
         }
         Ok(())
     }
@@ -36,6 +99,21 @@ impl Display for Plan {
             "{} app `{}` in context dir `{}`",
             self.language, self.app, self.context_dir
         )?;
+        if let Some(ignored) = self.excluded.summary() {
+            writeln!(f, "no step sees {ignored}")?;
+        }
+        writeln!(
+            f,
+            "no step sees what no build reads: {}",
+            shortened(
+                &self
+                    .excluded
+                    .never
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+            )
+        )?;
         for stage in &self.stages {
             let runs_on = match &stage.runs_on {
                 RunsOn::Target => String::new(),
@@ -57,7 +135,11 @@ impl Display for Plan {
                 match step {
                     Step::CopyContext { name, files, dest } => {
                         writeln!(f, "  {name}")?;
-                        writeln!(f, "      copy context {files} -> {dest}")?;
+                        if files.is_plain_list() {
+                            writeln!(f, "      copy context {files} -> {dest}")?;
+                        } else {
+                            writeln!(f, "      copy context -> {dest}:{files}")?;
+                        }
                     }
                     Step::CopyFromStage {
                         name,
@@ -101,8 +183,11 @@ impl Display for Plan {
                                     "      cache {target} (id {id}, {})",
                                     format!("{sharing:?}").to_lowercase()
                                 )?,
-                                Mount::Context { target, files } => {
+                                Mount::Context { target, files } if files.is_plain_list() => {
                                     writeln!(f, "      context {files} at {target} (read-only)")?
+                                }
+                                Mount::Context { target, files } => {
+                                    writeln!(f, "      context at {target} (read-only):{files}")?
                                 }
                                 Mount::Output { target } => writeln!(f, "      output {target}")?,
                                 Mount::Secret {

@@ -7,6 +7,7 @@
 mod display;
 mod failures;
 mod images;
+mod patterns;
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 pub use failures::FailureHint;
 pub use images::{ImageRole, default_image};
+pub use patterns::{ParentMatches, PatternList, literal, walk_select};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
@@ -23,6 +25,8 @@ pub struct Plan {
     /// The application's directory inside the build context ("." or "a/b").
     pub context_dir: String,
     pub stages: Vec<Stage>,
+    /// What no step sees, whatever its selection says.
+    pub excluded: ContextExclusions,
     pub image: ImageSettings,
     /// Things the user should know that do not stop the build.
     pub warnings: Vec<String>,
@@ -154,11 +158,83 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// A subset of the build context, by patterns relative to the context root.
+/// A view of the build context: the files a step sees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContextSelection {
-    pub include: Vec<String>,
-    pub exclude: Vec<String>,
+    /// Patterns relative to the context root, in order (see [`PatternList`]): a path is in
+    /// the view when the last rule that matches it selects it.
+    pub rules: Vec<SelectionRule>,
+}
+
+/// One pattern of a view, and why it is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SelectionRule {
+    pub pattern: String,
+    /// Whether what it matches is in the view (or left out).
+    pub selects: bool,
+    /// Why, in the user's terms: "lockfile", "documentation", "named by pyproject.toml `readme`".
+    pub why: String,
+}
+
+impl ContextSelection {
+    /// Exactly these files, for one reason.
+    pub fn files(paths: &[String], why: &str) -> ContextSelection {
+        ContextSelection {
+            rules: paths
+                .iter()
+                .map(|path| SelectionRule {
+                    pattern: patterns::literal(path),
+                    selects: true,
+                    why: why.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The files of `listing` (paths relative to the context root) this view passes with
+    /// `excluded` applied, as the engine decides it.
+    pub fn pick<'a>(
+        &self,
+        excluded: &ContextExclusions,
+        listing: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<&'a str>, String> {
+        let include = PatternList::new(&self.include_patterns())?;
+        let exclude = PatternList::new(&excluded.patterns())?;
+        Ok(walk_select(&include, &exclude, listing))
+    }
+
+    /// The rules as the engine's include patterns: a left-out pattern gets its `!`.
+    pub fn include_patterns(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .map(|r| {
+                if r.selects {
+                    r.pattern.clone()
+                } else {
+                    format!("!{}", r.pattern)
+                }
+            })
+            .collect()
+    }
+}
+
+/// What no view of the context passes, relative to the context root: the build's ignore file
+/// (`.dockerignore`, or the one beside the spec) and strata's never-inputs (version control,
+/// installed packages, caches). A selection cannot bring these back.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ContextExclusions {
+    /// The ignore file's name, when the build has one.
+    pub ignore_file: Option<String>,
+    pub ignored: Vec<String>,
+    pub never: Vec<String>,
+}
+
+impl ContextExclusions {
+    /// Every pattern, as the engine's exclude patterns: the ignore file's first, so its `!`
+    /// lines cannot take back a never-input.
+    pub fn patterns(&self) -> Vec<String> {
+        self.ignored.iter().chain(&self.never).cloned().collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -271,7 +347,21 @@ impl Plan {
         }
     }
 
-    /// Every image the plan builds on, in stage order, without repeats.
+    /// What the build stage sees of the app: the first selection it copies or mounts.
+    pub fn sources(&self) -> Option<&ContextSelection> {
+        self.stage(StageName::Build)?
+            .steps
+            .iter()
+            .find_map(|step| match step {
+                Step::CopyContext { files, .. } => Some(files),
+                Step::Run(run) => run.mounts.iter().find_map(|m| match m {
+                    Mount::Context { files, .. } => Some(files),
+                    _ => None,
+                }),
+                _ => None,
+            })
+    }
+
     /// Every base image once, with where the first stage that uses it runs.
     pub fn base_images(&self) -> Vec<(&str, &RunsOn)> {
         let mut out: Vec<(&str, &RunsOn)> = Vec::new();

@@ -546,16 +546,23 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     let mut build = Build::default();
     if let Some(section) = d.section(&top, "build") {
         build.main = section.get("main").and_then(|n| d.context_path(n, "main"));
-        if let Some(node) = section.get("include") {
-            for item in d.list(node, "include", true).unwrap_or_default() {
-                if item.value.starts_with('/') || item.value.split('/').any(|p| p == "..") {
+        for (key, patterns) in [
+            ("include", &mut build.include),
+            ("exclude", &mut build.exclude),
+        ] {
+            let Some(node) = section.get(key) else {
+                continue;
+            };
+            for item in d.list(node, key, true).unwrap_or_default() {
+                let body = item.value.strip_prefix('!').unwrap_or(&item.value);
+                if body.starts_with('/') || body.split('/').any(|p| p == "..") {
                     d.fail(
                         item.location,
-                        format!("include pattern `{}` points outside `path`", item.value),
-                        "include patterns are relative to `path`, e.g. `templates/**`",
+                        format!("{key} pattern `{}` points outside `path`", item.value),
+                        format!("{key} patterns are relative to `path`, e.g. `templates/**`"),
                     );
                 } else {
-                    build.include.push(item);
+                    patterns.push(item);
                 }
             }
         }

@@ -116,8 +116,11 @@ pub struct BuildSecret {
 pub struct Build {
     /// Go: the main package (`./cmd/server`).
     pub main: Option<Spanned<String>>,
-    /// Extra context files the compile step needs (embed targets, templates), as patterns.
+    /// Context files the compile and runtime steps see besides what strata finds, as patterns
+    /// relative to `path`.
     pub include: Vec<Spanned<String>>,
+    /// Files those steps must not see, as patterns relative to `path`: the last word.
+    pub exclude: Vec<Spanned<String>>,
     pub env: BTreeMap<String, String>,
     pub ldflags: Option<String>,
     pub tags: Vec<String>,

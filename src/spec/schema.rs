@@ -147,7 +147,13 @@ const KEYS: &[Key] = &[
         "build",
         "include",
         Kind::List,
-        "Extra files the compile step needs, as patterns.",
+        "Files the compile and runtime steps see besides what strata finds (.dockerignore-style patterns).",
+    ),
+    key(
+        "build",
+        "exclude",
+        Kind::List,
+        "Files the compile and runtime steps must not see (.dockerignore-style patterns).",
     ),
     key(
         "build",

@@ -1,0 +1,269 @@
+//! What the compile and runtime steps see, built one way for every language (issue #14): the app
+//! directory (or a narrower base a provider proves from the sources, such as Go's import
+//! closure), minus what no build of its kind reads, plus every file a manifest or source names,
+//! plus `build.include`, minus `build.exclude`. The build's ignore file and the never-inputs
+//! apply on top of all of it (`Plan::excluded`): nothing here can bring back a file they leave
+//! out.
+
+use super::context::root_pattern;
+use crate::plan::{ContextSelection, PatternList, SelectionRule, literal};
+use crate::spec::Spec;
+
+/// Patterns (relative to the app directory) that a kind of build does not read, and why.
+struct LeftOut {
+    patterns: &'static [&'static str],
+    why: &'static str,
+}
+
+/// Documentation by name, anywhere: what no compiler, bundler or interpreter reads unless a
+/// manifest or source names it (and then it is a [`Reference`]).
+const NAMED_DOCUMENTATION: LeftOut = LeftOut {
+    patterns: &[
+        "**/README*",
+        "**/CHANGELOG*",
+        "**/CHANGES*",
+        "**/HISTORY*",
+        "**/LICENSE*",
+        "**/LICENCE*",
+        "**/COPYING*",
+        "**/NOTICE*",
+        "**/AUTHORS*",
+        "**/CONTRIBUTING*",
+        "**/CODE_OF_CONDUCT*",
+        "**/SECURITY*",
+    ],
+    why: "documentation",
+};
+
+/// Documentation trees: the top level's markdown and the docs directory. Not for front-end
+/// builds, whose site generators read markdown as content.
+const DOCUMENTATION_TREES: LeftOut = LeftOut {
+    patterns: &["*.md", "*.rst", "*.adoc", "docs"],
+    why: "documentation",
+};
+
+/// Files for the repository's tools, CI and the container build itself. Not `.gitignore`:
+/// hatchling reads it to leave git-ignored files out of a wheel.
+const REPOSITORY_TOOLING: LeftOut = LeftOut {
+    patterns: &[
+        ".github",
+        ".gitlab",
+        ".gitlab-ci.yml",
+        ".circleci",
+        ".travis.yml",
+        ".gitattributes",
+        ".gitmodules",
+        ".editorconfig",
+        ".pre-commit-config.yaml",
+        "**/.dockerignore",
+        "**/*.dockerignore",
+        "**/Dockerfile",
+        "**/Dockerfile.*",
+        "**/*.Dockerfile",
+        "docker-compose*.yml",
+        "docker-compose*.yaml",
+        "compose.yml",
+        "compose.yaml",
+        "docker-bake.hcl",
+        "**/strata.yaml",
+        "**/strata.schema.json",
+    ],
+    why: "repository and CI tooling",
+};
+
+/// Local settings that by convention hold credentials and are never committed: dotenv files
+/// (not the `.env.production` that front-end builds read) and package-manager credentials.
+const LOCAL_SECRETS: LeftOut = LeftOut {
+    patterns: &[
+        "**/.env",
+        "**/.env.local",
+        "**/.env.*.local",
+        "**/.npmrc",
+        "**/.pypirc",
+        "**/.netrc",
+    ],
+    why: "local settings that may hold credentials",
+};
+
+/// Which documentation a kind of build leaves out.
+pub(crate) enum Documentation {
+    /// Documentation by name and the documentation trees.
+    All,
+    /// Only documentation by name: the build may read other markdown as content.
+    ByName,
+}
+
+/// A file, directory or glob (relative to the app directory) that a manifest or a source names,
+/// which the build reads: it is in, whatever the defaults say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reference {
+    pub path: String,
+    /// Whether `path` is a pattern (`static/*`) rather than one path.
+    pub glob: bool,
+    /// "named by pyproject.toml `readme`", "//go:embed in main.go".
+    pub why: String,
+}
+
+impl Reference {
+    pub fn path(path: impl Into<String>, why: impl Into<String>) -> Reference {
+        Reference {
+            path: path.into(),
+            glob: false,
+            why: why.into(),
+        }
+    }
+
+    pub fn glob(pattern: impl Into<String>, why: impl Into<String>) -> Reference {
+        Reference {
+            path: pattern.into(),
+            glob: true,
+            why: why.into(),
+        }
+    }
+}
+
+/// A view of the context under construction, in rule order.
+pub(crate) struct Sources {
+    dir: String,
+    rules: Vec<SelectionRule>,
+}
+
+impl Sources {
+    /// The whole app directory, without what no build reads unless something names it:
+    /// documentation, repository and CI tooling, local settings that may hold credentials.
+    pub fn app_directory(spec: &Spec, documentation: Documentation) -> Sources {
+        let dir = spec.path.value.clone();
+        let everything = if dir == "." {
+            "**".to_string()
+        } else {
+            literal(&dir)
+        };
+        let mut sources = Sources {
+            rules: vec![SelectionRule {
+                pattern: everything,
+                selects: true,
+                why: "the app directory".to_string(),
+            }],
+            dir,
+        };
+        sources.leave_out(NAMED_DOCUMENTATION.patterns, NAMED_DOCUMENTATION.why);
+        if let Documentation::All = documentation {
+            sources.leave_out(DOCUMENTATION_TREES.patterns, DOCUMENTATION_TREES.why);
+        }
+        for group in [&REPOSITORY_TOOLING, &LOCAL_SECRETS] {
+            sources.leave_out(group.patterns, group.why);
+        }
+        sources
+    }
+
+    /// Nothing yet: a provider adds the base it proves from the sources.
+    pub fn empty(spec: &Spec) -> Sources {
+        Sources {
+            dir: spec.path.value.clone(),
+            rules: Vec::new(),
+        }
+    }
+
+    /// Adds patterns (relative to the app directory) to the view.
+    pub fn take(&mut self, patterns: impl IntoIterator<Item = impl AsRef<str>>, why: &str) {
+        self.push(patterns, true, why);
+    }
+
+    /// Leaves out what the patterns match, unless a later rule brings it back.
+    pub fn leave_out(&mut self, patterns: impl IntoIterator<Item = impl AsRef<str>>, why: &str) {
+        self.push(patterns, false, why);
+    }
+
+    /// Brings in what manifests and sources name, as found in the app directory's listing
+    /// (`listed`, relative to it): a file as itself, a directory with everything in it, a glob
+    /// as written. A directory's `dir/**` rule is needed besides `dir`, because the engine
+    /// decides a file in a directory from what it decided for the directory, and an earlier
+    /// rule may have left the file out. Returns the references that name nothing listed.
+    pub fn name(&mut self, listed: &[&str], references: Vec<Reference>) -> Vec<Reference> {
+        let mut missing = Vec::new();
+        for reference in references {
+            let pattern = if reference.glob {
+                reference.path.clone()
+            } else {
+                literal(&reference.path)
+            };
+            let matches = PatternList::new(&[pattern.as_str()]).ok();
+            let found = listed
+                .iter()
+                .filter(|p| matches.as_ref().is_some_and(|m| m.matches(p)));
+            match found.map(|p| *p == reference.path).reduce(|a, b| a && b) {
+                None => missing.push(reference),
+                // Exactly the one file.
+                Some(true) => self.take([pattern], &reference.why),
+                Some(false) => {
+                    self.take([pattern.clone(), format!("{pattern}/**")], &reference.why)
+                }
+            }
+        }
+        missing
+    }
+
+    /// The view, with the spec's `build.include` and then its `build.exclude` last, so the
+    /// user's word wins.
+    pub fn finish(mut self, spec: &Spec) -> ContextSelection {
+        for pattern in &spec.build.include {
+            self.take([&pattern.value], "build.include");
+        }
+        for pattern in &spec.build.exclude {
+            self.leave_out([&pattern.value], "build.exclude");
+        }
+        ContextSelection { rules: self.rules }
+    }
+
+    fn push(
+        &mut self,
+        patterns: impl IntoIterator<Item = impl AsRef<str>>,
+        selects: bool,
+        why: &str,
+    ) {
+        for pattern in patterns {
+            let pattern = pattern.as_ref();
+            let rooted = root_pattern(&self.dir, pattern);
+            let rule = SelectionRule {
+                pattern: rooted,
+                selects,
+                why: why.to_string(),
+            };
+            if !self.rules.contains(&rule) {
+                self.rules.push(rule);
+            }
+        }
+    }
+}
+
+/// `dir/relative` normalised (`.` and `..` resolved), relative to the app directory; `None` if
+/// it climbs out of it or is absolute.
+pub(crate) fn resolve(dir: &str, relative: &str) -> Option<String> {
+    if relative.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = if dir == "." || dir.is_empty() {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join("/"))
+    }
+}
+
+/// The directory of a path relative to the app directory (`.` at the top).
+pub(crate) fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or(".", |(dir, _)| dir)
+}
