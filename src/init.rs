@@ -142,6 +142,38 @@ fn listening_port(dir: &Path, files: &ContextFiles) -> Option<u16> {
                 }
             }
         }
+        if let Some(port) = port_default(&text) {
+            return Some(port);
+        }
+    }
+    None
+}
+
+/// The default of a `PORT` variable, the way sources spell it: `os.environ.get("PORT",
+/// "8000")`, `getenv("PORT", 5000)`, `var("PORT").unwrap_or_else(|_| "8080"...)`: the first
+/// number of two to five digits within a few characters after `PORT`.
+fn port_default(text: &str) -> Option<u16> {
+    for (at, _) in text.match_indices("PORT") {
+        let after: String = text[at + 4..].chars().take(40).collect();
+        if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let mut previous = ' ';
+        for (i, c) in after.char_indices() {
+            if c.is_ascii_digit() && !previous.is_ascii_alphanumeric() {
+                let digits: String = after[i..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if (2..=5).contains(&digits.len()) {
+                    return digits.parse().ok().filter(|p: &u16| *p >= 80);
+                }
+            }
+            if c == '\n' || c == ';' {
+                break;
+            }
+            previous = c;
+        }
     }
     None
 }
@@ -199,4 +231,26 @@ run:
 {specifics}",
         language = language.name()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::port_default;
+
+    #[test]
+    fn a_port_variable_default_is_the_listening_port() {
+        for (source, port) in [
+            ("port = int(os.environ.get(\"PORT\", \"8000\"))", Some(8000)),
+            ("app.run(port=int(os.getenv('PORT', 5000)))", Some(5000)),
+            (
+                "var(\"PORT\").unwrap_or_else(|_| \"8080\".to_string())",
+                Some(8080),
+            ),
+            ("const port = process.env.PORT ?? 3000;", Some(3000)),
+            ("PORTS = [1, 2]", None),
+            ("REPORT = 42", None),
+        ] {
+            assert_eq!(port_default(source), port, "{source}");
+        }
+    }
 }

@@ -17,7 +17,7 @@ const EXAMPLES: [(&str, &str, &str, &str); 3] = [
     (
         "node-npm",
         "server.js",
-        "[strata runtime] copy the app's sources",
+        "[strata runtime] copy the app's files",
         "hello from node-npm (uid 1000)",
     ),
     (
@@ -29,7 +29,7 @@ const EXAMPLES: [(&str, &str, &str, &str); 3] = [
     (
         "node-yarn",
         "index.js",
-        "[strata runtime] copy the app's sources",
+        "[strata runtime] copy the app's files",
         "hello from node-yarn, up ",
     ),
 ];

@@ -104,7 +104,7 @@ fn source_change_reruns_no_dependency_step() {
         );
         assert!(
             build
-                .vertex("[strata runtime] copy the app's Python sources")
+                .vertex("[strata runtime] copy the app's files")
                 .executed(),
             "{example}: the new source did not reach the image:\n{}",
             build.summary()

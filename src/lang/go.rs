@@ -7,7 +7,7 @@ mod packages;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
-use super::inputs::{Reference, Sources};
+use super::inputs::{Reference, Sources, runtime_files, runtime_reads};
 use super::stages::{Command, Stages};
 use super::{
     ContextFiles, Probe, Provider, binary_runtime, image_base, network, require_named_lockfiles,
@@ -51,6 +51,14 @@ const CGO_FILES: &[&str] = &[
     "*.f90",
     "*.swig",
     "*.swigcxx",
+];
+/// What a Go program never reads at run time from its working directory: it is compiled in.
+const NOT_READ_AT_RUN_TIME: &[&str] = &[
+    "**/*.go",
+    "**/go.mod",
+    "**/go.sum",
+    "go.work",
+    "go.work.sum",
 ];
 /// The module files the build resolves imports with.
 const MODULE_FILES: &[&str] = &[
@@ -119,8 +127,29 @@ impl Provider for Go {
         let main = main_package(spec, &local)?;
         let app = binary_name(&main, &module);
         let mut warnings = Vec::new();
-        let sources = sources(spec, files, &local, &main, vendored, &mut warnings);
-        let (runtime, image) = binary_runtime(spec, &app, &mut warnings);
+        let packages = build_packages(dir, &main, files, &local);
+        let program: Vec<(&str, &str)> = local
+            .iter()
+            .filter(|p| is_build_source(p))
+            .filter(|p| packages.as_ref().is_none_or(|set| set.contains(parent(p))))
+            .filter_map(|p| Some((*p, files.contents.get(&join(dir, p))?.as_str())))
+            .collect();
+        let embeds: Vec<Reference> = program
+            .iter()
+            .flat_map(|(path, text)| embeds::embedded(path, text))
+            .collect();
+        let reads = runtime_reads(&program, &local, &embeds, NOT_READ_AT_RUN_TIME);
+        let sources = sources(
+            spec,
+            files,
+            &local,
+            packages.as_ref(),
+            vendored,
+            embeds,
+            &mut warnings,
+        );
+        let runtime_files = runtime_files(spec, &local, reads, NOT_READ_AT_RUN_TIME);
+        let (runtime, image) = binary_runtime(spec, &app, runtime_files, &mut warnings);
         Ok(Stages {
             language: Language::Go,
             builder: builder_image(spec, &module)?,
@@ -202,20 +231,19 @@ fn sources(
     spec: &Spec,
     files: &ContextFiles,
     local: &[&str],
-    main: &str,
+    packages: Option<&BTreeSet<String>>,
     vendored: bool,
+    embeds: Vec<Reference>,
     warnings: &mut Vec<String>,
 ) -> ContextSelection {
-    let dir = spec.path.value.as_str();
     let cgo = spec.build.env.get("CGO_ENABLED").is_some_and(|v| v == "1");
     let kinds: Vec<&str> = PACKAGE_FILES
         .iter()
         .chain(if cgo { CGO_FILES } else { &[] })
         .copied()
         .collect();
-    let packages = build_packages(dir, main, files, local);
     let mut sources = Sources::empty(spec);
-    match &packages {
+    match packages {
         Some(packages) => {
             for package in packages {
                 sources.take(
@@ -231,14 +259,6 @@ fn sources(
         sources.take(["vendor"], "vendored modules");
     }
     sources.leave_out(["**/*_test.go", "**/testdata"], "tests");
-    let text = |path: &str| files.contents.get(&join(dir, path)).map(String::as_str);
-    let embeds: Vec<Reference> = local
-        .iter()
-        .filter(|p| is_build_source(p))
-        .filter(|p| packages.as_ref().is_none_or(|set| set.contains(parent(p))))
-        .filter_map(|p| Some(embeds::embedded(p, text(p)?)))
-        .flatten()
-        .collect();
     for missing in sources.name(local, embeds) {
         warnings.push(format!(
             "{}: `{}` matches no file in the build context{}: go build will fail",

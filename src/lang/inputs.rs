@@ -267,3 +267,216 @@ pub(crate) fn resolve(dir: &str, relative: &str) -> Option<String> {
 pub(crate) fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map_or(".", |(dir, _)| dir)
 }
+
+/// The plain string literals of a source file, with their 1-based line: text between `quotes`
+/// outside comments that start with `comment`, without escapes (a literal with a backslash is
+/// skipped: paths in sources have none).
+pub(crate) fn string_literals(
+    source: &str,
+    quotes: &[char],
+    comment: &str,
+) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (number, line) in source.lines().enumerate() {
+        let mut rest = line;
+        loop {
+            let quote_at = rest.find(quotes);
+            let comment_at = rest.find(comment);
+            let Some(start) = quote_at else { break };
+            if comment_at.is_some_and(|c| c < start) {
+                break;
+            }
+            let quote = rest[start..].chars().next().unwrap_or('"');
+            let body = &rest[start + quote.len_utf8()..];
+            let mut end = None;
+            let mut escaped = false;
+            let mut chars = body.char_indices();
+            while let Some((at, c)) = chars.next() {
+                if c == '\\' {
+                    escaped = true;
+                    chars.next();
+                } else if c == quote {
+                    end = Some(at);
+                    break;
+                }
+            }
+            let Some(end) = end else { break };
+            if !escaped && end > 0 {
+                out.push((number + 1, body[..end].to_string()));
+            }
+            rest = &body[end + quote.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// What a compiled program reads from its working directory at run time, by the paths its
+/// sources spell out (`template.ParseGlob("templates/*.html")`, `fs::read("public/robots.txt")`):
+/// the listed files and directories (relative to the app directory, which is the image's working
+/// directory) that a string literal names, or a glob in one matches. What `compiled` matches
+/// (sources, manifests) and what the compile step builds in (`embedded`) do not count.
+pub(crate) fn runtime_reads(
+    sources: &[(&str, &str)],
+    listed: &[&str],
+    embedded: &[Reference],
+    compiled: &[&str],
+) -> Vec<Reference> {
+    let mut not_read: Vec<String> = compiled.iter().map(|p| p.to_string()).collect();
+    not_read.extend(embedded.iter().map(|r| {
+        if r.glob {
+            r.path.clone()
+        } else {
+            literal(&r.path)
+        }
+    }));
+    not_read.extend(LOCAL_SECRETS.patterns.iter().map(|p| p.to_string()));
+    let not_read = PatternList::new(&not_read).unwrap_or_default();
+    let mut out: Vec<Reference> = Vec::new();
+    for (path, text) in sources {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        for (line, written) in string_literals(text, &['"'], "//") {
+            let named = written.trim_start_matches("./").trim_end_matches('/');
+            if named.is_empty() || named.contains(char::is_whitespace) {
+                continue;
+            }
+            let Some(target) = resolve(".", named) else {
+                continue;
+            };
+            let glob = target.contains(['*', '?', '[']);
+            let pattern = if glob {
+                target.clone()
+            } else {
+                literal(&target)
+            };
+            let Ok(matcher) = PatternList::new(&[pattern]) else {
+                continue;
+            };
+            let read = listed
+                .iter()
+                .any(|p| matcher.matches(p) && !not_read.matches(p));
+            if read && !out.iter().any(|r| r.path == target) {
+                out.push(Reference {
+                    path: target,
+                    glob,
+                    why: format!("read at run time (\"{written}\" in {file}:{line})"),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The view of the files a compiled program reads at run time (see [`runtime_reads`]), for its
+/// runtime image: never what `compiled` matches, credentials, or what `build.exclude` names.
+/// `None` when it reads none.
+pub(crate) fn runtime_files(
+    spec: &Spec,
+    listed: &[&str],
+    reads: Vec<Reference>,
+    compiled: &[&str],
+) -> Option<ContextSelection> {
+    if reads.is_empty() {
+        return None;
+    }
+    let mut files = Sources::empty(spec);
+    files.name(listed, reads);
+    files.leave_out(compiled, "compiled into the binary");
+    files.leave_out(LOCAL_SECRETS.patterns, LOCAL_SECRETS.why);
+    for pattern in &spec.build.exclude {
+        files.leave_out([&pattern.value], "build.exclude");
+    }
+    Some(ContextSelection { rules: files.rules })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> Spec {
+        crate::spec::parse(b"version: 1\nlanguage: go\n").expect("a valid spec")
+    }
+
+    #[test]
+    fn string_literals_skip_comments_escapes_and_empty_strings() {
+        let source =
+            "open(\"config.json\") // \"commented.txt\"\nx := \"a\\\"b\" + \"\" + \"ok\"\n";
+        assert_eq!(
+            string_literals(source, &['"'], "//"),
+            [(1, "config.json".to_string()), (2, "ok".to_string())]
+        );
+        let python = "read('README.md')  # 'not this'\n";
+        assert_eq!(
+            string_literals(python, &['"', '\''], "#"),
+            [(1, "README.md".to_string())]
+        );
+    }
+
+    #[test]
+    fn references_bring_back_files_directories_and_globs_and_report_the_missing() {
+        let listed = [
+            "README.md",
+            "static/app.css",
+            "static/img/logo.svg",
+            "main.go",
+        ];
+        let mut sources = Sources::app_directory(&spec(), Documentation::All);
+        let missing = sources.name(
+            &listed,
+            vec![
+                Reference::path("README.md", "embedded"),
+                Reference::path("static", "embedded"),
+                Reference::glob("static/*.css", "embedded"),
+                Reference::path("gone.txt", "embedded"),
+            ],
+        );
+        assert_eq!(missing, [Reference::path("gone.txt", "embedded")]);
+        let selection = sources.finish(&spec());
+        let seen = selection
+            .pick(&Default::default(), listed)
+            .expect("valid patterns");
+        assert_eq!(seen, listed);
+        let patterns = selection.include_patterns();
+        assert!(patterns.contains(&"static/**".to_string()), "{patterns:?}");
+        assert!(
+            !patterns.contains(&"README.md/**".to_string()),
+            "{patterns:?}"
+        );
+    }
+
+    #[test]
+    fn runtime_reads_are_listed_paths_a_literal_names_never_sources_secrets_or_embeds() {
+        let main = "t := template.Must(template.ParseGlob(\"templates/*.html\"))\n\
+                    http.Dir(\"./static/\")\nos.ReadFile(\"config.json\")\n\
+                    godotenv.Load(\".env\")\nos.ReadFile(\"main.go\")\nfmt.Println(\"hello world\")\n\
+                    embedded := \"assets\"\n";
+        let listed = [
+            "main.go",
+            "templates/index.html",
+            "static/site.css",
+            "config.json",
+            ".env",
+            "assets/logo.png",
+        ];
+        let embedded = [Reference::path("assets", "//go:embed")];
+        let reads = runtime_reads(&[("main.go", main)], &listed, &embedded, &["**/*.go"]);
+        let paths: Vec<(&str, bool)> = reads.iter().map(|r| (r.path.as_str(), r.glob)).collect();
+        assert_eq!(
+            paths,
+            [
+                ("templates/*.html", true),
+                ("static", false),
+                ("config.json", false)
+            ]
+        );
+        assert_eq!(
+            reads[2].why,
+            "read at run time (\"config.json\" in main.go:3)"
+        );
+        let files = runtime_files(&spec(), &listed, reads, &["**/*.go"]).expect("some files");
+        let seen = files.pick(&Default::default(), listed).unwrap();
+        assert_eq!(
+            seen,
+            ["templates/index.html", "static/site.css", "config.json"]
+        );
+    }
+}

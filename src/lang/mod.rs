@@ -22,8 +22,8 @@ pub use reach::{
 use std::collections::BTreeMap;
 
 use crate::plan::{
-    Base, ContextExclusions, ImageRole, ImageSettings, Mount, Network, PatternList, Plan, ProxyEnv,
-    StageName, Step, default_image,
+    Base, ContextExclusions, ContextSelection, ImageRole, ImageSettings, Mount, Network,
+    PatternList, Plan, ProxyEnv, StageName, Step, default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, RuntimeBase, Spec};
 
@@ -331,21 +331,31 @@ pub(crate) fn image_labels(spec: &Spec, app: &str) -> BTreeMap<String, String> {
 /// Where a compiled binary lives in the runtime image.
 const BINARY_DIR: &str = "/app";
 
-/// The runtime of a compiled language: the build stage's one file `/<app>` linked onto its base
-/// as `/app/<app>`, its entrypoint unless the spec names another, run as the spec's user (the
+/// The runtime of a compiled language: the files the program reads at run time (if any) in
+/// the working directory, then the build stage's one file `/<app>` linked onto its base as
+/// `/app/<app>`, its entrypoint unless the spec names another, run as the spec's user (the
 /// distroless `nonroot` uid 65532 by default).
 pub(crate) fn binary_runtime(
     spec: &Spec,
     app: &str,
+    runtime_files: Option<ContextSelection>,
     warnings: &mut Vec<String>,
 ) -> (Vec<Step>, ImageSettings) {
     let binary = format!("{BINARY_DIR}/{app}");
-    let steps = vec![Step::CopyFromStage {
-        name: format!("[strata runtime] copy {app} binary"),
-        stage: StageName::Build,
-        src: format!("/{app}"),
-        dest: binary.clone(),
-    }];
+    let files = runtime_files.map(|files| Step::CopyContext {
+        name: format!("[strata runtime] copy the files {app} reads at run time"),
+        files,
+        dest: BINARY_DIR.to_string(),
+    });
+    let steps = files
+        .into_iter()
+        .chain([Step::CopyFromStage {
+            name: format!("[strata runtime] copy {app} binary"),
+            stage: StageName::Build,
+            src: format!("/{app}"),
+            dest: binary.clone(),
+        }])
+        .collect();
     let image = stages::image_settings(
         spec,
         app,

@@ -164,6 +164,8 @@ struct PackageJson {
     dependencies: Vec<String>,
     /// What `main`, `browser`, `bin` and `files` name: what the package runs from.
     named_files: Vec<(String, &'static str)>,
+    /// Whether it names any package to install (or workspaces to link).
+    declares_dependencies: bool,
 }
 
 impl PackageJson {
@@ -210,6 +212,19 @@ impl PackageJson {
                 .filter_map(|table| doc.get(*table).and_then(Json::as_object))
                 .flat_map(|table| table.keys().cloned())
                 .collect(),
+            declares_dependencies: !workspaces.is_empty()
+                || [
+                    "dependencies",
+                    "devDependencies",
+                    "optionalDependencies",
+                    "peerDependencies",
+                ]
+                .iter()
+                .any(|table| {
+                    doc.get(*table)
+                        .and_then(Json::as_object)
+                        .is_some_and(|t| !t.is_empty())
+                }),
             named_files,
         })
     }
@@ -272,7 +287,14 @@ impl Provider for Node {
         let dir = spec.path.value.as_str();
         let local: Vec<&str> = files.under(dir).collect();
         let package = read_package(spec, files)?;
-        let manager = manager(spec, &package, &local)?;
+        let locked = Manager::ALL.iter().any(|m| local.contains(&m.lockfile()));
+        // An app that depends on nothing has nothing to install, and often no lockfile.
+        let installs = locked || package.declares_dependencies || package.package_manager.is_some();
+        let manager = if installs {
+            manager(spec, &package, &local)?
+        } else {
+            Manager::Npm
+        };
         require_named_lockfiles(
             spec,
             files,
@@ -280,7 +302,11 @@ impl Provider for Node {
         )?;
         let members = workspace_members(spec, files, manager, &package, &local)?;
         let mut warnings = Vec::new();
-        let deps = dependency_steps(spec, manager, &package, members, &local, &mut warnings);
+        let deps = if installs {
+            dependency_steps(spec, manager, &package, members, &local, &mut warnings)
+        } else {
+            Vec::new()
+        };
         let sources = sources(spec, files, &package, &local, &mut warnings);
         let app = package.name.clone().unwrap_or_else(|| {
             if dir == "." {
@@ -313,11 +339,17 @@ impl Provider for Node {
                     src: "/".to_string(),
                     dest: APP_DIR.to_string(),
                 };
-                server_runtime(spec, manager, &package, &local, app_layer)?
+                server_runtime(
+                    spec,
+                    installs.then_some(manager),
+                    &package,
+                    &local,
+                    app_layer,
+                )?
             }
             None => server_runtime(
                 spec,
-                manager,
+                installs.then_some(manager),
                 &package,
                 &local,
                 copy_sources("runtime", &sources),
@@ -548,11 +580,11 @@ fn build_step(spec: &Spec, manager: Manager, keep: &str, what: &str) -> Step {
     .offline(spec)
 }
 
-/// A server's runtime: the production node_modules, then the app; started by `start`, `main` or
-/// index.js.
+/// A server's runtime: the production node_modules (when `manager` installed any), then the
+/// app; started by `start`, `main` or index.js.
 fn server_runtime(
     spec: &Spec,
-    manager: Manager,
+    manager: Option<Manager>,
     package: &PackageJson,
     local: &[&str],
     app_layer: Step,
@@ -561,21 +593,18 @@ fn server_runtime(
         Some(command) => command.clone(),
         None => entrypoint(spec, package, local)?,
     };
-    let steps = vec![
-        // Production node_modules on their own layer, made from the lockfiles only: a source
-        // edit leaves it byte-identical.
-        Step::CopyFromStage {
-            name: format!(
-                "[strata runtime] copy the production node_modules ({})",
-                manager.name()
-            ),
-            stage: StageName::Deps,
-            src: format!("{PROD_DIR}/node_modules"),
-            dest: format!("{APP_DIR}/node_modules"),
-        },
-        app_layer,
-    ];
-    Ok((steps, entrypoint))
+    // Production node_modules on their own layer, made from the lockfiles only: a source edit
+    // leaves it byte-identical.
+    let modules = manager.map(|manager| Step::CopyFromStage {
+        name: format!(
+            "[strata runtime] copy the production node_modules ({})",
+            manager.name()
+        ),
+        stage: StageName::Deps,
+        src: format!("{PROD_DIR}/node_modules"),
+        dest: format!("{APP_DIR}/node_modules"),
+    });
+    Ok((modules.into_iter().chain([app_layer]).collect(), entrypoint))
 }
 
 /// A front-end app's runtime: the built site and strata's static server, no node_modules.
@@ -981,7 +1010,14 @@ mod tests {
         ];
         let err = plan_of(SPEC, &both).unwrap_err();
         assert!(err.contains("several lockfiles"), "{err}");
-        let err = plan_of(SPEC, &[("package.json", "{}"), ("index.js", "")]).unwrap_err();
+        let err = plan_of(
+            SPEC,
+            &[
+                ("package.json", r#"{"dependencies": {"x": "1"}}"#),
+                ("index.js", ""),
+            ],
+        )
+        .unwrap_err();
         assert!(err.contains("only locked dependencies"), "{err}");
         let err = plan_of(
             SPEC,
@@ -1037,5 +1073,69 @@ mod tests {
             pnpm_workspace_globs("packages:\n  - 'apps/*'\n  - '!apps/skip'\n").unwrap(),
             ["apps/*"]
         );
+    }
+    #[test]
+    fn an_app_with_no_dependencies_needs_no_lockfile_and_installs_nothing() {
+        let plan = plan_of(
+            SPEC,
+            &[
+                (
+                    "package.json",
+                    r#"{"main": "index.js", "scripts": {"start": "node index.js"}}"#,
+                ),
+                ("index.js", ""),
+            ],
+        )
+        .unwrap();
+        assert!(plan.stage(StageName::Deps).unwrap().steps.is_empty());
+        let runtime = plan.stage(StageName::Runtime).unwrap();
+        assert_eq!(runtime.steps.len(), 1, "{runtime:?}");
+        assert_eq!(plan.image.entrypoint, ["node", "index.js"]);
+        let err = plan_of(
+            SPEC,
+            &[
+                ("package.json", r#"{"dependencies": {"x": "1"}}"#),
+                ("index.js", ""),
+            ],
+        )
+        .unwrap_err();
+        assert!(err.contains("only locked dependencies"), "{err}");
+    }
+
+    #[test]
+    fn a_bundled_front_end_without_a_server_is_served_as_a_static_site() {
+        for (manifest, site) in [
+            (
+                r#"{"scripts": {"dev": "vite", "build": "vite build"}, "devDependencies": {"vite": "7"}}"#,
+                "dist",
+            ),
+            (
+                r#"{"scripts": {"start": "react-scripts start", "build": "react-scripts build"}, "dependencies": {"react-scripts": "5"}}"#,
+                "build",
+            ),
+        ] {
+            let plan = plan_of(
+                SPEC,
+                &[("package.json", manifest), ("package-lock.json", "")],
+            )
+            .unwrap();
+            assert_eq!(
+                plan.image.entrypoint,
+                ["node", "/app/serve.mjs"],
+                "{manifest}"
+            );
+            assert_eq!(plan.image.ports, ["8080/tcp"], "{manifest}");
+            let Step::Run(build) = &plan.stage(StageName::Build).unwrap().steps[1] else {
+                panic!("the build runs the build script")
+            };
+            assert!(
+                build.argv[2].contains(&format!("cp -a {site}/. /out")),
+                "{}",
+                build.argv[2]
+            );
+        }
+        let server = r#"{"scripts": {"build": "vite build", "start": "node server.js"}, "devDependencies": {"vite": "7"}}"#;
+        let plan = plan_of(SPEC, &[("package.json", server), ("package-lock.json", "")]).unwrap();
+        assert_eq!(plan.image.entrypoint, ["node", "server.js"]);
     }
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use skeleton::{Package, Workspace};
 
 use super::context::join;
-use super::inputs::{Documentation, Reference, Sources};
+use super::inputs::{Documentation, Reference, Sources, parent_dir, runtime_files, runtime_reads};
 use super::stages::{Command, Stages};
 use super::{ContextFiles, Probe, Provider, binary_runtime, image_base, network, strings};
 use crate::plan::{
@@ -42,6 +42,8 @@ const STATIC_RUSTFLAGS: &str = "-C target-feature=+crt-static";
 /// Project-level cargo configuration: it can change how dependencies compile, so the skeleton
 /// carries it verbatim.
 const CARGO_CONFIGS: [&str; 2] = [".cargo/config.toml", ".cargo/config"];
+/// What a Rust program never reads at run time from its working directory: it is compiled in.
+const NOT_READ_AT_RUN_TIME: &[&str] = &["**/*.rs", "**/Cargo.toml", "Cargo.lock", ".cargo"];
 /// A package's targets that `cargo build --bin` never compiles.
 const UNBUILT_TARGET_DIRS: [&str; 3] = ["tests", "benches", "examples"];
 
@@ -100,8 +102,23 @@ impl Provider for Rust {
             package = package.name
         );
         let mut warnings = Vec::new();
-        let sources = sources(spec, &workspace, files, &mut warnings);
-        let (runtime, image) = binary_runtime(spec, &bin, &mut warnings);
+        let local: Vec<&str> = files.under(dir).collect();
+        let text = |path: &str| {
+            files
+                .contents
+                .get(&join(dir, path))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let reads = compile_reads(&workspace, &local, text);
+        let program: Vec<(&str, &str)> = program_sources(&workspace, &local)
+            .into_iter()
+            .filter_map(|path| Some((path, files.contents.get(&join(dir, path))?.as_str())))
+            .collect();
+        let run_reads = runtime_reads(&program, &local, &reads.named, NOT_READ_AT_RUN_TIME);
+        let sources = sources(spec, &workspace, files, &local, reads, &mut warnings);
+        let runtime_files = runtime_files(spec, &local, run_reads, NOT_READ_AT_RUN_TIME);
+        let (runtime, image) = binary_runtime(spec, &bin, runtime_files, &mut warnings);
         Ok(Stages {
             language: Language::Rust,
             builder: spec
@@ -337,6 +354,19 @@ fn selection<'w>(
             }
             found
         }
+        // What a plain `cargo build` builds, when the workspace says (an xtask is not the app).
+        None if spec.rust.bin.is_none() => {
+            let defaults: Vec<&Package> = members
+                .iter()
+                .copied()
+                .filter(|p| workspace.is_default_member(p))
+                .collect();
+            if defaults.is_empty() {
+                members
+            } else {
+                defaults
+            }
+        }
         None => members,
     };
     let mut pairs: Vec<(&Package, &str)> = packages
@@ -385,6 +415,81 @@ fn selection<'w>(
     .into())
 }
 
+/// What the compile reads besides the sources: the test and bench files manifests declare
+/// (needed only where present), and what the sources include and the build scripts name.
+struct CompileReads {
+    declared: Vec<Reference>,
+    named: Vec<Reference>,
+}
+
+fn compile_reads(
+    workspace: &Workspace,
+    local: &[&str],
+    text: impl Fn(&str) -> String,
+) -> CompileReads {
+    let mut reads = CompileReads {
+        declared: Vec::new(),
+        named: Vec::new(),
+    };
+    for package in &workspace.packages {
+        let manifest = join(&package.dir, "Cargo.toml");
+        reads
+            .declared
+            .extend(package.declared_unbuilt.iter().map(|path| {
+                Reference::path(
+                    join(&package.dir, path),
+                    format!("a target {manifest} declares"),
+                )
+            }));
+        for path in own_sources(workspace, package, local) {
+            reads
+                .named
+                .extend(includes::included(path, &package.dir, &text(path)));
+        }
+        if let Some(script) = &package.build_script {
+            let path = join(&package.dir, script);
+            reads.named.extend(includes::build_script_paths(
+                script,
+                &package.dir,
+                &text(&path),
+                local,
+            ));
+        }
+    }
+    reads
+}
+
+/// The Rust files the binary is compiled from: every package's, without build scripts and the
+/// targets `cargo build --bin` does not compile.
+fn program_sources<'a>(workspace: &'a Workspace, local: &'a [&'a str]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for package in &workspace.packages {
+        let unbuilt: Vec<String> = UNBUILT_TARGET_DIRS
+            .iter()
+            .map(|d| format!("{}/", join(&package.dir, d)))
+            .collect();
+        let script = package.build_script.as_ref().map(|s| join(&package.dir, s));
+        // A build script in a directory of its own (`build/main.rs`) has its modules beside it.
+        let script_dir = package
+            .build_script
+            .as_ref()
+            .filter(|s| s.contains('/'))
+            .map(|s| format!("{}/", join(&package.dir, parent_dir(s))));
+        out.extend(
+            own_sources(workspace, package, local)
+                .copied()
+                .filter(|path| {
+                    script.as_deref() != Some(*path)
+                        && script_dir
+                            .as_ref()
+                            .is_none_or(|d| !path.starts_with(d.as_str()))
+                        && !unbuilt.iter().any(|dir| path.starts_with(dir.as_str()))
+                }),
+        );
+    }
+    out
+}
+
 /// What the compile step sees: the app directory without documentation, tooling and the
 /// targets `cargo build --bin` does not compile, plus what manifests declare, what the sources
 /// include and what build scripts name.
@@ -392,47 +497,21 @@ fn sources(
     spec: &Spec,
     workspace: &Workspace,
     files: &ContextFiles,
+    local: &[&str],
+    reads: CompileReads,
     warnings: &mut Vec<String>,
 ) -> ContextSelection {
-    let dir = spec.path.value.as_str();
-    let local: Vec<&str> = files.under(dir).collect();
-    let text = |path: &str| files.contents.get(&join(dir, path)).map(String::as_str);
     let mut sources = Sources::app_directory(spec, Documentation::All);
-    let mut declared = Vec::new();
-    let mut named = Vec::new();
     for package in &workspace.packages {
         sources.leave_out(
             UNBUILT_TARGET_DIRS.iter().map(|d| join(&package.dir, d)),
             "tests, benchmarks and examples (cargo build --bin does not compile them)",
         );
-        let manifest = join(&package.dir, "Cargo.toml");
-        declared.extend(package.declared_unbuilt.iter().map(|path| {
-            Reference::path(
-                join(&package.dir, path),
-                format!("a target {manifest} declares"),
-            )
-        }));
-        for path in own_sources(workspace, package, &local) {
-            named.extend(includes::included(
-                path,
-                &package.dir,
-                text(path).unwrap_or_default(),
-            ));
-        }
-        if let Some(script) = &package.build_script {
-            let path = join(&package.dir, script);
-            named.extend(includes::build_script_paths(
-                script,
-                &package.dir,
-                text(&path).unwrap_or_default(),
-                &local,
-            ));
-        }
     }
     // Cargo loads a manifest whose declared test or bench files are absent; only the ones that
     // are there need to stay.
-    sources.name(&local, declared);
-    for missing in sources.name(&local, named) {
+    sources.name(local, reads.declared);
+    for missing in sources.name(local, reads.named) {
         warnings.push(format!(
             "{}: `{}` is not in the build context{}: cargo build will fail",
             missing.why,
@@ -635,5 +714,22 @@ mod tests {
             ["Cargo.toml", "Cargo.lock", "src/main.rs", "build.rs"]
         );
         assert_eq!(compile.network, Network::None);
+    }
+    #[test]
+    fn default_members_choose_the_binary_over_an_xtask() {
+        let files = [
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\"]\ndefault-members = [\"crates/app\"]\n",
+            ),
+            ("Cargo.lock", LOCK),
+            ("crates/app/Cargo.toml", "[package]\nname = \"app\"\n"),
+            ("crates/app/src/main.rs", ""),
+            ("crates/xtask/Cargo.toml", "[package]\nname = \"xtask\"\n"),
+            ("crates/xtask/src/main.rs", ""),
+        ];
+        assert_eq!(plan_of(SPEC, &files).unwrap().app, "app");
+        let plan = plan_of("version: 1\nlanguage: rust\nrust: {bin: xtask}\n", &files).unwrap();
+        assert_eq!(plan.app, "xtask");
     }
 }

@@ -93,6 +93,13 @@ impl Workspace {
         ws
     }
 
+    /// A copy of a project under tests/fixtures (e.g. `real-world/go/embed-static`).
+    pub fn copy_of_fixture(fixture: &str) -> Workspace {
+        let ws = Workspace::empty(&fixture.replace('/', "-"));
+        copy_dir(&repo_root().join("tests/fixtures").join(fixture), &ws.dir);
+        ws
+    }
+
     /// A fresh empty directory under target/engine-tests, removed when dropped.
     pub fn empty(name: &str) -> Workspace {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

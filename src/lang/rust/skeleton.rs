@@ -55,6 +55,8 @@ pub struct Workspace {
     pub packages: Vec<Package>,
     /// The root manifest when it is a virtual workspace (no `[package]`).
     virtual_root: Option<Table>,
+    /// The directories of `[workspace] default-members`: what a plain `cargo build` builds.
+    default_members: Option<Vec<String>>,
 }
 
 /// `a/b/Cargo.toml` → `a/b`; `Cargo.toml` → `.`.
@@ -102,12 +104,25 @@ impl Workspace {
         };
         let root = parse("Cargo.toml")?;
         let mut pending: Vec<(String, bool)> = Vec::new();
+        let mut default_members = None;
         if root.contains_key("package") {
             pending.push((".".to_string(), true));
         }
         if let Some(workspace) = root.get("workspace").and_then(Value::as_table) {
-            for member in member_dirs(workspace, manifests)? {
+            for member in member_dirs(workspace, manifests, "members")? {
                 pending.push((member, true));
+            }
+            if workspace.contains_key("default-members") {
+                let mut defaults = member_dirs(workspace, manifests, "default-members")?;
+                // `.` names the root package.
+                if workspace
+                    .get("default-members")
+                    .and_then(Value::as_array)
+                    .is_some_and(|d| d.iter().any(|m| m.as_str() == Some(".")))
+                {
+                    defaults.push(".".to_string());
+                }
+                default_members = Some(defaults);
             }
             collect_path_dependencies(".", workspace, "dependencies", &mut pending)?;
         }
@@ -140,11 +155,19 @@ impl Workspace {
         Ok(Workspace {
             packages,
             virtual_root,
+            default_members,
         })
     }
 
     pub fn members(&self) -> impl Iterator<Item = &Package> {
         self.packages.iter().filter(|p| p.member)
+    }
+
+    /// Whether a plain `cargo build` builds `package` (every member, without default-members).
+    pub fn is_default_member(&self, package: &Package) -> bool {
+        self.default_members
+            .as_ref()
+            .is_none_or(|dirs| dirs.contains(&package.dir))
     }
 
     /// The skeleton's files, relative to the app directory, in a fixed order: manifests and
@@ -316,6 +339,7 @@ fn array_of_tables<'a>(manifest: &'a Table, key: &str) -> impl Iterator<Item = &
 fn member_dirs(
     workspace: &Table,
     manifests: &BTreeMap<String, String>,
+    key: &str,
 ) -> Result<Vec<String>, String> {
     let strings = |key: &str| -> Vec<String> {
         workspace
@@ -328,7 +352,7 @@ fn member_dirs(
             .collect()
     };
     let mut globs = GlobSetBuilder::new();
-    for pattern in strings("members") {
+    for pattern in strings(key) {
         let glob = GlobBuilder::new(&pattern)
             .literal_separator(true)
             .build()

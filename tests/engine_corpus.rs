@@ -1,0 +1,202 @@
+//! Projects of the real-world corpus (tests/fixtures/real-world) on the engine, as a new user
+//! meets strata: `strata init` in the project, the spec exactly as it was written, one
+//! `docker buildx build` with the egress CA, then the image run and asked what it serves.
+//! Also: a file the project's .dockerignore leaves out reaches no layer and no step, and a README
+//! that the sources embed rebuilds the binary when it changes.
+
+mod support;
+
+use support::*;
+
+const CA_SECRET: [&str; 2] = ["--secret", "id=ca,src=/etc/ssl/certs/ca-certificates.crt"];
+
+/// A copy of a corpus project with the spec `strata init` wrote for it.
+fn initialised(project: &str) -> Workspace {
+    let ws = Workspace::copy_of_fixture(&format!("real-world/{project}"));
+    let dir = ws.dir.to_string_lossy().into_owned();
+    let (ok, output) = strata(&["init", &dir]);
+    assert!(ok, "{project}: strata init failed:\n{output}");
+    ws
+}
+
+fn build_with_ca(ws: &Workspace, extra: &[&str]) -> Build {
+    let mut args = CA_SECRET.to_vec();
+    args.extend_from_slice(extra);
+    buildx(ws, &args)
+}
+
+/// Builds the project from its init-written spec and returns the image's tag.
+fn build_image(ws: &Workspace, project: &str) -> String {
+    let tag = format!("strata-test/corpus-{}:init", project.replace('/', "-"));
+    let build = build_with_ca(ws, &["--load", "-t", &tag]);
+    assert!(
+        build.success,
+        "{project}: the init-written spec did not build:\n{}\n{}",
+        build.errors(),
+        build.summary()
+    );
+    tag
+}
+
+/// The image's first exposed port, as init wrote it into the spec.
+fn exposed_port(tag: &str) -> u16 {
+    let ports = docker_ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}",
+        tag,
+    ]);
+    ports
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{tag} exposes no port: {ports:?}"))
+}
+
+fn answer(tag: &str, path: &str) -> String {
+    let port = exposed_port(tag);
+    let container = Container::run_published(tag, port);
+    http_get(&container.address(port), path)
+}
+
+#[test]
+fn a_hatchling_project_installs_with_its_readme_license_and_forced_files() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("python/hatch-src-readme");
+    let tag = build_image(&ws, "python/hatch-src-readme");
+    let body = answer(&tag, "/");
+    let summary: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {body}");
+    });
+    assert_eq!(summary["version"], "1.4.2", "{body}");
+    assert_eq!(summary["readme"], "# Notes API", "{body}");
+    assert_eq!(summary["tables"], 2, "{body}");
+}
+
+#[test]
+fn a_go_server_serves_what_it_embeds() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("go/embed-static");
+    let tag = build_image(&ws, "go/embed-static");
+    let body = answer(&tag, "/");
+    assert!(body.contains("<h1>Link shelf</h1>"), "{body}");
+    assert!(body.contains("2 static files"), "{body}");
+}
+
+#[test]
+fn a_go_server_finds_its_templates_and_config_on_disk() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("go/runtime-templates");
+    let tag = build_image(&ws, "go/runtime-templates");
+    let port = exposed_port(&tag);
+    let container = Container::run_published(&tag, port);
+    let address = container.address(port);
+    assert!(http_get(&address, "/").contains("<h1>Guestbook</h1>"));
+    assert!(http_get(&address, "/static/site.css").contains("teal"));
+}
+
+#[test]
+fn a_rust_binary_carries_the_readme_and_asset_it_includes() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("rust/readme-doc");
+    let tag = build_image(&ws, "rust/readme-doc");
+    let out = docker_ok(&["run", "--rm", &tag]);
+    assert_eq!(out, "# readme-doc / logo 8 bytes");
+}
+
+#[test]
+fn an_express_server_serves_its_views_and_public_files() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("node/express-views");
+    let tag = build_image(&ws, "node/express-views");
+    let port = exposed_port(&tag);
+    let container = Container::run_published(&tag, port);
+    let address = container.address(port);
+    assert!(http_get(&address, "/").contains("<h1>Bookmarks (3)</h1>"));
+    assert!(http_get(&address, "/public/style.css").contains("color"));
+}
+
+/// A Vite app: index.html at the root, CSS and an SVG imported by the code, `public/`, and the
+/// committed `.env.production` read by the bundler, served as a static site. The `.env.local`
+/// a developer keeps (with what may be secrets) never reaches the bundle.
+#[test]
+fn a_vite_app_is_built_and_served_as_a_static_site() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("node/vite-vanilla");
+    let tag = build_image(&ws, "node/vite-vanilla");
+    let port = exposed_port(&tag);
+    let container = Container::run_published(&tag, port);
+    let address = container.address(port);
+    let index = http_get(&address, "/");
+    assert!(index.contains("<div id=\"app\"></div>"), "{index}");
+    assert!(http_get(&address, "/favicon.svg").contains("<svg"));
+    let script = index
+        .split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .filter(|src| src.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no built script in {index}"));
+    let bundle = http_get(&address, script);
+    assert!(bundle.contains("Counter from .env.production"), "{bundle}");
+    assert!(!bundle.contains("STRATA-CANARY"), "{bundle}");
+    // A client-side route answers with the app.
+    assert!(http_get(&address, "/some/route").contains("<div id=\"app\"></div>"));
+}
+
+/// The project's .dockerignore leaves out a secrets module, a local config (keeping the
+/// defaults through a `!` line) and its notes: none of it is in any layer of the image, and no
+/// step of the plan may see it.
+#[test]
+fn files_the_dockerignore_leaves_out_reach_no_layer() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("python/dockerignore-secret");
+    let tag = build_image(&ws, "python/dockerignore-secret");
+    let body = answer(&tag, "/");
+    assert!(body.contains("hello from defaults.toml"), "{body}");
+    assert!(body.contains("config files: defaults.toml\n"), "{body}");
+    assert!(body.contains("secrets leaked: False"), "{body}");
+    let patterns = leak_patterns(
+        &ws.dir,
+        &[
+            "STRATA-CANARY-local-secrets-py",
+            "STRATA-CANARY-local-toml",
+            "STRATA-CANARY-notes-md",
+        ],
+    );
+    if let Some(hit) = scan_image(&tag, &patterns) {
+        panic!("an ignored file or the CA reached the image: {hit}");
+    }
+}
+
+/// The CLI's README is its manual, embedded with //go:embed: editing it must rebuild the
+/// binary (the output changes); editing the CHANGELOG, which nothing names, rebuilds nothing.
+#[test]
+fn a_readme_the_sources_embed_rebuilds_when_it_changes() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("go/readme-cli");
+    let tag = "strata-test/corpus-readme-cli:edit";
+    build_with_ca(&ws, &["--load", "-t", tag]).assert_success();
+    assert!(docker_ok(&["run", "--rm", tag]).starts_with("# readme-cli"));
+
+    let token = unique_token();
+    ws.append("README.md", &format!("\nEdited {token}.\n"));
+    let build = build_with_ca(&ws, &["--load", "-t", tag]);
+    build.assert_success();
+    assert!(
+        build.vertex("go build").executed(),
+        "the README edit did not recompile:\n{}",
+        build.summary()
+    );
+    assert!(docker_ok(&["run", "--rm", tag]).contains(&token));
+
+    ws.append("CHANGELOG.md", &format!("\n{}\n", unique_token()));
+    let build = build_with_ca(&ws, &[]);
+    build.assert_success();
+    assert!(
+        build.executed_steps().is_empty(),
+        "a CHANGELOG edit ran steps:\n{}",
+        build.summary()
+    );
+}
