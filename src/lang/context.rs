@@ -167,6 +167,11 @@ impl ContextFiles {
             .unwrap_or_default()
     }
 
+    /// The text of a file read for the provider (`path` relative to `app_dir`), or `None`.
+    pub fn text(&self, app_dir: &str, path: &str) -> Option<&str> {
+        self.contents.get(&join(app_dir, path)).map(String::as_str)
+    }
+
     /// Paths under `app_dir`, relative to it.
     pub fn under<'a>(&'a self, app_dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.paths.iter().filter_map(move |p| {

@@ -7,8 +7,8 @@ mod packages;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
-use super::inputs::{Reference, Sources, runtime_files, runtime_reads};
-use super::stages::{Command, Stages};
+use super::inputs::{Reference, Sources, runtime_files};
+use super::stages::{Command, Stages, copy_lockfiles};
 use super::{
     ContextFiles, Probe, Provider, binary_runtime, image_base, network, require_named_lockfiles,
     strings,
@@ -31,6 +31,12 @@ const BUILD_CACHE: &str = "/root/.cache/go-build";
 const SRC: &str = "/src";
 const OUT: &str = "/out";
 
+/// The variables that tell the go tool the target platform.
+const TARGET_ENV: [(&str, TargetPart); 3] = [
+    ("GOOS", TargetPart::Os),
+    ("GOARCH", TargetPart::Architecture),
+    ("GOARM", TargetPart::ArmVersion),
+];
 /// The files of a package directory the go tool compiles with cgo off, and with it on.
 const PACKAGE_FILES: &[&str] = &["*.go", "*.s", "*.syso"];
 const CGO_FILES: &[&str] = &[
@@ -116,56 +122,35 @@ impl Provider for Go {
 
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
-        let go_mod = files.contents.get(&join(dir, "go.mod")).ok_or_else(|| {
+        let module = GoMod::parse(files.text(dir, "go.mod").ok_or_else(|| {
             Diagnostic::at(spec.path.location, format!("there is no go.mod in `{dir}`")).with_hint(
                 "run `go mod init <module>` there, or set `path:` to the module's directory",
             )
-        })?;
-        let module = GoMod::parse(go_mod);
+        })?);
         let local: Vec<&str> = files.under(dir).collect();
         let vendored = local.contains(&"vendor/modules.txt");
         let main = main_package(spec, &local)?;
         let app = binary_name(&main, &module);
         let mut warnings = Vec::new();
-        let packages = build_packages(dir, &main, files, &local);
-        let program: Vec<(&str, &str)> = local
-            .iter()
-            .filter(|p| is_build_source(p))
-            .filter(|p| packages.as_ref().is_none_or(|set| set.contains(parent(p))))
-            .filter_map(|p| Some((*p, files.contents.get(&join(dir, p))?.as_str())))
-            .collect();
-        let embeds: Vec<Reference> = program
-            .iter()
-            .flat_map(|(path, text)| embeds::embedded(path, text))
-            .collect();
-        let reads = runtime_reads(&program, &local, &embeds, NOT_READ_AT_RUN_TIME);
-        let sources = sources(
-            spec,
-            files,
-            &local,
-            packages.as_ref(),
-            vendored,
-            embeds,
-            &mut warnings,
-        );
-        let runtime_files = runtime_files(spec, &local, reads, NOT_READ_AT_RUN_TIME);
+        let (sources, runtime_files) = inputs(spec, files, &local, &main, vendored, &mut warnings);
         let (runtime, image) = binary_runtime(spec, &app, runtime_files, &mut warnings);
         Ok(Stages {
             language: Language::Go,
             builder: builder_image(spec, &module)?,
-            deps: if vendored {
-                Vec::new()
-            } else {
-                download_steps(spec, &lockfiles(spec, files, &local)?)
+            // A vendored module downloads nothing.
+            deps: match vendored {
+                true => Vec::new(),
+                false => download_steps(spec, &lockfiles(spec, files, &local)?),
             },
             build: vec![compile_step(spec, &app, &main, sources, vendored)],
             build_output: Some(OUT),
             // Go cross-compiles anything to anything with CGO off: build natively, never emulate.
-            cross_compile: Some(BTreeMap::from([
-                ("GOOS".to_string(), TargetPart::Os),
-                ("GOARCH".to_string(), TargetPart::Architecture),
-                ("GOARM".to_string(), TargetPart::ArmVersion),
-            ])),
+            cross_compile: Some(
+                TARGET_ENV
+                    .iter()
+                    .map(|(name, part)| (name.to_string(), *part))
+                    .collect(),
+            ),
             runtime_base: runtime_base(spec),
             runtime,
             image,
@@ -199,16 +184,8 @@ fn download_steps(spec: &Spec, lockfiles: &[String]) -> Vec<Step> {
     let script = format!(
         "go mod download && GOMODCACHE={LAYER_MODCACHE} GOPROXY=file://{DOWNLOAD_CACHE}/cache/download GOPRIVATE= GONOPROXY= GOSUMDB=off GOFLAGS=-mod=mod go mod download"
     );
-    let rooted: Vec<String> = lockfiles
-        .iter()
-        .map(|f| join(&spec.path.value, f))
-        .collect();
     vec![
-        Step::CopyContext {
-            name: format!("[strata deps] copy {listed}"),
-            files: ContextSelection::files(&rooted, "dependency manifest"),
-            dest: SRC.to_string(),
-        },
+        copy_lockfiles(spec, lockfiles, SRC, ""),
         Command::shell(
             format!("[strata deps] go mod download ({listed})"),
             script,
@@ -223,6 +200,41 @@ fn download_steps(spec: &Spec, lockfiles: &[String]) -> Vec<Step> {
         })
         .downloads(spec, network(spec.network.deps, Network::Default)),
     ]
+}
+
+/// What `go build` sees (see [`sources`]) and what the binary reads at run time: both start
+/// from the Go files of the packages the binary is built from.
+fn inputs(
+    spec: &Spec,
+    files: &ContextFiles,
+    local: &[&str],
+    main: &str,
+    vendored: bool,
+    warnings: &mut Vec<String>,
+) -> (ContextSelection, Option<ContextSelection>) {
+    let dir = spec.path.value.as_str();
+    let packages = build_packages(dir, main, files, local);
+    let program: Vec<(&str, &str)> = local
+        .iter()
+        .filter(|p| is_build_source(p))
+        .filter(|p| packages.as_ref().is_none_or(|set| set.contains(parent(p))))
+        .filter_map(|p| Some((*p, files.text(dir, p)?)))
+        .collect();
+    let embeds: Vec<Reference> = program
+        .iter()
+        .flat_map(|(path, text)| embeds::embedded(path, text))
+        .collect();
+    let runtime_files = runtime_files(spec, &program, local, &embeds, NOT_READ_AT_RUN_TIME);
+    let sources = sources(
+        spec,
+        files,
+        local,
+        packages.as_ref(),
+        vendored,
+        embeds,
+        warnings,
+    );
+    (sources, runtime_files)
 }
 
 /// What `go build` sees: the packages the binary is built from (every Go package when they
@@ -279,21 +291,6 @@ fn compile_step(
     sources: ContextSelection,
     vendored: bool,
 ) -> Step {
-    let mut ldflags = "-s -w".to_string();
-    if let Some(extra) = &spec.build.ldflags {
-        ldflags.push(' ');
-        ldflags.push_str(extra);
-    }
-    let mut argv = strings(&["go", "build", "-trimpath"]);
-    argv.push(format!("-ldflags={ldflags}"));
-    if !spec.build.tags.is_empty() {
-        argv.push(format!("-tags={}", spec.build.tags.join(",")));
-    }
-    argv.extend([
-        "-o".to_string(),
-        format!("{OUT}/{app}"),
-        main_argument(main),
-    ]);
     // Everything was downloaded in the deps stage; fail loudly instead of fetching.
     let module_mode = if vendored {
         [("GOFLAGS", "-mod=vendor")].as_slice()
@@ -302,7 +299,7 @@ fn compile_step(
     };
     Command::exec(
         format!("[strata build] go build {} -> {app}", main_argument(main)),
-        argv,
+        go_build(spec, app, main),
         SRC,
     )
     .env([
@@ -327,6 +324,26 @@ fn compile_step(
         target: OUT.to_string(),
     })
     .offline(spec)
+}
+
+/// `go build -trimpath` with the spec's linker flags and tags, into the output directory.
+fn go_build(spec: &Spec, app: &str, main: &str) -> Vec<String> {
+    let mut ldflags = "-s -w".to_string();
+    if let Some(extra) = &spec.build.ldflags {
+        ldflags.push(' ');
+        ldflags.push_str(extra);
+    }
+    let mut argv = strings(&["go", "build", "-trimpath"]);
+    argv.push(format!("-ldflags={ldflags}"));
+    if !spec.build.tags.is_empty() {
+        argv.push(format!("-tags={}", spec.build.tags.join(",")));
+    }
+    argv.extend([
+        "-o".to_string(),
+        format!("{OUT}/{app}"),
+        main_argument(main),
+    ]);
+    argv
 }
 
 fn runtime_base(spec: &Spec) -> Base {

@@ -315,7 +315,7 @@ pub(crate) fn string_literals(
 /// the listed files and directories (relative to the app directory, which is the image's working
 /// directory) that a string literal names, or a glob in one matches. What `compiled` matches
 /// (sources, manifests) and what the compile step builds in (`embedded`) do not count.
-pub(crate) fn runtime_reads(
+fn runtime_reads(
     sources: &[(&str, &str)],
     listed: &[&str],
     embedded: &[Reference],
@@ -366,15 +366,18 @@ pub(crate) fn runtime_reads(
     out
 }
 
-/// The view of the files a compiled program reads at run time (see [`runtime_reads`]), for its
-/// runtime image: never what `compiled` matches, credentials, or what `build.exclude` names.
-/// `None` when it reads none.
+/// The view of the files a compiled program reads at run time (see [`runtime_reads`]; `program`
+/// is its sources by path, `built_in` what the compile step builds in), for its runtime image:
+/// never what `compiled` matches, credentials, or what `build.exclude` names. `None` when it
+/// reads none.
 pub(crate) fn runtime_files(
     spec: &Spec,
+    program: &[(&str, &str)],
     listed: &[&str],
-    reads: Vec<Reference>,
+    built_in: &[Reference],
     compiled: &[&str],
 ) -> Option<ContextSelection> {
+    let reads = runtime_reads(program, listed, built_in, compiled);
     if reads.is_empty() {
         return None;
     }
@@ -472,7 +475,14 @@ mod tests {
             reads[2].why,
             "read at run time (\"config.json\" in main.go:3)"
         );
-        let files = runtime_files(&spec(), &listed, reads, &["**/*.go"]).expect("some files");
+        let files = runtime_files(
+            &spec(),
+            &[("main.go", main)],
+            &listed,
+            &embedded,
+            &["**/*.go"],
+        )
+        .expect("some files");
         let seen = files.pick(&Default::default(), listed).unwrap();
         assert_eq!(
             seen,

@@ -67,51 +67,7 @@ pub fn probe_for(spec: &Spec) -> Probe {
 /// Picks the provider (named by the spec, or detected) and plans the build.
 pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
     let all = providers();
-    let provider = match &spec.language {
-        Some(named) => all
-            .iter()
-            .find(|p| p.language() == named.value)
-            .ok_or_else(|| {
-                Diagnostic::at(
-                    named.location,
-                    format!("language `{}` is not supported yet", named.value.name()),
-                )
-                .with_hint("this strata plans go, python, rust and node projects")
-            })?,
-        None => {
-            let found = detect(files, &spec.path.value);
-            match found.as_slice() {
-                [one] => all
-                    .iter()
-                    .find(|p| p.language() == *one)
-                    .expect("detect only names languages that have a provider"),
-                [] => {
-                    return Err(Diagnostic::at(
-                        spec.path.location,
-                        format!(
-                            "could not tell the language of `{}`: no {PROJECT_MARKERS} found there",
-                            spec.path.value
-                        ),
-                    )
-                    .with_hint("set `language:` or point `path:` at the project directory")
-                    .into());
-                }
-                many => {
-                    let names: Vec<&str> = many.iter().map(|l| l.name()).collect();
-                    return Err(Diagnostic::at(
-                        spec.path.location,
-                        format!(
-                            "`{}` looks like several languages: {}",
-                            spec.path.value,
-                            names.join(", ")
-                        ),
-                    )
-                    .with_hint("set `language:` to the one to build")
-                    .into());
-                }
-            }
-        }
-    };
+    let provider = chosen_provider(spec, files, &all)?;
     check_patterns(spec)?;
     let mut plan = provider.plan(spec, files)?;
     plan.excluded = ContextExclusions {
@@ -135,6 +91,48 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
     }
     plan.warnings.extend(spec_warnings(spec));
     Ok(plan)
+}
+
+/// The provider the spec names, or the one language the files look like.
+fn chosen_provider<'p>(
+    spec: &Spec,
+    files: &ContextFiles,
+    all: &'p [Box<dyn Provider>],
+) -> Result<&'p dyn Provider, Diagnostics> {
+    let of = |language: Language| {
+        all.iter()
+            .find(|p| p.language() == language)
+            .map(|p| p.as_ref())
+    };
+    if let Some(named) = &spec.language {
+        return of(named.value).ok_or_else(|| {
+            Diagnostic::at(
+                named.location,
+                format!("language `{}` is not supported yet", named.value.name()),
+            )
+            .with_hint("this strata plans go, python, rust and node projects")
+            .into()
+        });
+    }
+    let dir = &spec.path.value;
+    match detect(files, dir).as_slice() {
+        [one] => Ok(of(*one).expect("detect only names languages that have a provider")),
+        [] => Err(Diagnostic::at(
+            spec.path.location,
+            format!("could not tell the language of `{dir}`: no {PROJECT_MARKERS} found there"),
+        )
+        .with_hint("set `language:` or point `path:` at the project directory")
+        .into()),
+        many => {
+            let names: Vec<&str> = many.iter().map(|l| l.name()).collect();
+            Err(Diagnostic::at(
+                spec.path.location,
+                format!("`{dir}` looks like several languages: {}", names.join(", ")),
+            )
+            .with_hint("set `language:` to the one to build")
+            .into())
+        }
+    }
 }
 
 /// `build.include` and `build.exclude` patterns the engine would refuse, at the line that

@@ -9,13 +9,12 @@ use serde_json::Value as Json;
 
 use super::context::join;
 use super::inputs::{Documentation, Reference, Sources};
-use super::stages::{APP_DIR, Command, Stages, image_settings};
+use super::stages::{APP_DIR, Command, Stages, builder_image, copy_lockfiles, image_settings};
 use super::{
     ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    CacheSharing, ContextSelection, GeneratedFile, ImageRole, Mount, Network, Plan, StageName,
-    Step, default_image,
+    CacheSharing, ContextSelection, GeneratedFile, ImageRole, Mount, Network, Plan, StageName, Step,
 };
 use crate::spec::yaml::{self, Value as Yaml};
 use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
@@ -168,6 +167,26 @@ struct PackageJson {
     declares_dependencies: bool,
 }
 
+/// The paths `main`, `browser`, `bin` and `files` name, with the field.
+fn named_files(doc: &Json) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    for field in ["main", "browser", "bin", "files"] {
+        let values: Vec<&Json> = match doc.get(field) {
+            Some(Json::Array(items)) => items.iter().collect(),
+            Some(Json::Object(map)) => map.values().collect(),
+            Some(value) => vec![value],
+            None => Vec::new(),
+        };
+        out.extend(
+            values
+                .into_iter()
+                .filter_map(Json::as_str)
+                .map(|p| (p.trim_start_matches("./").to_string(), field)),
+        );
+    }
+    out
+}
+
 impl PackageJson {
     fn parse(text: &str) -> Result<PackageJson, String> {
         let doc: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
@@ -181,21 +200,6 @@ impl PackageJson {
                 .map_or(&[][..], Vec::as_slice),
             _ => &[],
         };
-        let mut named_files = Vec::new();
-        for field in ["main", "browser", "bin", "files"] {
-            let values: Vec<&Json> = match doc.get(field) {
-                Some(Json::Array(items)) => items.iter().collect(),
-                Some(Json::Object(map)) => map.values().collect(),
-                Some(value) => vec![value],
-                None => Vec::new(),
-            };
-            named_files.extend(
-                values
-                    .into_iter()
-                    .filter_map(Json::as_str)
-                    .map(|p| (p.trim_start_matches("./").to_string(), field)),
-            );
-        }
         Ok(PackageJson {
             name: string(doc.get("name")),
             main: string(doc.get("main")),
@@ -225,7 +229,7 @@ impl PackageJson {
                         .and_then(Json::as_object)
                         .is_some_and(|t| !t.is_empty())
                 }),
-            named_files,
+            named_files: named_files(&doc),
         })
     }
 
@@ -284,92 +288,35 @@ impl Provider for Node {
     }
 
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
-        let dir = spec.path.value.as_str();
-        let local: Vec<&str> = files.under(dir).collect();
+        let local: Vec<&str> = files.under(&spec.path.value).collect();
         let package = read_package(spec, files)?;
-        let locked = Manager::ALL.iter().any(|m| local.contains(&m.lockfile()));
-        // An app that depends on nothing has nothing to install, and often no lockfile.
-        let installs = locked || package.declares_dependencies || package.package_manager.is_some();
-        let manager = if installs {
-            manager(spec, &package, &local)?
-        } else {
-            Manager::Npm
-        };
-        require_named_lockfiles(
-            spec,
-            files,
-            "check the name; Node lockfiles are package-lock.json, pnpm-lock.yaml or yarn.lock",
-        )?;
-        let members = workspace_members(spec, files, manager, &package, &local)?;
         let mut warnings = Vec::new();
-        let deps = if installs {
-            dependency_steps(spec, manager, &package, members, &local, &mut warnings)
-        } else {
-            Vec::new()
+        let install = install(spec, files, &package, &local)?;
+        let deps = match &install {
+            Some((manager, members)) => {
+                dependency_steps(spec, *manager, &package, members, &local, &mut warnings)
+            }
+            None => Vec::new(),
         };
+        let manager = install.map(|(manager, _)| manager);
         let sources = sources(spec, files, &package, &local, &mut warnings);
-        let app = package.name.clone().unwrap_or_else(|| {
-            if dir == "." {
-                "app".to_string()
-            } else {
-                dir.rsplit('/').next().unwrap_or(dir).to_string()
-            }
-        });
-        let mut build = vec![copy_sources("build", &sources)];
-        let (runtime, entrypoint) = match package.static_site() {
-            Some(site) => {
-                build.push(build_step(
-                    spec,
-                    manager,
-                    &format!("cp -a {site}/. {BUILD_OUTPUT}"),
-                    site,
-                ));
-                static_site_runtime()
-            }
-            None if package.has_build => {
-                // The built app is the project directory after the build, without the
-                // dev-dependency node_modules that the runtime gets in production form.
-                let keep = format!(
-                    "find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a -t {BUILD_OUTPUT} {{}} +"
-                );
-                build.push(build_step(spec, manager, &keep, "."));
-                let app_layer = Step::CopyFromStage {
-                    name: "[strata runtime] copy the built app".to_string(),
-                    stage: StageName::Build,
-                    src: "/".to_string(),
-                    dest: APP_DIR.to_string(),
-                };
-                server_runtime(
-                    spec,
-                    installs.then_some(manager),
-                    &package,
-                    &local,
-                    app_layer,
-                )?
-            }
-            None => server_runtime(
-                spec,
-                installs.then_some(manager),
-                &package,
-                &local,
-                copy_sources("runtime", &sources),
-            )?,
-        };
+        let AppStages {
+            build,
+            runtime,
+            entrypoint,
+        } = app_stages(spec, manager, &package, &local, &sources)?;
         let env = BTreeMap::from([
             ("PATH".to_string(), RUNTIME_PATH.to_string()),
             ("NODE_ENV".to_string(), "production".to_string()),
         ]);
+        let app = app_name(spec, &package);
         let mut image = image_settings(spec, &app, entrypoint, NODE_USER, env, &mut warnings);
         if package.static_site().is_some() && image.ports.is_empty() {
             image.ports.push(format!("{STATIC_SERVER_PORT}/tcp"));
         }
         Ok(Stages {
             language: Language::Node,
-            builder: spec
-                .builder_image
-                .as_ref()
-                .map(|b| b.value.clone())
-                .unwrap_or_else(|| default_image(ImageRole::Node).to_string()),
+            builder: builder_image(spec, ImageRole::Node),
             deps,
             build_output: (build.len() > 1).then_some(BUILD_OUTPUT),
             build,
@@ -388,6 +335,94 @@ impl Provider for Node {
         }
         .into_plan(spec))
     }
+}
+
+/// The package manager and the workspace members' manifests, or `None` when there is nothing
+/// to install: an app that depends on nothing often has no lockfile either.
+fn install(
+    spec: &Spec,
+    files: &ContextFiles,
+    package: &PackageJson,
+    local: &[&str],
+) -> Result<Option<(Manager, Vec<String>)>, Diagnostics> {
+    let locked = Manager::ALL.iter().any(|m| local.contains(&m.lockfile()));
+    if !locked && !package.declares_dependencies && package.package_manager.is_none() {
+        return Ok(None);
+    }
+    let manager = manager(spec, package, local)?;
+    require_named_lockfiles(
+        spec,
+        files,
+        "check the name; Node lockfiles are package-lock.json, pnpm-lock.yaml or yarn.lock",
+    )?;
+    let members = workspace_members(spec, files, manager, package, local)?;
+    Ok(Some((manager, members)))
+}
+
+/// The name of the app: package.json's, else its directory's.
+fn app_name(spec: &Spec, package: &PackageJson) -> String {
+    let dir = spec.path.value.as_str();
+    package.name.clone().unwrap_or_else(|| {
+        if dir == "." {
+            "app".to_string()
+        } else {
+            dir.rsplit('/').next().unwrap_or(dir).to_string()
+        }
+    })
+}
+
+/// The build stage's steps, the runtime's and the entrypoint, by the kind of app: a front-end
+/// whose built site strata serves, a server with a build script, or a server run as it is.
+fn app_stages(
+    spec: &Spec,
+    manager: Option<Manager>,
+    package: &PackageJson,
+    local: &[&str],
+    sources: &ContextSelection,
+) -> Result<AppStages, Diagnostics> {
+    let runs_with = manager.unwrap_or(Manager::Npm);
+    let mut build = vec![copy_sources("build", sources)];
+    let (runtime, entrypoint) = match package.static_site() {
+        Some(site) => {
+            let keep = format!("cp -a {site}/. {BUILD_OUTPUT}");
+            build.push(build_step(spec, runs_with, &keep, site));
+            static_site_runtime()
+        }
+        None if package.has_build => {
+            // The built app is the project directory after the build, without the
+            // dev-dependency node_modules that the runtime gets in production form.
+            let keep = format!(
+                "find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a -t {BUILD_OUTPUT} {{}} +"
+            );
+            build.push(build_step(spec, runs_with, &keep, "."));
+            let built = Step::CopyFromStage {
+                name: "[strata runtime] copy the built app".to_string(),
+                stage: StageName::Build,
+                src: "/".to_string(),
+                dest: APP_DIR.to_string(),
+            };
+            server_runtime(spec, manager, package, local, built)?
+        }
+        None => server_runtime(
+            spec,
+            manager,
+            package,
+            local,
+            copy_sources("runtime", sources),
+        )?,
+    };
+    Ok(AppStages {
+        build,
+        runtime,
+        entrypoint,
+    })
+}
+
+/// The build stage's steps, the runtime's, and how the runtime starts.
+struct AppStages {
+    build: Vec<Step>,
+    runtime: Vec<Step>,
+    entrypoint: Vec<String>,
 }
 
 fn read_package(spec: &Spec, files: &ContextFiles) -> Result<PackageJson, Diagnostics> {
@@ -413,11 +448,63 @@ fn dependency_steps(
     spec: &Spec,
     manager: Manager,
     package: &PackageJson,
-    members: Vec<String>,
+    members: &[String],
     local: &[&str],
     warnings: &mut Vec<String>,
 ) -> Vec<Step> {
-    let dir = spec.path.value.as_str();
+    let (lockfiles, manifests) = install_inputs(spec, manager, members, local);
+    let inputs: Vec<String> = lockfiles.iter().chain(&manifests).cloned().collect();
+    let listed = inputs.join(", ");
+    let copy = |names: &[String], dest: &str, what: &str| copy_lockfiles(spec, names, dest, what);
+    let download = |name: String, script: String, cwd: &str, cached: bool| {
+        let command = node_command(manager, name, script, cwd).env(registry_env(spec));
+        let command = if cached {
+            command.mount(manager.cache(spec))
+        } else {
+            command
+        };
+        command.downloads(spec, network(spec.network.deps, Network::Default))
+    };
+    let mut steps = Vec::new();
+    if manager != Manager::Npm {
+        let wanted = prepared_version(manager, package, warnings);
+        let name = manager.name();
+        steps.push(download(
+            format!("[strata deps] corepack prepare {wanted}"),
+            format!("corepack enable {name} && corepack prepare {wanted} --activate"),
+            "/",
+            false,
+        ));
+    }
+    if manager == Manager::Pnpm {
+        // `pnpm fetch` needs the lockfile alone: a package.json edit that keeps the lockfile (a
+        // script, the version) downloads nothing.
+        steps.push(copy(&lockfiles, APP_DIR, ""));
+        let name = format!("[strata deps] pnpm fetch ({})", lockfiles.join(", "));
+        steps.push(download(name, "pnpm fetch".to_string(), APP_DIR, true));
+        steps.push(copy(&manifests, APP_DIR, ""));
+    } else {
+        steps.push(copy(&inputs, APP_DIR, ""));
+    }
+    let (full_install, prod_install) = manager.install_commands();
+    for (install, cwd) in [(full_install, APP_DIR), (prod_install, PROD_DIR)] {
+        if cwd == PROD_DIR {
+            steps.push(copy(&inputs, PROD_DIR, " for the production install"));
+        }
+        let name = format!("[strata deps] {install} ({listed})");
+        steps.push(download(name, install.to_string(), cwd, true));
+    }
+    steps
+}
+
+/// What the installs see: the lockfile (with pnpm's workspace file and whatever the spec adds:
+/// an .npmrc, a patches directory), and the manifests of the app and its workspace members.
+fn install_inputs(
+    spec: &Spec,
+    manager: Manager,
+    members: &[String],
+    local: &[&str],
+) -> (Vec<String>, Vec<String>) {
     let mut lockfiles = vec![manager.lockfile().to_string()];
     if manager == Manager::Pnpm && local.contains(&"pnpm-workspace.yaml") {
         lockfiles.push("pnpm-workspace.yaml".to_string());
@@ -428,72 +515,8 @@ fn dependency_steps(
         }
     }
     let mut manifests = vec!["package.json".to_string()];
-    manifests.extend(members);
-    let inputs: Vec<String> = lockfiles.iter().chain(&manifests).cloned().collect();
-    let listed = inputs.join(", ");
-    let copy = |names: &[String], dest: &str, what: &str| Step::CopyContext {
-        name: format!("[strata deps] copy {}{what}", names.join(", ")),
-        files: ContextSelection::files(
-            &names.iter().map(|f| join(dir, f)).collect::<Vec<_>>(),
-            "dependency manifest",
-        ),
-        dest: dest.to_string(),
-    };
-    let deps_network = network(spec.network.deps, Network::Default);
-    let mut steps = Vec::new();
-    if manager != Manager::Npm {
-        let wanted = prepared_version(manager, package, warnings);
-        steps.push(
-            node_command(
-                manager,
-                format!("[strata deps] corepack prepare {wanted}"),
-                format!(
-                    "corepack enable {name} && corepack prepare {wanted} --activate",
-                    name = manager.name()
-                ),
-                "/",
-            )
-            .env(registry_env(spec))
-            .downloads(spec, deps_network),
-        );
-    }
-    let (full_install, prod_install) = manager.install_commands();
-    if manager == Manager::Pnpm {
-        // `pnpm fetch` needs the lockfile alone: a package.json edit that keeps the lockfile (a
-        // script, the version) downloads nothing.
-        steps.push(copy(&lockfiles, APP_DIR, ""));
-        steps.push(
-            node_command(
-                manager,
-                format!("[strata deps] pnpm fetch ({})", lockfiles.join(", ")),
-                "pnpm fetch".to_string(),
-                APP_DIR,
-            )
-            .mount(manager.cache(spec))
-            .env(registry_env(spec))
-            .downloads(spec, deps_network),
-        );
-        steps.push(copy(&manifests, APP_DIR, ""));
-    } else {
-        steps.push(copy(&inputs, APP_DIR, ""));
-    }
-    for (install, cwd) in [(full_install, APP_DIR), (prod_install, PROD_DIR)] {
-        if cwd == PROD_DIR {
-            steps.push(copy(&inputs, PROD_DIR, " for the production install"));
-        }
-        steps.push(
-            node_command(
-                manager,
-                format!("[strata deps] {install} ({listed})"),
-                install.to_string(),
-                cwd,
-            )
-            .mount(manager.cache(spec))
-            .env(registry_env(spec))
-            .downloads(spec, deps_network),
-        );
-    }
-    steps
+    manifests.extend(members.iter().cloned());
+    (lockfiles, manifests)
 }
 
 /// What the build and the runtime see: the app directory without tests, tooling, and (for a
@@ -673,42 +696,7 @@ fn manager(spec: &Spec, package: &PackageJson, local: &[&str]) -> Result<Manager
         .filter(|m| local.contains(&m.lockfile()))
         .collect();
     if let Some(field) = &package.package_manager {
-        let (name, version) = field.split_once('@').unwrap_or((field, ""));
-        let Some(named) = Manager::ALL.into_iter().find(|m| m.name() == name) else {
-            return Err(Diagnostic::at(
-                spec.path.location,
-                format!(
-                    "package.json names the package manager `{field}`, which strata does not know"
-                ),
-            )
-            .with_hint("strata installs with npm, pnpm or yarn v1")
-            .into());
-        };
-        if named == Manager::Yarn && !version.starts_with("1.") {
-            return Err(Diagnostic::at(
-                spec.path.location,
-                format!(
-                    "package.json asks for `{field}`: strata installs with Yarn classic (1.x) only"
-                ),
-            )
-            .with_hint("set `\"packageManager\": \"yarn@1.22.22\"`, or use npm or pnpm")
-            .into());
-        }
-        if !present.contains(&named) {
-            return Err(Diagnostic::at(
-                spec.path.location,
-                format!(
-                    "package.json asks for {name}, but `{dir}` has no {}",
-                    named.lockfile()
-                ),
-            )
-            .with_hint(format!(
-                "run `{name} install` and commit {}: strata installs only locked dependencies",
-                named.lockfile()
-            ))
-            .into());
-        }
-        return Ok(named);
+        return named_manager(spec, field, &present);
     }
     match present.as_slice() {
         [one] => Ok(*one),
@@ -728,6 +716,43 @@ fn manager(spec: &Spec, package: &PackageJson, local: &[&str]) -> Result<Manager
             .into())
         }
     }
+}
+
+/// The manager `packageManager` names, if strata installs with it and its lockfile is there.
+fn named_manager(spec: &Spec, field: &str, present: &[Manager]) -> Result<Manager, Diagnostics> {
+    let refuse = |message: String, hint: String| -> Diagnostics {
+        Diagnostic::at(spec.path.location, message)
+            .with_hint(hint)
+            .into()
+    };
+    let (name, version) = field.split_once('@').unwrap_or((field, ""));
+    let Some(named) = Manager::ALL.into_iter().find(|m| m.name() == name) else {
+        return Err(refuse(
+            format!("package.json names the package manager `{field}`, which strata does not know"),
+            "strata installs with npm, pnpm or yarn v1".to_string(),
+        ));
+    };
+    if named == Manager::Yarn && !version.starts_with("1.") {
+        return Err(refuse(
+            format!(
+                "package.json asks for `{field}`: strata installs with Yarn classic (1.x) only"
+            ),
+            "set `\"packageManager\": \"yarn@1.22.22\"`, or use npm or pnpm".to_string(),
+        ));
+    }
+    if !present.contains(&named) {
+        let lockfile = named.lockfile();
+        return Err(refuse(
+            format!(
+                "package.json asks for {name}, but `{}` has no {lockfile}",
+                spec.path.value
+            ),
+            format!(
+                "run `{name} install` and commit {lockfile}: strata installs only locked dependencies"
+            ),
+        ));
+    }
+    Ok(named)
 }
 
 /// What corepack prepares: the `packageManager` field as written (its hash included, which

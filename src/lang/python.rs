@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use super::context::join;
 use super::inputs::{Documentation, Sources};
-use super::stages::{APP_DIR, Command, Stages, image_settings};
+use super::stages::{APP_DIR, Command, Stages, builder_image, copy_lockfiles, image_settings};
 use super::{
     ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step, default_image,
+    CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
 
@@ -91,6 +91,36 @@ impl Installer {
             }
         }
         files
+    }
+
+    /// The lockfiles copied in, then the install of the locked dependencies (never the
+    /// project) into the venv.
+    fn dependency_steps(&self, spec: &Spec) -> Vec<Step> {
+        let lockfiles = self.lockfiles(spec);
+        vec![
+            copy_lockfiles(spec, &lockfiles, APP_DIR, ""),
+            self.install_step(spec, &lockfiles.join(", ")),
+        ]
+    }
+
+    /// The venv on its own layer: unchanged by a source edit (unless the project is installed
+    /// into it), so pushes and pulls skip it. Without a project install it comes from the
+    /// dependency stage, so a source edit does not even copy it.
+    fn venv_layer(&self, project_installed: bool) -> Step {
+        let tool = match self {
+            Installer::Pip { .. } => "pip",
+            _ => "uv",
+        };
+        Step::CopyFromStage {
+            name: format!("[strata runtime] copy the {tool}-built virtualenv"),
+            stage: if project_installed {
+                StageName::Build
+            } else {
+                StageName::Deps
+            },
+            src: VENV.to_string(),
+            dest: VENV.to_string(),
+        }
     }
 
     /// The step that installs the locked dependencies (never the project) into the venv.
@@ -214,16 +244,13 @@ impl Provider for Python {
         let dir = spec.path.value.as_str();
         let local: Vec<&str> = files.under(dir).collect();
         let installer = installer(spec, files, &local)?;
-        let lockfiles = installer.lockfiles(spec);
-        let listed = lockfiles.join(", ");
         let project = installer.project().filter(|p| p.is_package());
         let mut warnings = installer.warnings(spec);
         let sources = sources(spec, files, &local, &mut warnings);
         let mut build = vec![copy_sources("build", &sources)];
         if let Some(project) = project {
-            build.push(
-                installer.project_install(spec, project.name.as_deref().unwrap_or("the project")),
-            );
+            let name = project.name.as_deref().unwrap_or("the project");
+            build.push(installer.project_install(spec, name));
         }
         let entrypoint = match &spec.run.command {
             Some(command) => command.clone(),
@@ -238,22 +265,10 @@ impl Provider for Python {
             ("VIRTUAL_ENV".to_string(), VENV.to_string()),
         ]);
         let image = image_settings(spec, &app, entrypoint, "65532:65532", env, &mut warnings);
-        let rooted: Vec<String> = lockfiles.iter().map(|f| join(dir, f)).collect();
         Ok(Stages {
             language: Language::Python,
-            builder: spec
-                .builder_image
-                .as_ref()
-                .map(|b| b.value.clone())
-                .unwrap_or_else(|| default_image(ImageRole::PythonBuilder).to_string()),
-            deps: vec![
-                Step::CopyContext {
-                    name: format!("[strata deps] copy {listed}"),
-                    files: ContextSelection::files(&rooted, "dependency manifest"),
-                    dest: APP_DIR.to_string(),
-                },
-                installer.install_step(spec, &listed),
-            ],
+            builder: builder_image(spec, ImageRole::PythonBuilder),
+            deps: installer.dependency_steps(spec),
             build,
             build_output: None,
             cross_compile: None,
@@ -265,26 +280,7 @@ impl Provider for Python {
                 &format!("Python 3 at {INTERPRETER}"),
             )?,
             runtime: vec![
-                // The venv on its own layer: unchanged by a source edit (unless the project is
-                // installed into it), so pushes and pulls skip it. Without a project install
-                // it comes from the dependency stage, so a source edit does not even copy it.
-                Step::CopyFromStage {
-                    name: format!(
-                        "[strata runtime] copy the {}-built virtualenv",
-                        if matches!(installer, Installer::Pip { .. }) {
-                            "pip"
-                        } else {
-                            "uv"
-                        }
-                    ),
-                    stage: if project.is_some() {
-                        StageName::Build
-                    } else {
-                        StageName::Deps
-                    },
-                    src: VENV.to_string(),
-                    dest: VENV.to_string(),
-                },
+                installer.venv_layer(project.is_some()),
                 copy_sources("runtime", &sources),
             ],
             image,
@@ -401,12 +397,6 @@ fn is_requirements_file(path: &str) -> bool {
 /// unpinned `[project] dependencies` of a lone pyproject.toml.
 fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Installer, Diagnostics> {
     let dir = spec.path.value.as_str();
-    let has = |name: &str| local.contains(&name);
-    let named = |name: &str| {
-        spec.lockfiles
-            .as_ref()
-            .is_none_or(|named| named.iter().any(|l| l.value == name))
-    };
     if let Some(named) = &spec.lockfiles {
         require_named_lockfiles(
             spec,
@@ -422,22 +412,14 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
             });
         }
     }
-    let pyproject = || -> Result<Option<Pyproject>, Diagnostics> {
-        let Some(text) = files.contents.get(&join(dir, "pyproject.toml")) else {
-            return Ok(None);
-        };
-        Pyproject::parse(text).map(Some).map_err(|why| {
-            Diagnostic::at(
-                spec.path.location,
-                format!("cannot read {}: {why}", join(dir, "pyproject.toml")),
-            )
-            .with_hint("fix the TOML; `uv lock --check` or `poetry check` point at the line")
-            .into()
-        })
+    let named = |name: &str| {
+        spec.lockfiles
+            .as_ref()
+            .is_none_or(|named| named.iter().any(|l| l.value == name))
     };
     for (lockfile, tool) in [("uv.lock", "uv"), ("poetry.lock", "Poetry")] {
-        if has(lockfile) && named(lockfile) {
-            let project = pyproject()?.ok_or_else(|| {
+        if local.contains(&lockfile) && named(lockfile) {
+            let project = read_pyproject(spec, files)?.ok_or_else(|| {
                 Diagnostic::at(
                     spec.path.location,
                     format!("`{dir}` has {lockfile} but no pyproject.toml"),
@@ -453,44 +435,65 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
             });
         }
     }
-    if has("requirements.txt") {
+    if local.contains(&"requirements.txt") {
         return Ok(Installer::Pip {
             requirements: vec!["requirements.txt".to_string()],
         });
     }
+    unlocked_installer(spec, files, local)
+}
+
+/// Without uv.lock, poetry.lock or requirements.txt: other requirements files must be named,
+/// and a lone pyproject.toml installs unpinned (not a Poetry 1 one, which uv cannot read).
+fn unlocked_installer(
+    spec: &Spec,
+    files: &ContextFiles,
+    local: &[&str],
+) -> Result<Installer, Diagnostics> {
+    let dir = spec.path.value.as_str();
+    let refuse = |message: String, hint: String| -> Diagnostics {
+        Diagnostic::at(spec.path.location, message)
+            .with_hint(hint)
+            .into()
+    };
     let others: Vec<&str> = local
         .iter()
         .copied()
         .filter(|p| is_requirements_file(p))
         .collect();
     if let Some(first) = others.first() {
-        return Err(Diagnostic::at(
-            spec.path.location,
+        return Err(refuse(
             format!(
                 "`{dir}` has no uv.lock, poetry.lock or requirements.txt, only {}",
                 others.join(", ")
             ),
-        )
-        .with_hint(format!(
-            "name the ones to install with `lockfiles:`, e.g. `lockfiles: [{first}]`"
-        ))
-        .into());
+            format!("name the ones to install with `lockfiles:`, e.g. `lockfiles: [{first}]`"),
+        ));
     }
-    match pyproject()? {
-        Some(project) if project.poetry => Err(Diagnostic::at(
-            spec.path.location,
+    match read_pyproject(spec, files)? {
+        Some(project) if project.poetry => Err(refuse(
             format!("`{dir}` is a Poetry project without poetry.lock"),
-        )
-        .with_hint("run `poetry lock` and add poetry.lock to the repository")
-        .into()),
+            "run `poetry lock` and add poetry.lock to the repository".to_string(),
+        )),
         Some(project) => Ok(Installer::Unpinned { project }),
-        None => Err(Diagnostic::at(
-            spec.path.location,
+        None => Err(refuse(
             format!("`{dir}` has no pyproject.toml, uv.lock, poetry.lock or requirements.txt"),
-        )
-        .with_hint("run `uv lock` (uv) or write a pinned requirements.txt (pip)")
-        .into()),
+            "run `uv lock` (uv) or write a pinned requirements.txt (pip)".to_string(),
+        )),
     }
+}
+
+/// pyproject.toml's facts, if the app directory has one.
+fn read_pyproject(spec: &Spec, files: &ContextFiles) -> Result<Option<Pyproject>, Diagnostics> {
+    let path = join(&spec.path.value, "pyproject.toml");
+    let Some(text) = files.contents.get(&path) else {
+        return Ok(None);
+    };
+    Pyproject::parse(text).map(Some).map_err(|why| {
+        Diagnostic::at(spec.path.location, format!("cannot read {path}: {why}"))
+            .with_hint("fix the TOML; `uv lock --check` or `poetry check` point at the line")
+            .into()
+    })
 }
 
 /// The facts strata reads from pyproject.toml.

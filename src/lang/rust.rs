@@ -11,12 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use skeleton::{Package, Workspace};
 
 use super::context::join;
-use super::inputs::{Documentation, Reference, Sources, parent_dir, runtime_files, runtime_reads};
-use super::stages::{Command, Stages};
+use super::inputs::{Documentation, Reference, Sources, parent_dir, runtime_files};
+use super::stages::{Command, Stages, builder_image};
 use super::{ContextFiles, Probe, Provider, binary_runtime, image_base, network, strings};
-use crate::plan::{
-    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step, default_image,
-};
+use crate::plan::{Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step};
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
 pub struct Rust;
@@ -79,60 +77,29 @@ impl Provider for Rust {
 
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
-        if let Some(named) = spec.lockfiles.as_ref().and_then(|l| l.first()) {
-            return Err(Diagnostic::at(
-                named.location,
-                "a Rust build takes its dependency inputs from every Cargo.toml and Cargo.lock",
-            )
-            .with_hint("remove `lockfiles:`")
-            .into());
-        }
-        let lock = files
-            .contents
-            .get(&join(dir, "Cargo.lock"))
-            .ok_or_else(|| refuse(spec, files, dir))?;
+        let lock = lockfile(spec, files)?;
         let workspace = read_workspace(spec, files)?;
         let (package, bin) = selection(spec, &workspace)?;
-        let configs: Vec<(String, String)> = CARGO_CONFIGS
-            .iter()
-            .filter_map(|c| Some((c.to_string(), files.contents.get(&join(dir, c))?.clone())))
-            .collect();
         let cargo_build = format!(
             "cargo build --release --locked --offline --package {package} --bin {bin} --target \"$TRIPLE\"",
             package = package.name
         );
-        let mut warnings = Vec::new();
         let local: Vec<&str> = files.under(dir).collect();
-        let text = |path: &str| {
-            files
-                .contents
-                .get(&join(dir, path))
-                .cloned()
-                .unwrap_or_default()
-        };
+        let text = |path: &str| files.text(dir, path).unwrap_or_default().to_string();
         let reads = compile_reads(&workspace, &local, text);
         let program: Vec<(&str, &str)> = program_sources(&workspace, &local)
             .into_iter()
-            .filter_map(|path| Some((path, files.contents.get(&join(dir, path))?.as_str())))
+            .filter_map(|path| Some((path, files.text(dir, path)?)))
             .collect();
-        let run_reads = runtime_reads(&program, &local, &reads.named, NOT_READ_AT_RUN_TIME);
+        let runtime_files =
+            runtime_files(spec, &program, &local, &reads.named, NOT_READ_AT_RUN_TIME);
+        let mut warnings = Vec::new();
         let sources = sources(spec, &workspace, files, &local, reads, &mut warnings);
-        let runtime_files = runtime_files(spec, &local, run_reads, NOT_READ_AT_RUN_TIME);
         let (runtime, image) = binary_runtime(spec, &bin, runtime_files, &mut warnings);
         Ok(Stages {
             language: Language::Rust,
-            builder: spec
-                .builder_image
-                .as_ref()
-                .map(|b| b.value.clone())
-                .unwrap_or_else(|| default_image(ImageRole::RustBuilder).to_string()),
-            deps: dependency_steps(
-                spec,
-                &workspace,
-                workspace.skeleton(lock, &configs),
-                package,
-                &cargo_build,
-            ),
+            builder: builder_image(spec, ImageRole::RustBuilder),
+            deps: dependency_steps(spec, &workspace, files, lock, package, &cargo_build),
             build: vec![compile_step(spec, package, &bin, &cargo_build, sources)],
             build_output: Some(OUT),
             // The builder's rustc has its own target's standard library only: another target
@@ -146,6 +113,23 @@ impl Provider for Rust {
         }
         .into_plan(spec))
     }
+}
+
+/// Cargo.lock's text: strata builds only locked dependencies, and from every manifest (no
+/// `lockfiles:` to choose them).
+fn lockfile<'f>(spec: &Spec, files: &'f ContextFiles) -> Result<&'f str, Diagnostics> {
+    if let Some(named) = spec.lockfiles.as_ref().and_then(|l| l.first()) {
+        return Err(Diagnostic::at(
+            named.location,
+            "a Rust build takes its dependency inputs from every Cargo.toml and Cargo.lock",
+        )
+        .with_hint("remove `lockfiles:`")
+        .into());
+    }
+    let dir = spec.path.value.as_str();
+    files
+        .text(dir, "Cargo.lock")
+        .ok_or_else(|| refuse(spec, files, dir))
 }
 
 /// Why there is nothing to plan: no Cargo.toml, or no Cargo.lock.
@@ -197,38 +181,25 @@ fn read_workspace(spec: &Spec, files: &ContextFiles) -> Result<Workspace, Diagno
 fn dependency_steps(
     spec: &Spec,
     workspace: &Workspace,
-    skeleton: Vec<crate::plan::GeneratedFile>,
+    files: &ContextFiles,
+    lock: &str,
     package: &Package,
     cargo_build: &str,
 ) -> Vec<Step> {
-    // A mirror replaces crates.io for the one step that downloads. Cargo takes source
-    // replacement from config only (no environment variable), so it goes on the command line,
-    // and `cargo vendor` ignores it unless told to respect it; the vendored copy it makes is
-    // what every later cargo command reads.
-    let mirror = spec
-        .rust
-        .registry
-        .as_ref()
-        .map(|url| {
-            // Cargo joins index paths onto the URL: it must end with `/`.
-            let slash = if url.ends_with('/') { "" } else { "/" };
-            format!(
-                " --respect-source-config --config 'source.crates-io.replace-with=\"strata-mirror\"' \
-                 --config 'source.strata-mirror.registry=\"sparse+{url}{slash}\"'"
-            )
-        })
-        .unwrap_or_default();
+    let configs: Vec<(String, String)> = CARGO_CONFIGS
+        .iter()
+        .filter_map(|c| Some((c.to_string(), files.text(&spec.path.value, c)?.to_string())))
+        .collect();
+    let skeleton = workspace.skeleton(lock, &configs);
     let local_packages: Vec<String> = workspace
         .packages
         .iter()
         .map(|p| format!("--package {}", p.name))
         .collect();
     let script = format!(
-        "set -e; \
-         {HOST_TRIPLE}; \
-         cargo vendor --locked{mirror} {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
-         {cargo_build}; \
-         cargo clean --release --offline --target \"$TRIPLE\" {}",
+        "set -e; {HOST_TRIPLE}; cargo vendor --locked{} {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
+         {cargo_build}; cargo clean --release --offline --target \"$TRIPLE\" {}",
+        mirror_options(spec),
         local_packages.join(" ")
     );
     let cache = |dir: &str, id: &str| Mount::Cache {
@@ -238,14 +209,12 @@ fn dependency_steps(
         // the cache would not see each other's lock, so they take turns.
         sharing: CacheSharing::Locked,
     };
-    let manifests = skeleton
-        .iter()
-        .filter(|f| f.path.ends_with("Cargo.toml"))
-        .count();
+    let manifests = skeleton.iter().filter(|f| f.path.ends_with("Cargo.toml"));
     vec![
         Step::WriteFiles {
             name: format!(
-                "[strata deps] write the cargo skeleton ({manifests} manifests, Cargo.lock)"
+                "[strata deps] write the cargo skeleton ({} manifests, Cargo.lock)",
+                manifests.count()
             ),
             files: skeleton,
             dest: SRC.to_string(),
@@ -263,6 +232,22 @@ fn dependency_steps(
         .mount(cache("git", "cargo-git"))
         .downloads(spec, network(spec.network.deps, Network::Default)),
     ]
+}
+
+/// `cargo vendor` options that replace crates.io with the spec's mirror, for the one step that
+/// downloads. Cargo takes source replacement from config only (no environment variable), so it
+/// goes on the command line, and `cargo vendor` ignores it unless told to respect it; the
+/// vendored copy it makes is what every later cargo command reads.
+fn mirror_options(spec: &Spec) -> String {
+    let Some(url) = &spec.rust.registry else {
+        return String::new();
+    };
+    // Cargo joins index paths onto the URL: it must end with `/`.
+    let slash = if url.ends_with('/') { "" } else { "/" };
+    format!(
+        " --respect-source-config --config 'source.crates-io.replace-with=\"strata-mirror\"' \
+         --config 'source.strata-mirror.registry=\"sparse+{url}{slash}\"'"
+    )
 }
 
 /// CARGO_HOME and the target directory, and RUSTFLAGS for a static binary: the same in both
@@ -335,40 +320,7 @@ fn selection<'w>(
     spec: &Spec,
     workspace: &'w Workspace,
 ) -> Result<(&'w Package, String), Diagnostics> {
-    let members: Vec<&Package> = workspace.members().collect();
-    let packages: Vec<&Package> = match &spec.rust.package {
-        Some(wanted) => {
-            let found: Vec<&Package> = members
-                .iter()
-                .copied()
-                .filter(|p| p.name == wanted.value)
-                .collect();
-            if found.is_empty() {
-                let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
-                return Err(Diagnostic::at(
-                    wanted.location,
-                    format!("there is no package `{}` in the workspace", wanted.value),
-                )
-                .with_hint(format!("members: {}", names.join(", ")))
-                .into());
-            }
-            found
-        }
-        // What a plain `cargo build` builds, when the workspace says (an xtask is not the app).
-        None if spec.rust.bin.is_none() => {
-            let defaults: Vec<&Package> = members
-                .iter()
-                .copied()
-                .filter(|p| workspace.is_default_member(p))
-                .collect();
-            if defaults.is_empty() {
-                members
-            } else {
-                defaults
-            }
-        }
-        None => members,
-    };
+    let packages = candidate_packages(spec, workspace)?;
     let mut pairs: Vec<(&Package, &str)> = packages
         .iter()
         .flat_map(|p| p.bins.iter().map(move |(bin, _)| (*p, bin.as_str())))
@@ -413,6 +365,43 @@ fn selection<'w>(
     )
     .with_hint("set `rust: {package: <package>, bin: <binary>}`")
     .into())
+}
+
+/// The members whose binaries are candidates: the one the spec names, else (unless the spec
+/// names a binary) what a plain `cargo build` builds when the workspace says (an xtask is not
+/// the app), else every member.
+fn candidate_packages<'w>(
+    spec: &Spec,
+    workspace: &'w Workspace,
+) -> Result<Vec<&'w Package>, Diagnostics> {
+    let members: Vec<&Package> = workspace.members().collect();
+    if let Some(wanted) = &spec.rust.package {
+        let found: Vec<&Package> = members
+            .iter()
+            .copied()
+            .filter(|p| p.name == wanted.value)
+            .collect();
+        if found.is_empty() {
+            let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
+            return Err(Diagnostic::at(
+                wanted.location,
+                format!("there is no package `{}` in the workspace", wanted.value),
+            )
+            .with_hint(format!("members: {}", names.join(", ")))
+            .into());
+        }
+        return Ok(found);
+    }
+    let defaults: Vec<&Package> = members
+        .iter()
+        .copied()
+        .filter(|p| workspace.is_default_member(p))
+        .collect();
+    Ok(if spec.rust.bin.is_none() && !defaults.is_empty() {
+        defaults
+    } else {
+        members
+    })
 }
 
 /// What the compile reads besides the sources: the test and bench files manifests declare

@@ -5,10 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use super::context::join;
 use super::{ca_mount, image_labels, network, proxy_env, runtime_user_or};
 use crate::plan::{
-    Base, ContextExclusions, ImageSettings, Mount, Network, Plan, RunStep, RunsOn, Stage,
-    StageName, StageResult, Step, TargetPart,
+    Base, ContextExclusions, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan,
+    RunStep, RunsOn, Stage, StageName, StageResult, Step, TargetPart, default_image,
 };
 use crate::spec::{Language, Spec};
 
@@ -162,6 +163,25 @@ impl Stages {
             contacts: Vec::new(),
         }
     }
+}
+
+/// Copies exactly the named files (relative to the app directory) for a dependency step:
+/// `[strata deps] copy a, b{what}`.
+pub(crate) fn copy_lockfiles(spec: &Spec, names: &[String], dest: &str, what: &str) -> Step {
+    let rooted: Vec<String> = names.iter().map(|f| join(&spec.path.value, f)).collect();
+    Step::CopyContext {
+        name: format!("[strata deps] copy {}{what}", names.join(", ")),
+        files: ContextSelection::files(&rooted, "dependency manifest"),
+        dest: dest.to_string(),
+    }
+}
+
+/// The toolchain image of the dependency and build stages: the spec's, else the default one.
+pub(crate) fn builder_image(spec: &Spec, role: ImageRole) -> String {
+    spec.builder_image
+        .as_ref()
+        .map(|b| b.value.clone())
+        .unwrap_or_else(|| default_image(role).to_string())
 }
 
 /// The image's settings: `entrypoint` unless the spec names a command, the spec's args, `env`

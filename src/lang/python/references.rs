@@ -82,87 +82,77 @@ fn strings_of(value: &Value, keys: &[&str]) -> Vec<String> {
 
 fn pyproject(doc: &Table, listed: &[&str]) -> Vec<Reference> {
     let mut out = Vec::new();
-    let mut add = |key: &str, value: Option<&Value>, keys: &[&str]| {
-        for path in value.map(|v| strings_of(v, keys)).unwrap_or_default() {
+    let mut add = |key: &str, keys: &[&str]| {
+        for path in get(doc, key)
+            .map(|v| strings_of(v, keys))
+            .unwrap_or_default()
+        {
             out.extend(named(&path, format!("named by pyproject.toml `{key}`")));
         }
     };
     // PEP 621 / PEP 639, which every modern backend reads.
-    add("project.readme", get(doc, "project.readme"), &["file"]);
-    if let Some(Value::Table(license)) = get(doc, "project.license") {
-        add("project.license", license.get("file"), &["file"]);
+    add("project.readme", &["file"]);
+    if let Some(Value::Table(_)) = get(doc, "project.license") {
+        add("project.license", &["file"]);
     }
-    add(
-        "project.license-files",
-        get(doc, "project.license-files"),
-        &["paths", "globs"],
-    );
+    add("project.license-files", &["paths", "globs"]);
     // Poetry's own table (poetry-core).
-    add("tool.poetry.readme", get(doc, "tool.poetry.readme"), &[]);
-    add(
-        "tool.poetry.include",
-        get(doc, "tool.poetry.include"),
-        &["path"],
-    );
+    add("tool.poetry.readme", &[]);
+    add("tool.poetry.include", &["path"]);
     // hatchling.
-    add(
-        "tool.hatch.version.path",
-        get(doc, "tool.hatch.version.path"),
-        &[],
-    );
+    add("tool.hatch.version.path", &[]);
     add(
         "tool.hatch.metadata.hooks.fancy-pypi-readme.fragments",
-        get(doc, "tool.hatch.metadata.hooks.fancy-pypi-readme.fragments"),
         &["path"],
     );
+    out.extend(hatch_force_include(doc));
+    out.extend(setuptools_tables(doc, listed));
+    out
+}
+
+/// The sources of hatch's `force-include`, for every build target.
+fn hatch_force_include(doc: &Table) -> Vec<Reference> {
     let targets = get(doc, "tool.hatch.build.targets").and_then(Value::as_table);
-    let build_tables = get(doc, "tool.hatch.build")
+    get(doc, "tool.hatch.build")
         .and_then(Value::as_table)
         .into_iter()
         .chain(
             targets
                 .into_iter()
                 .flat_map(|t| t.values().filter_map(Value::as_table)),
-        );
-    for table in build_tables {
-        if let Some(Value::Table(sources)) = table.get("force-include") {
-            for path in sources.keys() {
-                out.extend(named(path, "named by hatch `force-include`".to_string()));
-            }
-        }
-    }
-    // setuptools.
+        )
+        .filter_map(|table| table.get("force-include").and_then(Value::as_table))
+        .flat_map(|sources| sources.keys())
+        .filter_map(|path| named(path, "named by hatch `force-include`".to_string()))
+        .collect()
+}
+
+/// setuptools' `dynamic` files, `data-files` and `package-data`.
+fn setuptools_tables(doc: &Table, listed: &[&str]) -> Vec<Reference> {
+    let mut out = Vec::new();
     if let Some(Value::Table(dynamic)) = get(doc, "tool.setuptools.dynamic") {
         for (field, value) in dynamic {
-            let key = format!("tool.setuptools.dynamic.{field}");
-            for path in value
-                .as_table()
-                .and_then(|t| t.get("file"))
-                .map(|v| strings_of(v, &[]))
-                .unwrap_or_default()
-            {
-                out.extend(named(&path, format!("named by pyproject.toml `{key}`")));
+            let why = format!("named by pyproject.toml `tool.setuptools.dynamic.{field}`");
+            let files = value.as_table().and_then(|t| t.get("file"));
+            for path in files.map(|v| strings_of(v, &[])).unwrap_or_default() {
+                out.extend(named(&path, why.clone()));
             }
         }
     }
     if let Some(Value::Table(data)) = get(doc, "tool.setuptools.data-files") {
+        let why = "named by pyproject.toml `tool.setuptools.data-files`";
         for pattern in data.values().flat_map(|v| strings_of(v, &[])) {
-            out.extend(named(
-                &pattern,
-                "named by pyproject.toml `tool.setuptools.data-files`".to_string(),
-            ));
+            out.extend(named(&pattern, why.to_string()));
         }
     }
     if let Some(Value::Table(data)) = get(doc, "tool.setuptools.package-data") {
+        let why = "named by pyproject.toml `tool.setuptools.package-data`";
         for (package, patterns) in data {
             let Some(package_dir) = package_dir(package, listed) else {
                 continue;
             };
             for pattern in strings_of(patterns, &[]) {
-                out.extend(named(
-                    &join(&package_dir, &pattern),
-                    "named by pyproject.toml `tool.setuptools.package-data`".to_string(),
-                ));
+                out.extend(named(&join(&package_dir, &pattern), why.to_string()));
             }
         }
     }
