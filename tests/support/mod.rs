@@ -538,7 +538,10 @@ pub fn http_get(address: &str, path: &str) -> String {
             Ok(response)
         })();
         match attempt {
-            Ok(response) if response.starts_with("HTTP/1.1 200") => {
+            // Python's http.server answers HTTP/1.0.
+            Ok(response)
+                if response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200") =>
+            {
                 return response
                     .split("\r\n\r\n")
                     .nth(1)
