@@ -119,11 +119,13 @@ fn a_build_interrupted_mid_download_rebuilds_cleanly() {
             stalling.port
         ),
     );
-    ws.write(
+    // Kept outside the build context, where a user keeps it.
+    let home = Workspace::empty("netrc-home");
+    home.write(
         "netrc",
         &format!("machine 127.0.0.1 login strata password {password}\n"),
     );
-    let netrc = format!("id=netrc,src={}", ws.path("netrc").display());
+    let netrc = format!("id=netrc,src={}", home.path("netrc").display());
     let tag = "strata-test/interrupted:python-pip";
     let mut child = build_command(&ws, tag)
         .args(["--secret", &netrc])

@@ -41,11 +41,14 @@ fn a_netrc_secret_reaches_the_private_index_and_no_layer() {
     let password = format!("canary-index-pw-{}", unique_token());
     let index = PrivateIndex::start("strata", &password, 0);
     let ws = private_project(&index);
-    ws.write(
+    // Where a user keeps it: outside the build context (a file in the context is the
+    // context's, and .dockerignore is what keeps it out of the image).
+    let home = Workspace::empty("private-home");
+    home.write(
         "netrc",
         &format!("machine 127.0.0.1 login strata password {password}\n"),
     );
-    let secret = format!("id=netrc,src={}", ws.path("netrc").display());
+    let secret = format!("id=netrc,src={}", home.path("netrc").display());
 
     // Declared secrets are required: a build without it stops before downloading anything.
     let without = buildx(&ws, &["--no-cache"]);
@@ -123,11 +126,13 @@ fn python_index_in_the_spec_points_pip_at_the_mirror() {
             index.port
         ),
     );
-    ws.write(
+    // Kept outside the build context, where a user keeps it.
+    let home = Workspace::empty("netrc-home");
+    home.write(
         "netrc",
         &format!("machine 127.0.0.1 login strata password {password}\n"),
     );
-    let secret = format!("id=netrc,src={}", ws.path("netrc").display());
+    let secret = format!("id=netrc,src={}", home.path("netrc").display());
     let tag = "strata-test/private:mirror";
     buildx(
         &ws,
