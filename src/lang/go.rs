@@ -7,7 +7,7 @@ mod packages;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::join;
-use super::inputs::{Reference, Sources, runtime_files};
+use super::inputs::{Reference, Sources, readable_at_run_time, runtime_files};
 use super::stages::{Command, Stages, copy_lockfiles};
 use super::{
     ContextFiles, Probe, Provider, binary_runtime, image_base, network, require_named_lockfiles,
@@ -66,6 +66,8 @@ const NOT_READ_AT_RUN_TIME: &[&str] = &[
     "go.work",
     "go.work.sum",
 ];
+/// What only `go test` reads.
+const GO_TESTS: [&str; 2] = ["**/*_test.go", "**/testdata"];
 /// The module files the build resolves imports with.
 const MODULE_FILES: &[&str] = &[
     "go.mod",
@@ -224,7 +226,8 @@ fn inputs(
         .iter()
         .flat_map(|(path, text)| embeds::embedded(path, text))
         .collect();
-    let runtime_files = runtime_files(spec, &program, local, &embeds, NOT_READ_AT_RUN_TIME);
+    let readable = readable_at_run_time(spec, NOT_READ_AT_RUN_TIME, GO_TESTS);
+    let runtime_files = runtime_files(spec, &program, local, &embeds, &readable);
     let sources = sources(
         spec,
         files,
@@ -270,7 +273,7 @@ fn sources(
     if vendored {
         sources.take(["vendor"], "vendored modules");
     }
-    sources.leave_out(["**/*_test.go", "**/testdata"], "tests");
+    sources.leave_out(GO_TESTS, "tests");
     for missing in sources.name(local, embeds) {
         warnings.push(format!(
             "{}: `{}` matches no file in the build context{}: go build will fail",

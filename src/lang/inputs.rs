@@ -6,7 +6,9 @@
 //! out.
 
 use super::context::root_pattern;
-use crate::plan::{ContextSelection, PatternList, SelectionRule, literal};
+use std::collections::BTreeSet;
+
+use crate::plan::{ContextExclusions, ContextSelection, PatternList, SelectionRule, literal};
 use crate::spec::Spec;
 
 /// Patterns (relative to the app directory) that a kind of build does not read, and why.
@@ -312,31 +314,25 @@ pub(crate) fn string_literals(
 
 /// What a compiled program reads from its working directory at run time, by the paths its
 /// sources spell out (`template.ParseGlob("templates/*.html")`, `fs::read("public/robots.txt")`):
-/// the listed files and directories (relative to the app directory, which is the image's working
-/// directory) that a string literal names, or a glob in one matches. What `compiled` matches
-/// (sources, manifests) and what the compile step builds in (`embedded`) do not count.
+/// the files and directories (relative to the app directory, which is the image's working
+/// directory) that a string literal names, or a glob in one matches, when `readable` says what
+/// they name may be read at run time. A glob must start from a named directory: `*.md` in a
+/// program is a pattern it applies to other files, not a file it opens.
 fn runtime_reads(
     sources: &[(&str, &str)],
     listed: &[&str],
-    embedded: &[Reference],
-    compiled: &[&str],
+    readable: impl Fn(&str) -> bool,
 ) -> Vec<Reference> {
-    let mut not_read: Vec<String> = compiled.iter().map(|p| p.to_string()).collect();
-    not_read.extend(embedded.iter().map(|r| {
-        if r.glob {
-            r.path.clone()
-        } else {
-            literal(&r.path)
-        }
-    }));
-    not_read.extend(LOCAL_SECRETS.patterns.iter().map(|p| p.to_string()));
-    let not_read = PatternList::new(&not_read).unwrap_or_default();
     let mut out: Vec<Reference> = Vec::new();
     for (path, text) in sources {
         let file = path.rsplit('/').next().unwrap_or(path);
         for (line, written) in string_literals(text, &['"'], "//") {
             let named = written.trim_start_matches("./").trim_end_matches('/');
-            if named.is_empty() || named.contains(char::is_whitespace) {
+            let first = named.split('/').next().unwrap_or_default();
+            if named.is_empty()
+                || named.contains(char::is_whitespace)
+                || first.contains(['*', '?', '['])
+            {
                 continue;
             }
             let Some(target) = resolve(".", named) else {
@@ -351,9 +347,7 @@ fn runtime_reads(
             let Ok(matcher) = PatternList::new(&[pattern]) else {
                 continue;
             };
-            let read = listed
-                .iter()
-                .any(|p| matcher.matches(p) && !not_read.matches(p));
+            let read = listed.iter().any(|p| matcher.matches(p) && readable(p));
             if read && !out.iter().any(|r| r.path == target) {
                 out.push(Reference {
                     path: target,
@@ -366,28 +360,59 @@ fn runtime_reads(
     out
 }
 
+/// The app directory as a compiled program may read it at run time: without documentation,
+/// tooling, local settings, what `compiled` names (sources, manifests: compiled in) and
+/// `tests`.
+pub(crate) fn readable_at_run_time<'a>(
+    spec: &Spec,
+    compiled: &[&str],
+    tests: impl IntoIterator<Item = &'a str>,
+) -> ContextSelection {
+    let mut readable = Sources::app_directory(spec, Documentation::All);
+    readable.leave_out(compiled, "compiled into the binary");
+    readable.leave_out(tests, "tests");
+    readable.finish(spec)
+}
+
 /// The view of the files a compiled program reads at run time (see [`runtime_reads`]; `program`
-/// is its sources by path, `built_in` what the compile step builds in), for its runtime image:
-/// never what `compiled` matches, credentials, or what `build.exclude` names. `None` when it
-/// reads none.
+/// is its sources by path, `built_in` what the compile step builds in), for its runtime image,
+/// keeping out what `readable` leaves out. `None` when it reads none.
 pub(crate) fn runtime_files(
     spec: &Spec,
     program: &[(&str, &str)],
     listed: &[&str],
     built_in: &[Reference],
-    compiled: &[&str],
+    readable: &ContextSelection,
 ) -> Option<ContextSelection> {
-    let reads = runtime_reads(program, listed, built_in, compiled);
+    let eligible: BTreeSet<&str> = readable
+        .pick(&ContextExclusions::default(), listed.iter().copied())
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let built_in = PatternList::new(
+        &built_in
+            .iter()
+            .map(|r| {
+                if r.glob {
+                    r.path.clone()
+                } else {
+                    literal(&r.path)
+                }
+            })
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let reads = runtime_reads(program, listed, |path| {
+        eligible.contains(path) && !built_in.matches(path)
+    });
     if reads.is_empty() {
         return None;
     }
     let mut files = Sources::empty(spec);
     files.name(listed, reads);
-    files.leave_out(compiled, "compiled into the binary");
-    files.leave_out(LOCAL_SECRETS.patterns, LOCAL_SECRETS.why);
-    for pattern in &spec.build.exclude {
-        files.leave_out([&pattern.value], "build.exclude");
-    }
+    files
+        .rules
+        .extend(readable.rules.iter().filter(|r| !r.selects).cloned());
     Some(ContextSelection { rules: files.rules })
 }
 
@@ -447,11 +472,11 @@ mod tests {
     }
 
     #[test]
-    fn runtime_reads_are_listed_paths_a_literal_names_never_sources_secrets_or_embeds() {
+    fn runtime_reads_are_listed_paths_a_literal_names_never_sources_docs_secrets_or_embeds() {
         let main = "t := template.Must(template.ParseGlob(\"templates/*.html\"))\n\
                     http.Dir(\"./static/\")\nos.ReadFile(\"config.json\")\n\
                     godotenv.Load(\".env\")\nos.ReadFile(\"main.go\")\nfmt.Println(\"hello world\")\n\
-                    embedded := \"assets\"\n";
+                    embedded := \"assets\"\nmatch(\"*.md\", \"README.md\")\n";
         let listed = [
             "main.go",
             "templates/index.html",
@@ -459,30 +484,28 @@ mod tests {
             "config.json",
             ".env",
             "assets/logo.png",
+            "README.md",
         ];
         let embedded = [Reference::path("assets", "//go:embed")];
-        let reads = runtime_reads(&[("main.go", main)], &listed, &embedded, &["**/*.go"]);
-        let paths: Vec<(&str, bool)> = reads.iter().map(|r| (r.path.as_str(), r.glob)).collect();
+        let readable = readable_at_run_time(&spec(), &["**/*.go"], []);
+        let files = runtime_files(&spec(), &[("main.go", main)], &listed, &embedded, &readable)
+            .expect("some files");
+        let named: Vec<&str> = files
+            .rules
+            .iter()
+            .filter(|r| r.selects)
+            .map(|r| r.why.as_str())
+            .collect();
         assert_eq!(
-            paths,
+            named,
             [
-                ("templates/*.html", true),
-                ("static", false),
-                ("config.json", false)
+                "read at run time (\"templates/*.html\" in main.go:1)",
+                "read at run time (\"templates/*.html\" in main.go:1)",
+                "read at run time (\"./static/\" in main.go:2)",
+                "read at run time (\"./static/\" in main.go:2)",
+                "read at run time (\"config.json\" in main.go:3)",
             ]
         );
-        assert_eq!(
-            reads[2].why,
-            "read at run time (\"config.json\" in main.go:3)"
-        );
-        let files = runtime_files(
-            &spec(),
-            &[("main.go", main)],
-            &listed,
-            &embedded,
-            &["**/*.go"],
-        )
-        .expect("some files");
         let seen = files.pick(&Default::default(), listed).unwrap();
         assert_eq!(
             seen,

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use skeleton::{Package, Workspace};
 
 use super::context::join;
-use super::inputs::{Documentation, Reference, Sources, parent_dir, runtime_files};
+use super::inputs::{
+    Documentation, Reference, Sources, parent_dir, readable_at_run_time, runtime_files,
+};
 use super::stages::{Command, Stages, builder_image};
 use super::{ContextFiles, Probe, Provider, binary_runtime, image_base, network, strings};
 use crate::plan::{Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step};
@@ -87,12 +89,25 @@ impl Provider for Rust {
         let local: Vec<&str> = files.under(dir).collect();
         let text = |path: &str| files.text(dir, path).unwrap_or_default().to_string();
         let reads = compile_reads(&workspace, &local, text);
+        // The binary's sources, without their test modules (conventionally last).
         let program: Vec<(&str, &str)> = program_sources(&workspace, &local)
             .into_iter()
-            .filter_map(|path| Some((path, files.text(dir, path)?)))
+            .filter_map(|path| {
+                let text = files.text(dir, path)?;
+                Some((path, text.split("#[cfg(test)]").next().unwrap_or(text)))
+            })
             .collect();
-        let runtime_files =
-            runtime_files(spec, &program, &local, &reads.named, NOT_READ_AT_RUN_TIME);
+        let unbuilt: Vec<String> = workspace
+            .packages
+            .iter()
+            .flat_map(|p| UNBUILT_TARGET_DIRS.map(|d| join(&p.dir, d)))
+            .collect();
+        let readable = readable_at_run_time(
+            spec,
+            NOT_READ_AT_RUN_TIME,
+            unbuilt.iter().map(String::as_str),
+        );
+        let runtime_files = runtime_files(spec, &program, &local, &reads.named, &readable);
         let mut warnings = Vec::new();
         let sources = sources(spec, &workspace, files, &local, reads, &mut warnings);
         let (runtime, image) = binary_runtime(spec, &bin, runtime_files, &mut warnings);

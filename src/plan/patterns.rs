@@ -162,6 +162,7 @@ fn clean(pattern: &str) -> String {
 /// A pattern's matcher, as patternmatcher compiles it: plain text is an exact match, `dir/**`
 /// a prefix, `**/name` a suffix, anything else a regular expression over the whole path.
 fn compile(text: &str) -> Result<Matcher, String> {
+    check_classes(text)?;
     #[derive(PartialEq)]
     enum Kind {
         Exact,
@@ -275,6 +276,46 @@ pub fn walk_select<'a>(
     picked
 }
 
+/// Refuses what Go's `filepath.Match` refuses, as the engine checks every pattern with it: a
+/// class `[…]` must close and hold at least one character or range, and a range's ends are
+/// characters (not `-` or `]`), each possibly escaped; a trailing `\` escapes nothing.
+fn check_classes(text: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("not a valid pattern ({why})"));
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.next().is_none() => return bad("a `\\` at the end escapes nothing"),
+            '[' => {
+                chars.next_if_eq(&'^');
+                let mut ranges = 0;
+                loop {
+                    if ranges > 0 && chars.next_if_eq(&']').is_some() {
+                        break;
+                    }
+                    if range_end(&mut chars).is_none() {
+                        return bad("a `[` class must hold characters and close with `]`");
+                    }
+                    if chars.next_if_eq(&'-').is_some() && range_end(&mut chars).is_none() {
+                        return bad("a range in `[…]` needs a character after `-`");
+                    }
+                    ranges += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One end of a range in a class: a character other than `-` and `]`, or an escaped one.
+fn range_end(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<char> {
+    match chars.next() {
+        None | Some('-' | ']') => None,
+        Some('\\') => chars.next(),
+        Some(c) => Some(c),
+    }
+}
+
 /// `path` as a pattern that matches exactly it: the characters patterns give a meaning to are
 /// escaped.
 pub fn literal(path: &str) -> String {
@@ -347,6 +388,13 @@ mod tests {
         assert!(!ignore.matches("x/1.py"));
         assert!(PatternList::new(&["!"]).is_err());
         assert!(PatternList::new(&["[unclosed"]).is_err());
+        // What Go's filepath.Match refuses, the engine refuses: refuse it first.
+        for bad in ["LICEN[CS]E[.-]*", "[]", "a\\", "[a-]"] {
+            assert!(PatternList::new(&[bad]).is_err(), "{bad}");
+        }
+        for good in ["[^/]*", "[*][?]", "x[\\]]y", "[a-z0-9]*.txt"] {
+            assert!(PatternList::new(&[good]).is_ok(), "{good}");
+        }
     }
 
     #[test]
