@@ -59,32 +59,9 @@ fn find_spec(dir: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Every file under `dir`, relative to it.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                out.push(
-                    path.strip_prefix(dir)
-                        .unwrap()
-                        .to_string_lossy()
-                        .replace('\\', "/"),
-                );
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The files of the context the build stage's selection lets through.
 fn build_inputs(plan: &Plan, context: &Path) -> Vec<String> {
-    let all = listing(context);
+    let all = support::files_under(context);
     let files = plan.sources().expect("every build stage sees the app");
     files
         .pick(&plan.excluded, all.iter().map(String::as_str))
@@ -109,7 +86,7 @@ fn snapshot(project: &str) -> String {
     }
     let runtime = plan.stage(StageName::Runtime).unwrap();
     out.push_str(&format!("\nthe runtime, from {}:\n", runtime.base));
-    let all = listing(&ws.dir);
+    let all = support::files_under(&ws.dir);
     for step in &runtime.steps {
         let name = match step {
             Step::CopyContext { name, .. }
@@ -162,7 +139,7 @@ fn ignored_files_are_in_no_view_of_the_context() {
     let (ws, spec, _) = with_spec("python/dockerignore-secret");
     let plan = strata::cli::plan_directory(&ws.dir, &spec).unwrap_or_else(|e| panic!("{e}"));
     let ignored = ["local_secrets.py", "config/local.toml", "NOTES.md"];
-    let all = listing(&ws.dir);
+    let all = support::files_under(&ws.dir);
     for stage in &plan.stages {
         for step in &stage.steps {
             let selections: Vec<&strata::plan::ContextSelection> = match step {

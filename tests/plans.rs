@@ -1,6 +1,8 @@
 //! Plans and LLB for every example, as snapshots, plus the promises that hold without an
 //! engine: determinism, and which files each step can see.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -78,29 +80,9 @@ fn dependency_inputs(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-/// Every file of an example's directory, relative to it.
-fn listing(example: &str) -> Vec<String> {
-    let (context, _) = context_and_spec(example);
-    let mut out = Vec::new();
-    let mut pending = vec![context.clone()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path.strip_prefix(&context).unwrap();
-                out.push(relative.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The files of the example a build-stage selection lets through, as the engine decides it.
 fn seen_by(plan: &Plan, files: &strata::plan::ContextSelection, example: &str) -> Vec<String> {
-    let all = listing(example);
+    let all = support::files_under(&context_and_spec(example).0);
     files
         .pick(&plan.excluded, all.iter().map(String::as_str))
         .unwrap()

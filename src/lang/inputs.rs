@@ -238,8 +238,8 @@ impl Sources {
     }
 }
 
-/// `dir/relative` normalised (`.` and `..` resolved), relative to the app directory; `None` if
-/// it climbs out of it or is absolute.
+/// `dir/relative` normalised (`.` and `..` resolved), relative to the app directory (`.` for the
+/// directory itself); `None` if it is absolute or climbs out of the app directory.
 pub(crate) fn resolve(dir: &str, relative: &str) -> Option<String> {
     if relative.starts_with('/') {
         return None;
@@ -258,11 +258,16 @@ pub(crate) fn resolve(dir: &str, relative: &str) -> Option<String> {
             p => parts.push(p),
         }
     }
-    if parts.is_empty() {
-        None
+    Some(if parts.is_empty() {
+        ".".to_string()
     } else {
-        Some(parts.join("/"))
-    }
+        parts.join("/")
+    })
+}
+
+/// [`resolve`], for a path that names something in the app directory (not the directory).
+pub(crate) fn resolve_inside(dir: &str, relative: &str) -> Option<String> {
+    resolve(dir, relative).filter(|path| path != ".")
 }
 
 /// The directory of a path relative to the app directory (`.` at the top).
@@ -335,7 +340,7 @@ fn runtime_reads(
             {
                 continue;
             }
-            let Some(target) = resolve(".", named) else {
+            let Some(target) = resolve_inside(".", named) else {
                 continue;
             };
             let glob = target.contains(['*', '?', '[']);

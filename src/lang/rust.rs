@@ -445,7 +445,11 @@ fn compile_reads(
                     format!("a target {manifest} declares"),
                 )
             }));
-        for path in own_sources(workspace, package, local) {
+        // What tests, benchmarks and examples include is not read by `cargo build --bin`.
+        let unbuilt = unbuilt_dirs(package);
+        let compiled = own_sources(workspace, package, local)
+            .filter(|path| !unbuilt.iter().any(|dir| path.starts_with(dir.as_str())));
+        for path in compiled {
             reads
                 .named
                 .extend(includes::included(path, &package.dir, &text(path)));
@@ -463,15 +467,20 @@ fn compile_reads(
     reads
 }
 
+/// `tests/`, `benches/` and `examples/` of a package, as path prefixes.
+fn unbuilt_dirs(package: &Package) -> Vec<String> {
+    UNBUILT_TARGET_DIRS
+        .iter()
+        .map(|d| format!("{}/", join(&package.dir, d)))
+        .collect()
+}
+
 /// The Rust files the binary is compiled from: every package's, without build scripts and the
 /// targets `cargo build --bin` does not compile.
 fn program_sources<'a>(workspace: &'a Workspace, local: &'a [&'a str]) -> Vec<&'a str> {
     let mut out = Vec::new();
     for package in &workspace.packages {
-        let unbuilt: Vec<String> = UNBUILT_TARGET_DIRS
-            .iter()
-            .map(|d| format!("{}/", join(&package.dir, d)))
-            .collect();
+        let unbuilt = unbuilt_dirs(package);
         let script = package.build_script.as_ref().map(|s| join(&package.dir, s));
         // A build script in a directory of its own (`build/main.rs`) has its modules beside it.
         let script_dir = package

@@ -6,7 +6,7 @@
 use toml::{Table, Value};
 
 use crate::lang::context::join;
-use crate::lang::inputs::{Reference, resolve};
+use crate::lang::inputs::{Reference, resolve_inside};
 
 /// Every reference the project's packaging files make. `read` gives a file's text by path
 /// relative to the app directory; `listed` is the app directory's listing.
@@ -26,7 +26,7 @@ pub(super) fn packaging_references(
     }
     if let Some(text) = read("setup.py") {
         out.extend(string_literals(&text).filter_map(|literal| {
-            let path = resolve(".", &literal)?;
+            let path = resolve_inside(".", &literal)?;
             listed
                 .contains(&path.as_str())
                 .then(|| Reference::path(path, format!("named in setup.py (\"{literal}\")")))
@@ -37,7 +37,7 @@ pub(super) fn packaging_references(
 
 /// A path or pattern relative to the project, as a reference (`None` if it leaves the project).
 fn named(pattern: &str, why: String) -> Option<Reference> {
-    let path = resolve(".", pattern)?;
+    let path = resolve_inside(".", pattern)?;
     Some(if path.contains(['*', '?', '[']) {
         Reference::glob(path, why)
     } else {

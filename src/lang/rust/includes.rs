@@ -4,7 +4,7 @@
 //! in its package's directory).
 
 use crate::lang::context::join;
-use crate::lang::inputs::{Reference, parent_dir, resolve};
+use crate::lang::inputs::{Reference, parent_dir, resolve_inside};
 
 const MACROS: [&str; 3] = ["include_str!", "include_bytes!", "include!"];
 
@@ -26,9 +26,9 @@ pub(super) fn included(path: &str, package_dir: &str, source: &str) -> Vec<Refer
                 }
                 let argument = rest.trim_start().trim_start_matches(['(', '[', '{']);
                 let relative = if let Some(inner) = argument.trim_start().strip_prefix("concat!") {
-                    manifest_relative(inner).and_then(|p| resolve(package_dir, &p))
+                    manifest_relative(inner).and_then(|p| resolve_inside(package_dir, &p))
                 } else {
-                    first_literal(argument).and_then(|p| resolve(parent_dir(path), &p))
+                    first_literal(argument).and_then(|p| resolve_inside(parent_dir(path), &p))
                 };
                 if let Some(target) = relative {
                     out.push(Reference::path(
@@ -82,7 +82,7 @@ pub(super) fn build_script_paths(
         let named = literal
             .trim_start_matches("cargo::rerun-if-changed=")
             .trim_start_matches("cargo:rerun-if-changed=");
-        let Some(path) = resolve(package_dir, named) else {
+        let Some(path) = resolve_inside(package_dir, named) else {
             continue;
         };
         let exists = listed.iter().any(|p| {

@@ -10,6 +10,7 @@ use globset::{GlobBuilder, GlobSetBuilder};
 use toml::{Table, Value};
 
 use crate::lang::context::join as in_dir;
+use crate::lang::inputs::resolve;
 use crate::plan::GeneratedFile;
 
 /// The version every local package has in the skeleton: a version bump is not a dependency
@@ -63,29 +64,6 @@ pub struct Workspace {
 fn manifest_dir(path: &str) -> &str {
     path.strip_suffix("/Cargo.toml")
         .unwrap_or(if path == "Cargo.toml" { "." } else { path })
-}
-
-/// `dir` joined with a relative path, normalised; `None` if it climbs out of the app directory.
-fn join_normalised(dir: &str, relative: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if dir == "." {
-        Vec::new()
-    } else {
-        dir.split('/').collect()
-    };
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    })
 }
 
 impl Workspace {
@@ -348,7 +326,7 @@ fn member_dirs(
             .into_iter()
             .flatten()
             .filter_map(Value::as_str)
-            .filter_map(|p| join_normalised(".", p))
+            .filter_map(|p| resolve(".", p))
             .collect()
     };
     let mut globs = GlobSetBuilder::new();
@@ -413,7 +391,7 @@ fn collect_path_dependencies(
         let Some(path) = spec.get("path").and_then(Value::as_str) else {
             continue;
         };
-        let resolved = join_normalised(dir, path).ok_or_else(|| {
+        let resolved = resolve(dir, path).ok_or_else(|| {
             format!(
                 "path dependency `{name}` of {} (`{path}`) is outside the app directory",
                 in_dir(dir, "Cargo.toml")
