@@ -200,3 +200,20 @@ fn a_readme_the_sources_embed_rebuilds_when_it_changes() {
         build.summary()
     );
 }
+
+/// `strata.yaml.dockerignore` beside the spec wins over the context's `.dockerignore`, as
+/// `Dockerfile.dockerignore` does for the Dockerfile frontend: here the root file would leave out
+/// the app itself, the one beside the spec only the developer's files.
+#[test]
+fn the_ignore_file_beside_the_spec_is_the_one_that_counts() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("python/dockerignore-secret");
+    let rules = ws.read(".dockerignore");
+    ws.write("strata.yaml.dockerignore", &rules);
+    ws.write(".dockerignore", "main.py\nconfig\n");
+    let tag = "strata-test/corpus-ignore-beside-spec:init";
+    build_with_ca(&ws, &["--load", "-t", tag]).assert_success();
+    let body = answer(tag, "/");
+    assert!(body.contains("config files: defaults.toml\n"), "{body}");
+    assert!(body.contains("secrets leaked: False"), "{body}");
+}

@@ -287,6 +287,25 @@ mod tests {
     }
 
     #[test]
+    fn the_ignore_file_beside_the_spec_wins_over_the_context_root() {
+        let root = std::env::temp_dir().join(format!("strata-ignore-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("deploy")).unwrap();
+        std::fs::write(root.join(".dockerignore"), "root-rule\n").unwrap();
+        let beside = root.join("deploy/strata.yaml");
+        let found = IgnoreFile::find(&root, &beside).unwrap().unwrap();
+        assert_eq!(
+            (found.name.as_str(), found.patterns.as_slice()),
+            (".dockerignore", &["root-rule".to_string()][..])
+        );
+        std::fs::write(root.join("deploy/strata.yaml.dockerignore"), "spec-rule\n").unwrap();
+        let found = IgnoreFile::find(&root, &beside).unwrap().unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(found.name, "strata.yaml.dockerignore");
+        assert_eq!(found.patterns, ["spec-rule"]);
+    }
+
+    #[test]
     fn listing_on_disk_leaves_out_ignored_files_and_never_inputs() {
         let root = std::env::temp_dir().join(format!("strata-context-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);

@@ -394,3 +394,62 @@ pub(crate) fn interpreter_runtime(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn python_context() -> ContextFiles {
+        let mut files = ContextFiles::default();
+        for path in [
+            "requirements.txt",
+            "app.py",
+            "fixtures/big.json",
+            "data/seed.json",
+        ] {
+            files.paths.insert(path.to_string());
+        }
+        files
+    }
+
+    #[test]
+    fn build_exclude_has_the_last_word_and_build_include_brings_files_back() {
+        let spec = crate::spec::parse(
+            b"version: 1\nlanguage: python\nbuild:\n  include: [\"docs/**\"]\n  exclude: [\"fixtures\"]\n",
+        )
+        .expect("a valid spec");
+        let mut files = python_context();
+        files.paths.insert("docs/api.md".to_string());
+        let plan = plan(&spec, &files).expect("plans");
+        let sources = plan.sources().expect("the build sees the app");
+        let seen = sources
+            .pick(&plan.excluded, files.paths.iter().map(String::as_str))
+            .unwrap();
+        assert_eq!(
+            seen,
+            [
+                "app.py",
+                "data/seed.json",
+                "docs/api.md",
+                "requirements.txt"
+            ]
+        );
+        let last = sources.rules.last().expect("rules");
+        assert_eq!(
+            (last.pattern.as_str(), last.selects, last.why.as_str()),
+            ("fixtures", false, "build.exclude")
+        );
+    }
+
+    #[test]
+    fn a_pattern_the_engine_would_refuse_is_an_error_at_its_line() {
+        let spec = crate::spec::parse(
+            b"version: 1\nlanguage: python\nbuild:\n  exclude: [\"data/[.-]*\"]\n",
+        )
+        .expect("a valid spec");
+        let problems = plan(&spec, &python_context()).unwrap_err();
+        let rendered = problems.render("strata.yaml", "");
+        assert!(rendered.starts_with("strata.yaml:4:"), "{rendered}");
+        assert!(rendered.contains("`data/[.-]*`"), "{rendered}");
+    }
+}
