@@ -105,6 +105,7 @@ fn found(plan: &Plan) -> String {
         "#   starts with {:?}; `strata plan` shows every detail",
         plan.image.entrypoint
     ));
+    lines.extend(plan.warnings.iter().map(|w| format!("# warning: {w}")));
     lines.join("\n") + "\n"
 }
 
