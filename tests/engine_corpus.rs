@@ -106,6 +106,17 @@ fn a_rust_binary_carries_the_readme_and_asset_it_includes() {
     assert_eq!(out, "# readme-doc / logo 8 bytes");
 }
 
+/// A build script that writes generated code into `src/` (as protobuf generators pointed at the
+/// source tree do) compiles: the sources are a scratch copy, not a read-only mount.
+#[test]
+fn a_rust_build_script_may_write_beside_the_sources() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("rust/gen-into-src");
+    let tag = build_image(&ws, "rust/gen-into-src");
+    let out = docker_ok(&["run", "--rm", &tag]);
+    assert_eq!(out, "greeter-rpc: 2 messages, first Hello");
+}
+
 #[test]
 fn an_express_server_serves_its_views_and_public_files() {
     let Some(_engine) = engine() else { return };

@@ -316,6 +316,7 @@ fn compile_step(
     .mount(Mount::Context {
         target: SRC.to_string(),
         files: sources,
+        writable: false,
     })
     .mount(Mount::Cache {
         target: BUILD_CACHE.to_string(),

@@ -298,9 +298,12 @@ fn compile_step(
     )
     .env(cargo_env(spec))
     .env(spec.build.env.clone())
+    // Build scripts may write generated code beside the sources (prost's `out_dir("src")`):
+    // a scratch copy lets them, and keeps what they write out of every layer.
     .mount(Mount::Context {
         target: SRC.to_string(),
         files: sources,
+        writable: true,
     })
     .mount(Mount::Output {
         target: OUT.to_string(),

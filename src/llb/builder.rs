@@ -57,6 +57,7 @@ pub enum ExecMount<'a> {
         target: &'a str,
         source: Output,
         selector: &'a str,
+        readonly: bool,
     },
     Cache {
         target: &'a str,
@@ -256,14 +257,16 @@ impl Graph {
                     target,
                     source,
                     selector,
+                    readonly,
                 } => {
                     inputs.push(Self::input(source));
                     pb::Mount {
                         input: inputs.len() as i64 - 1,
                         selector: selector.to_string(),
                         dest: target.to_string(),
+                        // No output: a writable mount is a scratch copy, thrown away after.
                         output: -1,
-                        readonly: true,
+                        readonly: *readonly,
                         mount_type: pb::MountType::Bind as i32,
                         ..Default::default()
                     }

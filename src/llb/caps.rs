@@ -10,6 +10,10 @@ pub fn required_caps(plan: &Plan) -> BTreeMap<&'static str, &'static str> {
     let mut caps = BTreeMap::from([
         ("source.image", "base images"),
         ("source.local.includepatterns", "precise context includes"),
+        (
+            "source.local.excludepatterns",
+            ".dockerignore and what no step reads",
+        ),
         ("file.base", "copying context files"),
     ]);
     for step in plan.stages.iter().flat_map(|s| &s.steps) {
@@ -25,7 +29,7 @@ pub fn required_caps(plan: &Plan) -> BTreeMap<&'static str, &'static str> {
                         Mount::Secret { .. } => ("exec.mount.secret", "secrets (the CA bundle)"),
                         Mount::Tmpfs { .. } => ("exec.mount.tmpfs", "in-memory trust directory"),
                         Mount::SshAgent { .. } => ("exec.mount.ssh", "the SSH agent"),
-                        Mount::Context { .. } => ("exec.mount.bind", "read-only source mounts"),
+                        Mount::Context { .. } => ("exec.mount.bind", "source mounts"),
                         Mount::Output { .. } => ("exec.mount.bind", "output directories"),
                     };
                     caps.insert(id, what);

@@ -156,10 +156,15 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                     CacheSharing::Locked => pb::CacheSharingOpt::Locked,
                                 },
                             },
-                            Mount::Context { target, files } => ExecMount::Bind {
+                            Mount::Context {
+                                target,
+                                files,
+                                writable,
+                            } => ExecMount::Bind {
                                 target,
                                 source: context_view(&mut graph, options, plan, label, files),
                                 selector: &app_root,
+                                readonly: !writable,
                             },
                             Mount::Output { target } => {
                                 output_targets.push(target.clone());

@@ -183,11 +183,21 @@ impl Display for Plan {
                                     "      cache {target} (id {id}, {})",
                                     format!("{sharing:?}").to_lowercase()
                                 )?,
-                                Mount::Context { target, files } if files.is_plain_list() => {
-                                    writeln!(f, "      context {files} at {target} (read-only)")?
-                                }
-                                Mount::Context { target, files } => {
-                                    writeln!(f, "      context at {target} (read-only):{files}")?
+                                Mount::Context {
+                                    target,
+                                    files,
+                                    writable,
+                                } => {
+                                    let access = if *writable {
+                                        "a scratch copy, changes thrown away"
+                                    } else {
+                                        "read-only"
+                                    };
+                                    if files.is_plain_list() {
+                                        writeln!(f, "      context {files} at {target} ({access})")?
+                                    } else {
+                                        writeln!(f, "      context at {target} ({access}):{files}")?
+                                    }
                                 }
                                 Mount::Output { target } => writeln!(f, "      output {target}")?,
                                 Mount::Secret {

@@ -263,10 +263,14 @@ pub enum Mount {
         id: String,
         sharing: CacheSharing,
     },
-    /// Read-only view of selected context files, without copying them into a layer.
+    /// A view of selected context files, without copying them into a layer: read-only, or
+    /// `writable` as a scratch copy whose changes are thrown away (a build script that writes
+    /// generated code beside its sources).
     Context {
         target: String,
         files: ContextSelection,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        writable: bool,
     },
     /// An empty directory whose contents become the stage's result.
     Output { target: String },
