@@ -8,7 +8,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use strata::plan::{Plan, StageName, Step};
+use strata::plan::{StageName, Step};
 
 /// Every corpus project, as `language/name`.
 fn corpus() -> Vec<String> {
@@ -59,18 +59,6 @@ fn find_spec(dir: &Path) -> Option<PathBuf> {
     None
 }
 
-/// The files of the context the build stage's selection lets through.
-fn build_inputs(plan: &Plan, context: &Path) -> Vec<String> {
-    let all = support::files_under(context);
-    let files = plan.sources().expect("every build stage sees the app");
-    files
-        .pick(&plan.excluded, all.iter().map(String::as_str))
-        .unwrap()
-        .into_iter()
-        .map(str::to_string)
-        .collect()
-}
-
 fn snapshot(project: &str) -> String {
     let (ws, spec, origin) = with_spec(project);
     let plan = strata::cli::plan_directory(&ws.dir, &spec)
@@ -81,7 +69,11 @@ fn snapshot(project: &str) -> String {
         spec.strip_prefix(&ws.dir).unwrap().display()
     );
     out.push_str("the build stage sees:\n");
-    for file in build_inputs(&plan, &ws.dir) {
+    for file in support::seen_by(
+        &plan,
+        plan.sources().expect("every build stage sees the app"),
+        &ws.dir,
+    ) {
         out.push_str(&format!("  {file}\n"));
     }
     let runtime = plan.stage(StageName::Runtime).unwrap();

@@ -80,17 +80,6 @@ fn dependency_inputs(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-/// The files of the example a build-stage selection lets through, as the engine decides it.
-fn seen_by(plan: &Plan, files: &strata::plan::ContextSelection, example: &str) -> Vec<String> {
-    let all = support::files_under(&context_and_spec(example).0);
-    files
-        .pick(&plan.excluded, all.iter().map(String::as_str))
-        .unwrap()
-        .into_iter()
-        .map(str::to_string)
-        .collect()
-}
-
 /// A compiled language's compile step and the sources it mounts.
 fn compile_step(plan: &Plan) -> (&strata::plan::RunStep, &strata::plan::ContextSelection) {
     let Step::Run(compile) = &plan.stage(StageName::Build).unwrap().steps[0] else {
@@ -155,7 +144,7 @@ fn dependency_inputs_are_lockfiles_only_and_compile_inputs_exclude_docs() {
 
     let (_, files) = compile_step(&plan);
     assert_eq!(
-        seen_by(&plan, files, "go-web"),
+        support::seen_by(&plan, files, &context_and_spec("go-web").0),
         ["go.mod", "go.sum", "main.go"]
     );
 }
@@ -325,7 +314,11 @@ fn python_dependency_inputs_are_lockfiles_only_and_sources_exclude_tests() {
         let plan = plan_of(example);
         assert_eq!(dependency_inputs(&plan), lockfiles, "{example}");
         let files = plan.sources().expect("the build stage copies the app");
-        assert_eq!(seen_by(&plan, files, example), sources, "{example}");
+        assert_eq!(
+            support::seen_by(&plan, files, &context_and_spec(example).0),
+            sources,
+            "{example}"
+        );
     }
 }
 
@@ -570,7 +563,11 @@ fn rust_compile_inputs_exclude_docs_and_have_no_network() {
         let plan = plan_of(example);
         let (compile, files) = compile_step(&plan);
         assert_eq!(compile.network, strata::plan::Network::None, "{example}");
-        assert_eq!(seen_by(&plan, files, example), sources, "{example}");
+        assert_eq!(
+            support::seen_by(&plan, files, &context_and_spec(example).0),
+            sources,
+            "{example}"
+        );
     }
 }
 
@@ -594,7 +591,7 @@ fn node_dependency_inputs_are_lockfiles_only_and_sources_exclude_tests() {
         assert_eq!(distinct, lockfiles, "{example}");
 
         let files = plan.sources().expect("the build stage copies the app");
-        let seen = seen_by(&plan, files, example);
+        let seen = support::seen_by(&plan, files, &context_and_spec(example).0);
         assert!(
             seen.iter()
                 .all(|p| !p.ends_with(".md") && !p.starts_with("test/")),

@@ -178,6 +178,22 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
+/// The files under `dir` (a build context) that a selection of `plan` lets through, as the
+/// engine decides it.
+pub fn seen_by(
+    plan: &strata::plan::Plan,
+    files: &strata::plan::ContextSelection,
+    dir: &Path,
+) -> Vec<String> {
+    let all = files_under(dir);
+    files
+        .pick(&plan.excluded, all.iter().map(String::as_str))
+        .unwrap()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {

@@ -61,15 +61,7 @@ fn strings_of(value: &Value, keys: &[&str]) -> Vec<String> {
         Value::String(s) => vec![s.clone()],
         Value::Array(items) => items
             .iter()
-            .flat_map(|item| match item {
-                Value::String(s) => vec![s.clone()],
-                Value::Table(t) => keys
-                    .iter()
-                    .filter_map(|k| t.get(*k))
-                    .flat_map(|v| strings_of(v, keys))
-                    .collect(),
-                _ => Vec::new(),
-            })
+            .flat_map(|item| strings_of(item, keys))
             .collect(),
         Value::Table(t) => keys
             .iter()
