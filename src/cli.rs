@@ -25,6 +25,7 @@ usage:
   strata cache ls|prune [--namespace NS] [--older-than D]  strata's cache mounts on the engine
   strata doctor [DIR] [-f FILE] [--secret S] [--build-arg A] [--allow E]
                                                     check the engine, network and spec; say fixes
+  strata serve DIR                                  serve a built site (what a front-end app's image runs)
   strata frontend                                   run as a BuildKit gateway frontend
   strata --version
 
@@ -122,6 +123,7 @@ pub fn run(raw: &[String]) -> ExitCode {
         Some("frontend") => return crate::gateway::run_frontend(),
         Some("cache") => return crate::cache::run(&raw[1..]),
         Some("doctor") => return crate::doctor::run(&raw[1..]),
+        Some("serve") => return crate::serve::run(&raw[1..]),
         _ => {}
     }
     let args = match parse_args(raw) {

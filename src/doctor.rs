@@ -257,7 +257,9 @@ fn selections(step: &Step) -> Vec<&ContextSelection> {
                 _ => None,
             })
             .collect(),
-        Step::CopyFromStage { .. } | Step::WriteFiles { .. } => Vec::new(),
+        Step::CopyFromStage { .. } | Step::CopyFromImage { .. } | Step::WriteFiles { .. } => {
+            Vec::new()
+        }
     }
 }
 

@@ -3,11 +3,11 @@
 use std::path::Path;
 
 use crate::lang::{self, ContextFiles, IgnoreFile};
-use crate::plan::{Plan, Step};
+use crate::plan::Plan;
 use crate::spec::{self, Language};
 
 /// The frontend image named on the first line of generated specs.
-pub const FRONTEND_IMAGE: &str = "strata:dev";
+pub const FRONTEND_IMAGE: &str = crate::spec::DEFAULT_FRONTEND_IMAGE;
 
 /// The JSON Schema file `strata init` writes beside the spec and names in its
 /// `yaml-language-server` modeline (the line after `# syntax=`, where editors look for it).
@@ -85,13 +85,7 @@ fn found(plan: &Plan) -> String {
     )];
     for stage in &plan.stages {
         for step in &stage.steps {
-            let name = match step {
-                Step::CopyContext { name, .. }
-                | Step::CopyFromStage { name, .. }
-                | Step::WriteFiles { name, .. }
-                | Step::Run(crate::plan::RunStep { name, .. }) => name,
-            };
-            lines.push(format!("#   {name}"));
+            lines.push(format!("#   {}", step.name()));
         }
     }
     if let Some(sources) = plan.sources() {

@@ -11,4 +11,5 @@ pub mod init;
 pub mod lang;
 pub mod llb;
 pub mod plan;
+pub mod serve;
 pub mod spec;

@@ -80,13 +80,7 @@ fn snapshot(project: &str) -> String {
     out.push_str(&format!("\nthe runtime, from {}:\n", runtime.base));
     let all = support::files_under(&ws.dir);
     for step in &runtime.steps {
-        let name = match step {
-            Step::CopyContext { name, .. }
-            | Step::CopyFromStage { name, .. }
-            | Step::WriteFiles { name, .. } => name,
-            Step::Run(run) => &run.name,
-        };
-        out.push_str(&format!("  {name}\n"));
+        out.push_str(&format!("  {}\n", step.name()));
         if let Step::CopyContext { files, .. } = step {
             for file in files
                 .pick(&plan.excluded, all.iter().map(String::as_str))

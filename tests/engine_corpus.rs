@@ -154,6 +154,31 @@ fn a_vite_app_is_built_and_served_as_a_static_site() {
     assert!(!bundle.contains("STRATA-CANARY"), "{bundle}");
     // A client-side route answers with the app.
     assert!(http_get(&address, "/some/route").contains("<div id=\"app\"></div>"));
+    // Hashed assets are cached for good, pages are checked again, text is gzipped on request.
+    let asset = http_head(&address, script, &[]);
+    assert!(
+        asset.contains("cache-control: public, max-age=31536000, immutable"),
+        "{asset}"
+    );
+    let page = http_head(&address, "/", &["Accept-Encoding: gzip"]);
+    assert!(page.contains("cache-control: no-cache"), "{page}");
+    let logo = index
+        .split("src=\"")
+        .chain(bundle.split('"'))
+        .find_map(|part| {
+            part.split('"')
+                .next()
+                .filter(|p| p.ends_with(".svg") && p.starts_with("/assets/"))
+        })
+        .unwrap_or_else(|| panic!("no hashed logo in {bundle}"));
+    let zipped = http_head(&address, logo, &["Accept-Encoding: gzip"]);
+    assert!(zipped.contains("content-encoding: gzip"), "{zipped}");
+    assert!(!http_head(&address, logo, &[]).contains("content-encoding"));
+    // A few megabytes: distroless, strata's web server and the site.
+    let size: u64 = docker_ok(&["image", "inspect", "--format", "{{.Size}}", &tag])
+        .parse()
+        .unwrap();
+    assert!(size < 10_000_000, "the site's image is {size} bytes");
 }
 
 /// The project's .dockerignore leaves out a secrets module, a local config (keeping the

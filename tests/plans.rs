@@ -432,7 +432,7 @@ fn an_image_pinned_by_digest_in_the_spec_keeps_its_digest() {
     };
     let elsewhere = format!("sha256:{}", "cd".repeat(32));
     let images: BTreeMap<String, llb::ResolvedImage> = plan
-        .base_images()
+        .images()
         .into_iter()
         .map(|(r, _)| {
             let resolved = llb::ResolvedImage {

@@ -42,7 +42,11 @@ async fn build(
         let source = String::from_utf8_lossy(&spec_file.contents);
         FrontendError::Message(problems.render(&spec_file.filename, &source))
     };
-    let spec = spec::parse(&spec_file.contents).map_err(in_spec)?;
+    let mut spec = spec::parse(&spec_file.contents).map_err(in_spec)?;
+    // The image the engine runs as the frontend (from the `# syntax=` line or BUILDKIT_SYNTAX).
+    if let Some(source) = options.raw.get("source") {
+        spec.frontend_image = Some(source.clone());
+    }
 
     let probe = lang::probe_for(&spec);
     // Independent round trips to the engine: overlap them.
@@ -283,7 +287,7 @@ async fn resolve_base_images(
     engine_platform: &Platform,
 ) -> Result<BTreeMap<String, ImageLookup>, FrontendError> {
     let lookups = plan
-        .base_images()
+        .images()
         .into_iter()
         .map(|(reference, runs_on)| async move {
             let for_platform = match runs_on {

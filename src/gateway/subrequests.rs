@@ -112,12 +112,7 @@ fn stage_description(plan: &Plan, name: StageName) -> String {
     let steps: Vec<&str> = stage
         .steps
         .iter()
-        .map(|step| match step {
-            Step::CopyContext { name, .. }
-            | Step::CopyFromStage { name, .. }
-            | Step::WriteFiles { name, .. }
-            | Step::Run(crate::plan::RunStep { name, .. }) => name.as_str(),
-        })
+        .map(Step::name)
         .map(|n| n.split_once("] ").map_or(n, |(_, rest)| rest))
         .collect();
     format!("from {}: {}", stage.base, steps.join("; "))

@@ -9,12 +9,14 @@ use serde_json::Value as Json;
 
 use super::context::join;
 use super::inputs::{Documentation, Reference, Sources};
-use super::stages::{APP_DIR, Command, Stages, builder_image, copy_lockfiles, image_settings};
+use super::stages::{
+    APP_DIR, Command, Runtime, Stages, builder_image, copy_lockfiles, image_settings, site_runtime,
+};
 use super::{
     ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    CacheSharing, ContextSelection, GeneratedFile, ImageRole, Mount, Network, Plan, StageName, Step,
+    CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step,
 };
 use crate::spec::yaml::{self, Value as Yaml};
 use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
@@ -51,10 +53,6 @@ const TESTS: &[&str] = &[
 /// Directories a build script writes: left out when .gitignore says they are not source, since
 /// the build makes them again (a `build/` of webpack configs is source and stays).
 const BUILD_OUTPUTS: &[&str] = &["dist", "build", "out"];
-
-/// strata's static server for a front-end app's built site (`node serve.mjs`, port 8080).
-const STATIC_SERVER: &str = include_str!("node/serve.mjs");
-const STATIC_SERVER_PORT: &str = "8080";
 
 /// Front-end bundlers by package, and where their build writes the site.
 const BUNDLERS: &[(&str, &str)] = &[
@@ -300,20 +298,33 @@ impl Provider for Node {
         };
         let manager = install.map(|(manager, _)| manager);
         let sources = sources(spec, files, &package, &local, &mut warnings);
-        let AppStages {
-            build,
-            runtime,
-            entrypoint,
-        } = app_stages(spec, manager, &package, &local, &sources)?;
-        let env = BTreeMap::from([
-            ("PATH".to_string(), RUNTIME_PATH.to_string()),
-            ("NODE_ENV".to_string(), "production".to_string()),
-        ]);
         let app = app_name(spec, &package);
-        let mut image = image_settings(spec, &app, entrypoint, NODE_USER, env, &mut warnings);
-        if package.static_site().is_some() && image.ports.is_empty() {
-            image.ports.push(format!("{STATIC_SERVER_PORT}/tcp"));
-        }
+        let mut build = vec![copy_sources("build", &sources)];
+        let runtime = match package.static_site() {
+            Some(site) => {
+                let keep = format!("cp -a {site}/. {BUILD_OUTPUT}");
+                build.push(build_step(
+                    spec,
+                    manager.unwrap_or(Manager::Npm),
+                    &keep,
+                    site,
+                ));
+                site_runtime(spec, &app, &mut warnings)
+            }
+            None => {
+                let (app_build, runtime) = server(
+                    spec,
+                    manager,
+                    &package,
+                    &local,
+                    &sources,
+                    &app,
+                    &mut warnings,
+                )?;
+                build.extend(app_build);
+                runtime
+            }
+        };
         Ok(Stages {
             language: Language::Node,
             builder: builder_image(spec, ImageRole::Node),
@@ -321,15 +332,9 @@ impl Provider for Node {
             build_output: (build.len() > 1).then_some(BUILD_OUTPUT),
             build,
             cross_compile: None,
-            runtime_base: interpreter_runtime(
-                spec,
-                ImageRole::Node,
-                "a Node app",
-                "node",
-                "node on its PATH",
-            )?,
-            runtime,
-            image,
+            runtime_base: runtime.base,
+            runtime: runtime.steps,
+            image: runtime.image,
             warnings,
             app,
         }
@@ -371,58 +376,71 @@ fn app_name(spec: &Spec, package: &PackageJson) -> String {
     })
 }
 
-/// The build stage's steps, the runtime's and the entrypoint, by the kind of app: a front-end
-/// whose built site strata serves, a server with a build script, or a server run as it is.
-fn app_stages(
+/// A server's build steps (the build script, when there is one) and runtime: the production
+/// node_modules, then the built app or the app's files, on the Node image, started by `start`,
+/// `main` or index.js.
+fn server(
     spec: &Spec,
     manager: Option<Manager>,
     package: &PackageJson,
     local: &[&str],
     sources: &ContextSelection,
-) -> Result<AppStages, Diagnostics> {
-    let runs_with = manager.unwrap_or(Manager::Npm);
-    let mut build = vec![copy_sources("build", sources)];
-    let (runtime, entrypoint) = match package.static_site() {
-        Some(site) => {
-            let keep = format!("cp -a {site}/. {BUILD_OUTPUT}");
-            build.push(build_step(spec, runs_with, &keep, site));
-            static_site_runtime()
-        }
-        None if package.has_build => {
-            // The built app is the project directory after the build, without the
-            // dev-dependency node_modules that the runtime gets in production form.
-            let keep = format!(
-                "find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a -t {BUILD_OUTPUT} {{}} +"
-            );
-            build.push(build_step(spec, runs_with, &keep, "."));
-            let built = Step::CopyFromStage {
-                name: "[strata runtime] copy the built app".to_string(),
-                stage: StageName::Build,
-                src: "/".to_string(),
-                dest: APP_DIR.to_string(),
-            };
-            server_runtime(spec, manager, package, local, built)?
-        }
-        None => server_runtime(
+    app: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<Step>, Runtime), Diagnostics> {
+    let mut build = Vec::new();
+    let app_layer = if package.has_build {
+        // The built app is the project directory after the build, without the dev-dependency
+        // node_modules that the runtime gets in production form.
+        let keep = format!(
+            "find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a -t {BUILD_OUTPUT} {{}} +"
+        );
+        build.push(build_step(
             spec,
-            manager,
-            package,
-            local,
-            copy_sources("runtime", sources),
-        )?,
+            manager.unwrap_or(Manager::Npm),
+            &keep,
+            ".",
+        ));
+        Step::CopyFromStage {
+            name: "[strata runtime] copy the built app".to_string(),
+            stage: StageName::Build,
+            src: "/".to_string(),
+            dest: APP_DIR.to_string(),
+        }
+    } else {
+        copy_sources("runtime", sources)
     };
-    Ok(AppStages {
-        build,
-        runtime,
-        entrypoint,
-    })
-}
-
-/// The build stage's steps, the runtime's, and how the runtime starts.
-struct AppStages {
-    build: Vec<Step>,
-    runtime: Vec<Step>,
-    entrypoint: Vec<String>,
+    let entrypoint = match &spec.run.command {
+        Some(command) => command.clone(),
+        None => entrypoint(spec, package, local)?,
+    };
+    // Production node_modules on their own layer, made from the lockfiles only: a source edit
+    // leaves it byte-identical.
+    let modules = manager.map(|manager| Step::CopyFromStage {
+        name: format!(
+            "[strata runtime] copy the production node_modules ({})",
+            manager.name()
+        ),
+        stage: StageName::Deps,
+        src: format!("{PROD_DIR}/node_modules"),
+        dest: format!("{APP_DIR}/node_modules"),
+    });
+    let env = BTreeMap::from([
+        ("PATH".to_string(), RUNTIME_PATH.to_string()),
+        ("NODE_ENV".to_string(), "production".to_string()),
+    ]);
+    let runtime = Runtime {
+        base: interpreter_runtime(
+            spec,
+            ImageRole::Node,
+            "a Node app",
+            "node",
+            "node on its PATH",
+        )?,
+        steps: modules.into_iter().chain([app_layer]).collect(),
+        image: image_settings(spec, app, entrypoint, NODE_USER, env, warnings),
+    };
+    Ok((build, runtime))
 }
 
 fn read_package(spec: &Spec, files: &ContextFiles) -> Result<PackageJson, Diagnostics> {
@@ -601,57 +619,6 @@ fn build_step(spec: &Spec, manager: Manager, keep: &str, what: &str) -> Step {
     // Without a network, corepack must not try one for the package manager it prepared.
     .env((manager != Manager::Npm).then_some(("COREPACK_ENABLE_NETWORK", "0")))
     .offline(spec)
-}
-
-/// A server's runtime: the production node_modules (when `manager` installed any), then the
-/// app; started by `start`, `main` or index.js.
-fn server_runtime(
-    spec: &Spec,
-    manager: Option<Manager>,
-    package: &PackageJson,
-    local: &[&str],
-    app_layer: Step,
-) -> Result<(Vec<Step>, Vec<String>), Diagnostics> {
-    let entrypoint = match &spec.run.command {
-        Some(command) => command.clone(),
-        None => entrypoint(spec, package, local)?,
-    };
-    // Production node_modules on their own layer, made from the lockfiles only: a source edit
-    // leaves it byte-identical.
-    let modules = manager.map(|manager| Step::CopyFromStage {
-        name: format!(
-            "[strata runtime] copy the production node_modules ({})",
-            manager.name()
-        ),
-        stage: StageName::Deps,
-        src: format!("{PROD_DIR}/node_modules"),
-        dest: format!("{APP_DIR}/node_modules"),
-    });
-    Ok((modules.into_iter().chain([app_layer]).collect(), entrypoint))
-}
-
-/// A front-end app's runtime: the built site and strata's static server, no node_modules.
-fn static_site_runtime() -> (Vec<Step>, Vec<String>) {
-    let steps = vec![
-        Step::WriteFiles {
-            name: "[strata runtime] write the static server".to_string(),
-            files: vec![GeneratedFile {
-                path: "serve.mjs".to_string(),
-                contents: STATIC_SERVER.to_string(),
-            }],
-            dest: APP_DIR.to_string(),
-        },
-        Step::CopyFromStage {
-            name: "[strata runtime] copy the built site".to_string(),
-            stage: StageName::Build,
-            src: "/".to_string(),
-            dest: format!("{APP_DIR}/site"),
-        },
-    ];
-    (
-        steps,
-        vec!["node".to_string(), format!("{APP_DIR}/serve.mjs")],
-    )
 }
 
 /// A command that runs a Node tool in the builder, with the package manager's settings.
@@ -1137,9 +1104,10 @@ mod tests {
             .unwrap();
             assert_eq!(
                 plan.image.entrypoint,
-                ["node", "/app/serve.mjs"],
+                ["/app/strata", "serve", "/app/site"],
                 "{manifest}"
             );
+            assert_eq!(plan.image.user, "65532:65532", "{manifest}");
             assert_eq!(plan.image.ports, ["8080/tcp"], "{manifest}");
             let Step::Run(build) = &plan.stage(StageName::Build).unwrap().steps[1] else {
                 panic!("the build runs the build script")

@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 
 use super::context::join;
-use super::{ca_mount, image_labels, network, proxy_env, runtime_user_or};
+use super::{ca_mount, image_base, image_labels, network, proxy_env, runtime_user_or};
 use crate::plan::{
     Base, ContextExclusions, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan,
     RunStep, RunsOn, Stage, StageName, StageResult, Step, TargetPart, default_image,
 };
-use crate::spec::{Language, Spec};
+use crate::spec::{DEFAULT_FRONTEND_IMAGE, Language, RuntimeBase, Spec};
 
 /// Where every provider puts the app in its images, and the default working directory.
 pub(crate) const APP_DIR: &str = "/app";
@@ -182,6 +182,68 @@ pub(crate) fn builder_image(spec: &Spec, role: ImageRole) -> String {
         .as_ref()
         .map(|b| b.value.clone())
         .unwrap_or_else(|| default_image(role).to_string())
+}
+
+/// A runtime stage's base and steps, and the image's settings.
+pub(crate) struct Runtime {
+    pub base: Base,
+    pub steps: Vec<Step>,
+    pub image: ImageSettings,
+}
+
+/// Where a built site lives in its image, and the web server that serves it.
+const SITE_DIR: &str = "/app/site";
+const SITE_SERVER: &str = "/app/strata";
+
+/// The runtime of a built site (the build stage's result): strata's own web server (`strata
+/// serve`, a static binary taken from the frontend image this build runs) and the site on the
+/// distroless base, as uid 65532, on port 8080. `scratch` works too; an image the spec names
+/// gets the same two layers.
+pub(crate) fn site_runtime(spec: &Spec, app: &str, warnings: &mut Vec<String>) -> Runtime {
+    let base = match &spec.runtime.value {
+        RuntimeBase::Static | RuntimeBase::Slim => image_base(ImageRole::RuntimeStatic),
+        RuntimeBase::Scratch => Base::Scratch,
+        RuntimeBase::Image(reference) => Base::Image {
+            reference: reference.clone(),
+        },
+    };
+    let frontend = spec
+        .frontend_image
+        .clone()
+        .unwrap_or_else(|| DEFAULT_FRONTEND_IMAGE.to_string());
+    let steps = vec![
+        Step::CopyFromImage {
+            name: "[strata runtime] copy strata's web server".to_string(),
+            image: frontend,
+            src: "/strata".to_string(),
+            dest: SITE_SERVER.to_string(),
+        },
+        Step::CopyFromStage {
+            name: "[strata runtime] copy the built site".to_string(),
+            stage: StageName::Build,
+            src: "/".to_string(),
+            dest: SITE_DIR.to_string(),
+        },
+    ];
+    let entrypoint = vec![
+        SITE_SERVER.to_string(),
+        "serve".to_string(),
+        SITE_DIR.to_string(),
+    ];
+    let mut image = image_settings(
+        spec,
+        app,
+        entrypoint,
+        "65532:65532",
+        BTreeMap::new(),
+        warnings,
+    );
+    if image.ports.is_empty() {
+        image
+            .ports
+            .push(format!("{}/tcp", crate::serve::DEFAULT_PORT));
+    }
+    Runtime { base, steps, image }
 }
 
 /// The image's settings: `entrypoint` unless the spec names a command, the spec's args, `env`

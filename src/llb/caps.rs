@@ -19,7 +19,7 @@ pub fn required_caps(plan: &Plan) -> BTreeMap<&'static str, &'static str> {
     for step in plan.stages.iter().flat_map(|s| &s.steps) {
         match step {
             // Stage outputs are linked onto their base with a merge (like COPY --link).
-            Step::CopyFromStage { .. } => {
+            Step::CopyFromStage { .. } | Step::CopyFromImage { .. } => {
                 caps.insert("mergeop", "linking stage outputs onto the runtime");
             }
             Step::Run(run) => {

@@ -67,22 +67,19 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
             }
         };
         let (mut fs, base_env): (Fs, Vec<String>) = match &stage.base {
-            Base::Image { reference } => {
-                let resolved = options.images.get(reference);
-                // A reference the spec pins by digest stays as written; any other is pinned to
-                // the digest the engine resolved, so one build sees one image.
-                let pinned = match resolved {
-                    Some(r) if !r.digest.is_empty() && !reference.contains('@') => {
-                        format!("{reference}@{}", r.digest)
-                    }
-                    _ => reference.clone(),
-                };
-                let image = graph.image(&pinned, platform.clone(), options.image_resolve_mode);
-                (
-                    Some(image),
-                    resolved.map(|r| r.env.clone()).unwrap_or_default(),
-                )
-            }
+            Base::Image { reference } => (
+                Some(image_source(
+                    &mut graph,
+                    options,
+                    reference,
+                    platform.clone(),
+                )),
+                options
+                    .images
+                    .get(reference)
+                    .map(|r| r.env.clone())
+                    .unwrap_or_default(),
+            ),
             Base::Stage { stage } => {
                 let earlier = done
                     .get(stage)
@@ -116,6 +113,22 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                         .result
                         .clone()
                         .expect("a stage that is copied from produces files");
+                    let layer = graph.copy(Copy {
+                        name,
+                        onto: None,
+                        from: source,
+                        src,
+                        dest,
+                    });
+                    fs = Some(link_onto(&mut graph, fs, layer, name));
+                }
+                Step::CopyFromImage {
+                    name,
+                    image,
+                    src,
+                    dest,
+                } => {
+                    let source = image_source(&mut graph, options, image, platform.clone());
                     let layer = graph.copy(Copy {
                         name,
                         onto: None,
@@ -238,6 +251,23 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         .map(|s| s.result.clone())
         .unwrap_or_default();
     graph.into_definition(&result)
+}
+
+/// An image as a source. A reference the spec pins by digest stays as written; any other is
+/// pinned to the digest the engine resolved, so one build sees one image.
+fn image_source(
+    graph: &mut Graph,
+    options: &LowerOptions<'_>,
+    reference: &str,
+    platform: Option<bollard_buildkit_proto::pb::Platform>,
+) -> Output {
+    let pinned = match options.images.get(reference) {
+        Some(r) if !r.digest.is_empty() && !reference.contains('@') => {
+            format!("{reference}@{}", r.digest)
+        }
+        _ => reference.to_string(),
+    };
+    graph.image(&pinned, platform, options.image_resolve_mode)
 }
 
 /// A layer stacked onto the filesystem so far without touching it (like `COPY --link`): a

@@ -150,6 +150,15 @@ impl Display for Plan {
                         writeln!(f, "  {name}")?;
                         writeln!(f, "      copy {}:{src} -> {dest} (linked)", stage.as_str())?;
                     }
+                    Step::CopyFromImage {
+                        name,
+                        image,
+                        src,
+                        dest,
+                    } => {
+                        writeln!(f, "  {name}")?;
+                        writeln!(f, "      copy {image}:{src} -> {dest} (linked)")?;
+                    }
                     Step::WriteFiles { name, files, dest } => {
                         writeln!(f, "  {name}")?;
                         for file in files {

@@ -141,6 +141,13 @@ pub enum Step {
         src: String,
         dest: String,
     },
+    /// Copy a path out of an image (for the frontend's own binary), linked the same way.
+    CopyFromImage {
+        name: String,
+        image: String,
+        src: String,
+        dest: String,
+    },
     Run(RunStep),
     /// Files the plan generates (not read from the client), written under `dest`: the steps
     /// after it depend on these bytes and nothing else from the context.
@@ -323,6 +330,19 @@ pub struct ImageSettings {
     pub labels: BTreeMap<String, String>,
 }
 
+impl Step {
+    /// The progress line the user sees for the step.
+    pub fn name(&self) -> &str {
+        match self {
+            Step::CopyContext { name, .. }
+            | Step::CopyFromStage { name, .. }
+            | Step::CopyFromImage { name, .. }
+            | Step::WriteFiles { name, .. }
+            | Step::Run(RunStep { name, .. }) => name,
+        }
+    }
+}
+
 impl Plan {
     pub fn stage(&self, name: StageName) -> Option<&Stage> {
         self.stages.iter().find(|s| s.name == name)
@@ -366,12 +386,21 @@ impl Plan {
             })
     }
 
-    /// Every base image once, with where the first stage that uses it runs.
-    pub fn base_images(&self) -> Vec<(&str, &RunsOn)> {
+    /// Every image the plan uses (stage bases, images files are copied from) once, with where
+    /// the first stage that uses it runs.
+    pub fn images(&self) -> Vec<(&str, &RunsOn)> {
         let mut out: Vec<(&str, &RunsOn)> = Vec::new();
         for stage in &self.stages {
-            if let Base::Image { reference } = &stage.base {
-                if out.iter().all(|(r, _)| *r != reference.as_str()) {
+            let copied = stage.steps.iter().filter_map(|step| match step {
+                Step::CopyFromImage { image, .. } => Some(image.as_str()),
+                _ => None,
+            });
+            let base = match &stage.base {
+                Base::Image { reference } => Some(reference.as_str()),
+                _ => None,
+            };
+            for reference in base.into_iter().chain(copied) {
+                if out.iter().all(|(r, _)| *r != reference) {
                     out.push((reference, &stage.runs_on));
                 }
             }

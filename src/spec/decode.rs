@@ -774,6 +774,7 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         cache_namespace,
         ca_secret,
         secrets,
+        frontend_image: None,
     })
 }
 

@@ -9,8 +9,8 @@ pub mod yaml;
 pub use decode::normalise_relative;
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
 pub use model::{
-    Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, Proxy,
-    PythonSettings, Run, RuntimeBase, Spanned, Spec, SshSettings,
+    Build, BuildSecret, CA_MOUNT_TARGET, DEFAULT_FRONTEND_IMAGE, GoSettings, Language, Network,
+    NetworkMode, Proxy, PythonSettings, Run, RuntimeBase, Spanned, Spec, SshSettings,
 };
 
 /// A spec larger than this is certainly not hand-written; refuse it before parsing.
@@ -38,5 +38,17 @@ pub fn parse(bytes: &[u8]) -> Result<Spec, Diagnostics> {
         Diagnostic::whole_file("the spec is empty")
             .with_hint("run `strata init` to write a starting strata.yaml")
     })?;
-    decode::decode(&root).map_err(Diagnostics)
+    let mut spec = decode::decode(&root).map_err(Diagnostics)?;
+    spec.frontend_image = syntax_image(source);
+    Ok(spec)
+}
+
+/// The image of a `# syntax=IMAGE` first line, as BuildKit reads the directive: any spacing
+/// around `#` and `=`, the key in any case.
+fn syntax_image(source: &str) -> Option<String> {
+    let first = source.lines().next()?.trim_start_matches('\u{feff}');
+    let directive = first.trim_start().strip_prefix('#')?;
+    let (key, value) = directive.split_once('=')?;
+    let image = value.trim();
+    (key.trim().eq_ignore_ascii_case("syntax") && !image.is_empty()).then(|| image.to_string())
 }

@@ -86,6 +86,9 @@ pub struct Spec {
     /// git's `url.<to>.insteadOf <from>` in the steps that download, keyed by `from`
     /// (`git.rewrite`): how a private module's https path is fetched over SSH.
     pub git_rewrites: BTreeMap<String, String>,
+    /// The frontend image the build runs: the `# syntax=` line's (the engine's own word, when
+    /// it gives one, replaces it). A front-end app's image takes its web server from there.
+    pub frontend_image: Option<String>,
 }
 
 /// `ssh:`: which forwarded agent the download steps use and which host keys they trust.
@@ -96,6 +99,10 @@ pub struct SshSettings {
     /// known_hosts lines: ssh checks every server strictly against these and nothing else.
     pub known_hosts: Vec<String>,
 }
+
+/// The frontend image a spec without a `# syntax=` line is built with, and that `strata init`
+/// names.
+pub const DEFAULT_FRONTEND_IMAGE: &str = "strata:dev";
 
 /// Where every dependency step finds the CA bundle the build passes as a secret (`ca.secret`);
 /// no user secret may take this path.

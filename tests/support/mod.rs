@@ -589,6 +589,29 @@ pub fn http_get(address: &str, path: &str) -> String {
     }
 }
 
+/// The status line and headers of a GET with extra request headers (`Accept-Encoding: gzip`),
+/// lower-cased, once the server answers.
+pub fn http_head(address: &str, path: &str, headers: &[&str]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("the server answers");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\n{extra}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response);
+    text.split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
 const HOST_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// The CAs this host adds to Debian's list (the egress proxy's), as PEM: what a company's own
