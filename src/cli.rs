@@ -20,7 +20,9 @@ usage:
   strata plan [DIR] [-f FILE] [--json]              print the build plan
   strata llb  [DIR] [-f FILE] [--json] [--target T] print the LLB definition (raw bytes, or JSON)
   strata check [DIR] [-f FILE] [--json]             validate the spec against DIR; exit 1 on errors
-  strata init [DIR] [--language L] [--force]        write DIR/strata.yaml for the project in DIR
+  strata init [DIR] [--language L] [--force] [--print]
+                                                    write DIR/strata.yaml for the project in DIR
+                                                    (--print: show it, write nothing)
   strata schema                                     print the JSON Schema of strata.yaml
   strata cache ls|prune [--namespace NS] [--older-than D]  strata's cache mounts on the engine
   strata doctor [DIR] [-f FILE] [--secret S] [--build-arg A] [--allow E]
@@ -47,6 +49,8 @@ struct Args {
     json: bool,
     target: StageName,
     force: bool,
+    /// `strata init --print`: the spec on stdout, nothing written.
+    print: bool,
     language: Option<Language>,
 }
 
@@ -58,6 +62,7 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         json: false,
         target: StageName::Runtime,
         force: false,
+        print: false,
         language: None,
     };
     let mut positional = Vec::new();
@@ -66,6 +71,7 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         match arg.as_str() {
             "--json" => args.json = true,
             "--force" => args.force = true,
+            "--print" => args.print = true,
             "--language" => {
                 let value = iter.next().ok_or("--language needs a language name")?;
                 let language = Language::ALL.into_iter().find(|l| l.name() == value);
@@ -149,7 +155,7 @@ fn execute(args: &Args) -> Result<(), String> {
         .unwrap_or_else(|| args.dir.join("strata.yaml"));
     match args.command {
         Command::Check => return check(&args.dir, &file, args.json),
-        Command::Init => return init(&file, &args.dir, args.language, args.force),
+        Command::Init => return init(args, &file),
         Command::Schema => {
             print!("{}", schema_text());
             return Ok(());
@@ -192,31 +198,45 @@ fn to_pretty_json(value: &impl serde::Serialize) -> String {
 
 /// `strata init`: writes a spec that plans as written, never over an existing one unless asked,
 /// and the JSON Schema its modeline names, so editors complete and check it from the start.
-fn init(file: &Path, dir: &Path, language: Option<Language>, force: bool) -> Result<(), String> {
-    if file.exists() && !force {
+/// With `--print`, prints the spec instead. A spec whose start command strata cannot tell is
+/// written too, with the command left to the user and a warning.
+fn init(args: &Args, file: &Path) -> Result<(), String> {
+    let dir = &args.dir;
+    if file.exists() && !args.force && !args.print {
         return Err(format!(
             "{}: already exists; strata init leaves it alone (pass --force to replace it)",
             file.display()
         ));
     }
-    let text = crate::init::starter_spec(dir, file, language)?;
-    write_file(file, &text)?;
-    let schema_file = file.with_file_name(crate::init::SCHEMA_FILE);
-    // A schema already there may be one the user regenerated on purpose; --force refreshes it.
-    let schema_written = force || !schema_file.exists();
-    if schema_written {
-        write_file(&schema_file, &schema_text())?;
-    }
-    println!(
-        "wrote {}{}; check it with `strata check {}`",
-        file.display(),
+    let starter = crate::init::starter_spec(dir, file, args.language)?;
+    if args.print {
+        print!("{}", starter.text);
+    } else {
+        write_file(file, &starter.text)?;
+        let schema_file = file.with_file_name(crate::init::SCHEMA_FILE);
+        // A schema already there may be one the user regenerated on purpose; --force
+        // refreshes it.
+        let schema_written = args.force || !schema_file.exists();
         if schema_written {
-            format!(" and {}", schema_file.display())
-        } else {
-            String::new()
-        },
-        dir.display()
-    );
+            write_file(&schema_file, &schema_text())?;
+        }
+        println!(
+            "wrote {}{}; check it with `strata check {}`",
+            file.display(),
+            if schema_written {
+                format!(" and {}", schema_file.display())
+            } else {
+                String::new()
+            },
+            dir.display()
+        );
+    }
+    if let Some(hint) = starter.needs_command {
+        eprintln!(
+            "strata init: warning: could not tell how to start the app; set `run.command` in {} ({hint})",
+            file.display()
+        );
+    }
     Ok(())
 }
 

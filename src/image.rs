@@ -172,6 +172,7 @@ mod tests {
     fn settings() -> ImageSettings {
         ImageSettings {
             entrypoint: vec!["/app/web".into()],
+            chosen_by: "the built binary".into(),
             cmd: vec![],
             env: BTreeMap::from([("MODE".into(), "release".into())]),
             workdir: "/app".into(),

@@ -13,14 +13,22 @@ pub const FRONTEND_IMAGE: &str = crate::spec::DEFAULT_FRONTEND_IMAGE;
 /// `yaml-language-server` modeline (the line after `# syntax=`, where editors look for it).
 pub const SCHEMA_FILE: &str = "strata.schema.json";
 
+/// A starting spec: its text, and why it cannot build yet when strata could not tell how the
+/// app starts (the text then leaves `run.command` to the user).
+pub struct Starter {
+    pub text: String,
+    pub needs_command: Option<String>,
+}
+
 /// The spec text for the project in `dir`, to be written to `spec_file`, or why none can be
 /// written. The text is planned against the directory before it is returned, so it builds as
-/// written.
+/// written — unless strata cannot tell how the app starts: then it is written with the command
+/// left to the user, and says so.
 pub fn starter_spec(
     dir: &Path,
     spec_file: &Path,
     language: Option<Language>,
-) -> Result<String, String> {
+) -> Result<Starter, String> {
     let unreadable =
         |e: std::io::Error| format!("{}: cannot list the directory: {e}", dir.display());
     let ignore = IgnoreFile::find(dir, spec_file).map_err(unreadable)?;
@@ -30,50 +38,68 @@ pub fn starter_spec(
     let everything = list(&lang::probe_all())?;
     let language = match language {
         Some(language) => language,
-        None => match lang::detect(&everything, ".").as_slice() {
-            [one] => *one,
-            [] => {
-                return Err(format!(
-                    "{}: found no project strata knows (it looks for {})",
-                    dir.display(),
-                    lang::PROJECT_MARKERS
-                ));
-            }
-            many => {
-                let names: Vec<&str> = many.iter().map(|l| l.name()).collect();
-                return Err(format!(
-                    "{}: this looks like several languages ({}); pass --language with one of them",
-                    dir.display(),
-                    names.join(", ")
-                ));
-            }
-        },
+        None => detected_language(dir, &everything)?,
     };
     let found_port = listening_port(dir, &everything);
-    let draft = template(language, found_port.map(|p| (p, "found in the sources")));
-    let spec = spec::parse(draft.as_bytes()).map_err(|d| d.render("strata.yaml", &draft))?;
-    let files = list(&lang::probe_for(&spec))?;
-    let plan = lang::plan(&spec, &files).map_err(|d| {
-        format!(
-            "{}\nstrata init wrote nothing: set the key above in a strata.yaml by hand",
-            d.render("strata.yaml (generated)", &draft)
-        )
-    })?;
-    // A port the plan chose itself (a static site's server) is written down too.
-    let draft = match (found_port, plan.image.ports.first()) {
-        (None, Some(port)) => {
-            let number = port.split('/').next().unwrap_or(port);
-            template(
-                language,
-                number
-                    .parse()
-                    .ok()
-                    .map(|p| (p, "strata's static file server")),
-            )
+    let files = list(&lang::probe_for(&spec_for(language, None)?))?;
+    // The port the start command binds (a framework's server, a Procfile's $PORT, a site's
+    // server) wins over one the sources mention.
+    let port = match lang::plan(&spec_for(language, None)?, &files) {
+        Ok(plan) => plan.image.ports.first().and_then(|p| {
+            let number = p.split('/').next()?.parse().ok()?;
+            Some((number, format!("the port of {}", plan.image.chosen_by)))
+        }),
+        Err(problems) if lang::is_unknown_start(&problems) => {
+            let hint = problems
+                .0
+                .iter()
+                .find_map(|d| d.hint.clone())
+                .unwrap_or_default();
+            let port = found_port.map(|p| (p, "found in the sources".to_string()));
+            return Ok(Starter {
+                text: template(language, port, Some(&hint)),
+                needs_command: Some(hint),
+            });
         }
-        _ => draft,
-    };
-    Ok(format!("{draft}{}", found(&plan)))
+        Err(problems) => return Err(problems.render_for(&dir.display().to_string())),
+    }
+    .or_else(|| found_port.map(|p| (p, "found in the sources".to_string())));
+    let text = template(language, port, None);
+    let plan = lang::plan(
+        &spec::parse(text.as_bytes()).map_err(|d| d.render("strata.yaml", &text))?,
+        &files,
+    )
+    .map_err(|problems| problems.render_for(&dir.display().to_string()))?;
+    Ok(Starter {
+        text: format!("{text}{}", found(&plan)),
+        needs_command: None,
+    })
+}
+
+/// The one language the listing looks like, or why there is none.
+fn detected_language(dir: &Path, files: &ContextFiles) -> Result<Language, String> {
+    match lang::detect(files, ".").as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!(
+            "{}: found no project strata knows (it looks for {})",
+            dir.display(),
+            lang::PROJECT_MARKERS
+        )),
+        many => {
+            let names: Vec<&str> = many.iter().map(|l| l.name()).collect();
+            Err(format!(
+                "{}: this looks like several languages ({}); pass --language with one of them",
+                dir.display(),
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// The template parsed, for planning.
+fn spec_for(language: Language, port: Option<(u16, String)>) -> Result<spec::Spec, String> {
+    let text = template(language, port, None);
+    spec::parse(text.as_bytes()).map_err(|d| d.render("strata.yaml", &text))
 }
 
 /// What the plan of the written spec will do, as comments a newcomer can check at a glance:
@@ -96,8 +122,8 @@ fn found(plan: &Plan) -> String {
         lines.push(format!("#   no step sees {ignored}"));
     }
     lines.push(format!(
-        "#   starts with {:?}; `strata plan` shows every detail",
-        plan.image.entrypoint
+        "#   starts with {:?} (chosen by {}); `strata plan` shows every detail",
+        plan.image.entrypoint, plan.image.chosen_by
     ));
     lines.extend(plan.warnings.iter().map(|w| format!("# warning: {w}")));
     lines.join("\n") + "\n"
@@ -173,10 +199,24 @@ fn port_default(text: &str) -> Option<u16> {
     None
 }
 
-fn template(language: Language, port: Option<(u16, &str)>) -> String {
+/// The spec text: the port when one is known, and — when strata could not tell how the app
+/// starts — the `run.command` line to fill in, with what strata looked for.
+fn template(
+    language: Language,
+    port: Option<(u16, String)>,
+    needs_command: Option<&str>,
+) -> String {
     let ports = match port {
         Some((port, why)) => format!("{:<30}# {why}", format!("  ports: [{port}]")),
         None => "  # ports: [8080]             # what the service listens on".to_string(),
+    };
+    let command = match needs_command {
+        Some(hint) => format!(
+            "  # command: []               # FILL IN: strata could not tell how to start the app\n  \
+             #   ({hint})"
+        ),
+        None => "  # command: [\"/app/server\"]  # the entrypoint, when strata's guess is not it"
+            .to_string(),
     };
     let specifics = match language {
         Language::Go => {
@@ -218,7 +258,7 @@ version: 1
 language: {language}
 run:
 {ports}
-  # command: [\"/app/server\"]  # the entrypoint, when strata's guess is not it
+{command}
   # env:
   #   LOG_LEVEL: info
 # ca:                         # behind a TLS-intercepting proxy: pass its CA bundle with

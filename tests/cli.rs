@@ -206,6 +206,60 @@ fn init_says_what_it_looked_for_in_an_unknown_project() {
     assert!(!dir.join("strata.yaml").exists());
 }
 
+/// A project strata can build but cannot tell how to start still gets its spec, with the command
+/// left to fill in and a warning that says what strata looked for; `--print` writes nothing.
+#[test]
+fn init_writes_a_spec_with_the_command_to_fill_in_when_it_cannot_tell() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cli-tests/init-no-command");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(dir.join("requirements.txt"), "humanize==4.12.3\n").unwrap();
+    std::fs::write(dir.join("lib/util.py"), "def helper():\n    pass\n").unwrap();
+    let printed = strata(&["init", dir.to_str().unwrap(), "--print"]);
+    assert!(printed.status.success());
+    assert!(String::from_utf8_lossy(&printed.stdout).contains("FILL IN"));
+    assert!(!dir.join("strata.yaml").exists(), "--print wrote the spec");
+    let out = strata(&["init", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let warning = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        warning.contains("could not tell how to start the app"),
+        "{warning}"
+    );
+    assert!(warning.contains("app.py or main.py"), "{warning}");
+    let check = strata(&["check", dir.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("set `run.command`"));
+}
+
+/// A project strata cannot build is described by its own files, not by a spec the user never
+/// had.
+#[test]
+fn init_names_the_project_when_it_cannot_build_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cli-tests/init-unlocked");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"dependencies": {"express": "5"}}"#,
+    )
+    .unwrap();
+    let out = strata(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        error.starts_with(&format!("{}: error: ", dir.display())),
+        "{error}"
+    );
+    assert!(error.contains("no package-lock.json"), "{error}");
+    assert!(!error.contains("generated"), "{error}");
+    assert!(!dir.join("strata.yaml").exists());
+}
+
 /// The committed schema (schema/strata.schema.json, what editors load) is what `strata schema`
 /// prints: regenerate it with `strata schema > schema/strata.schema.json` when keys change.
 #[test]

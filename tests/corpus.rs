@@ -38,9 +38,13 @@ fn with_spec(project: &str) -> (support::Workspace, PathBuf, &'static str) {
         return (ws, committed, "committed");
     }
     let spec = ws.path("strata.yaml");
-    let text = strata::init::starter_spec(&ws.dir, &spec, None)
+    let starter = strata::init::starter_spec(&ws.dir, &spec, None)
         .unwrap_or_else(|e| panic!("{project}: strata init wrote nothing:\n{e}"));
-    std::fs::write(&spec, text).unwrap();
+    assert_eq!(
+        starter.needs_command, None,
+        "{project}: init could not tell the command"
+    );
+    std::fs::write(&spec, starter.text).unwrap();
     (ws, spec, "written by strata init")
 }
 

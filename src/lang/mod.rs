@@ -13,11 +13,13 @@ mod python;
 mod reach;
 mod rust;
 mod stages;
+mod start;
 
 pub use context::{ContextFiles, DOCKERIGNORE, IgnoreFile, Probe, context_excludes};
 pub use reach::{
     ENGINE_REPORT, IMAGE_ROOTS, REACH_REPORT, REPORT_DIR, WITH_CA_SECRET, reachability_plan,
 };
+pub use start::is_unknown_start;
 
 use std::collections::BTreeMap;
 
@@ -357,7 +359,7 @@ pub(crate) fn binary_runtime(
     let image = stages::image_settings(
         spec,
         app,
-        vec![binary],
+        start::Start::new(vec![binary], "the built binary"),
         "65532:65532",
         BTreeMap::new(),
         warnings,

@@ -12,6 +12,7 @@ use super::inputs::{Documentation, Reference, Sources};
 use super::stages::{
     APP_DIR, Command, Runtime, Stages, builder_image, copy_lockfiles, image_settings, site_runtime,
 };
+use super::start::{self, Start, shell_line};
 use super::{
     ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
@@ -151,7 +152,8 @@ const YARN_CACHE: &str = "/root/.cache/yarn";
 struct PackageJson {
     name: Option<String>,
     main: Option<String>,
-    start: Option<String>,
+    /// `scripts`, by name.
+    scripts: BTreeMap<String, String>,
     has_build: bool,
     /// `packageManager`, e.g. `pnpm@9.15.9+sha512.…`.
     package_manager: Option<String>,
@@ -201,7 +203,14 @@ impl PackageJson {
         Ok(PackageJson {
             name: string(doc.get("name")),
             main: string(doc.get("main")),
-            start: string(scripts.and_then(|s| s.get("start"))),
+            scripts: scripts
+                .and_then(Json::as_object)
+                .map(|s| {
+                    s.iter()
+                        .filter_map(|(name, line)| Some((name.clone(), line.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
             has_build: scripts.and_then(|s| s.get("build")).is_some(),
             package_manager: string(doc.get("packageManager")),
             workspaces: workspaces
@@ -237,7 +246,7 @@ impl PackageJson {
         if !self.has_build || self.main.is_some() {
             return None;
         }
-        if let Some(start) = &self.start {
+        if let Some(start) = self.scripts.get("start") {
             if !DEV_SERVERS.contains(&start.trim()) {
                 return None;
             }
@@ -314,9 +323,9 @@ impl Provider for Node {
             None => {
                 let (app_build, runtime) = server(
                     spec,
+                    files,
                     manager,
                     &package,
-                    &local,
                     &sources,
                     &app,
                     &mut warnings,
@@ -381,9 +390,9 @@ fn app_name(spec: &Spec, package: &PackageJson) -> String {
 /// `main` or index.js.
 fn server(
     spec: &Spec,
+    files: &ContextFiles,
     manager: Option<Manager>,
     package: &PackageJson,
-    local: &[&str],
     sources: &ContextSelection,
     app: &str,
     warnings: &mut Vec<String>,
@@ -410,10 +419,14 @@ fn server(
     } else {
         copy_sources("runtime", sources)
     };
-    let entrypoint = match &spec.run.command {
-        Some(command) => command.clone(),
-        None => entrypoint(spec, package, local)?,
-    };
+    let local: Vec<&str> = files.under(&spec.path.value).collect();
+    let start = start::choose(
+        spec,
+        files,
+        true,
+        || Ok(None),
+        || generic_start(spec, package, &local),
+    )?;
     // Production node_modules on their own layer, made from the lockfiles only: a source edit
     // leaves it byte-identical.
     let modules = manager.map(|manager| Step::CopyFromStage {
@@ -438,7 +451,7 @@ fn server(
             "node on its PATH",
         )?,
         steps: modules.into_iter().chain([app_layer]).collect(),
-        image: image_settings(spec, app, entrypoint, NODE_USER, env, warnings),
+        image: image_settings(spec, app, start, NODE_USER, env, warnings),
     };
     Ok((build, runtime))
 }
@@ -813,50 +826,66 @@ fn pnpm_workspace_globs(text: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// The default entrypoint, by the first rule that applies: the `start` script (as exec form
-/// when it is a plain `node …` command, else through `sh -c`), `main`, `index.js`.
-fn entrypoint(
-    spec: &Spec,
-    package: &PackageJson,
-    local: &[&str],
-) -> Result<Vec<String>, Diagnostics> {
-    if let Some(start) = &package.start {
-        return Ok(start_command(start));
+/// Start scripts that run a development tool, not the app as production runs it: a
+/// `start:prod` script, when there is one, is what to run instead.
+const DEVELOPMENT_STARTS: &[&str] = &[
+    "nodemon",
+    "ts-node",
+    "ts-node-dev",
+    "tsx watch",
+    "nest start",
+];
+
+/// The language's own rule: the `start` script (followed through `npm run x`, `yarn x` and
+/// `pnpm x` to the command it runs, and to `start:prod` when `start` runs a development tool),
+/// `main`, `index.js`.
+fn generic_start(spec: &Spec, package: &PackageJson, local: &[&str]) -> Result<Start, Diagnostics> {
+    if let Some(start) = package.scripts.get("start") {
+        let mut name = "start";
+        let mut line = resolve_script(package, start);
+        let development = DEVELOPMENT_STARTS.iter().any(|tool| line.starts_with(tool));
+        if let (true, Some(production)) = (development, package.scripts.get("start:prod")) {
+            name = "start:prod";
+            line = resolve_script(package, production);
+        }
+        return Ok(Start::new(
+            shell_line(&line),
+            format!("package.json `{name}` script"),
+        ));
     }
     if let Some(main) = &package.main {
         let main = main.trim_start_matches("./");
-        return Ok(vec!["node".to_string(), format!("{APP_DIR}/{main}")]);
+        let command = vec!["node".to_string(), format!("{APP_DIR}/{main}")];
+        return Ok(Start::new(command, "package.json `main`"));
     }
     if local.contains(&"index.js") {
-        return Ok(vec!["node".to_string(), format!("{APP_DIR}/index.js")]);
+        let command = vec!["node".to_string(), format!("{APP_DIR}/index.js")];
+        return Ok(Start::new(command, "index.js"));
     }
-    Err(
-        Diagnostic::at(spec.path.location, "cannot tell how to start the app")
-            .with_hint(
-                "set `run.command` (e.g. `[\"node\", \"server.js\"]`), or add a `start` script, \
-                 a `main` field or an index.js",
-            )
-            .into(),
-    )
+    Err(start::unknown(
+        spec,
+        "[\"node\", \"server.js\"]",
+        "a Procfile, a `start` script, `main` and index.js",
+    ))
 }
 
-/// A start script as the image's entrypoint. `node server.js --flag` becomes exec form, so
-/// node is PID 1 and gets the container's signals; anything with shell syntax (or another
-/// tool) runs under `sh -c 'exec …'` with node_modules/.bin on the PATH, as `npm start` would
-/// run it, minus npm itself in between.
-fn start_command(start: &str) -> Vec<String> {
-    let plain = start
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c) || c == ' ');
-    let words: Vec<&str> = start.split_whitespace().collect();
-    if plain && words.first() == Some(&"node") {
-        return words.iter().map(|w| w.to_string()).collect();
+/// A script line with `npm run x`, `npm start`, `yarn x` and `pnpm [run] x` replaced by the
+/// script they run (three deep at most), so the image runs the app and not a package manager.
+fn resolve_script(package: &PackageJson, line: &str) -> String {
+    let mut line = line.trim().to_string();
+    for _ in 0..3 {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let target = match words.as_slice() {
+            ["npm", "start"] | ["yarn", "start"] | ["pnpm", "start"] => Some("start"),
+            ["npm" | "pnpm" | "yarn", "run", name] | ["yarn" | "pnpm", name] => Some(*name),
+            _ => None,
+        };
+        match target.and_then(|name| package.scripts.get(name)) {
+            Some(next) => line = next.trim().to_string(),
+            None => break,
+        }
     }
-    vec![
-        "/bin/sh".to_string(),
-        "-c".to_string(),
-        format!("exec {start}"),
-    ]
+    line
 }
 
 #[cfg(test)]
@@ -894,23 +923,25 @@ mod tests {
     }
 
     #[test]
-    fn a_plain_node_start_script_becomes_exec_form() {
+    fn start_scripts_are_followed_to_the_command_they_run() {
+        let package = PackageJson::parse(
+            r#"{"scripts": {"start": "npm run serve", "serve": "node dist/server.js",
+                "dev": "nest start --watch", "start:prod": "node dist/main"}}"#,
+        )
+        .unwrap();
+        assert_eq!(resolve_script(&package, "npm start"), "node dist/server.js");
         assert_eq!(
-            start_command("node --enable-source-maps dist/server.js"),
-            ["node", "--enable-source-maps", "dist/server.js"]
+            resolve_script(&package, "yarn serve"),
+            "node dist/server.js"
         );
-        assert_eq!(
-            start_command("NODE_OPTIONS=--x node a.js && echo done"),
-            [
-                "/bin/sh",
-                "-c",
-                "exec NODE_OPTIONS=--x node a.js && echo done"
-            ]
-        );
-        assert_eq!(
-            start_command("next start"),
-            ["/bin/sh", "-c", "exec next start"]
-        );
+        let nest = PackageJson::parse(
+            r#"{"scripts": {"start": "nest start", "start:prod": "node dist/main"}}"#,
+        )
+        .unwrap();
+        let start =
+            generic_start(&crate::spec::parse(SPEC.as_bytes()).unwrap(), &nest, &[]).unwrap();
+        assert_eq!(start.command, ["node", "dist/main"]);
+        assert_eq!(start.why, "package.json `start:prod` script");
     }
 
     #[test]

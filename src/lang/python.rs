@@ -1,6 +1,7 @@
 //! Python: a virtualenv built from the lockfiles only (uv, Poetry's lockfile or pip), the
 //! project's own files added on top, and the venv plus the app on a slim Python runtime.
 
+mod frameworks;
 mod references;
 
 use std::collections::BTreeMap;
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use super::context::join;
 use super::inputs::{Documentation, Sources};
 use super::stages::{APP_DIR, Command, Stages, builder_image, copy_lockfiles, image_settings};
+use super::start::{self, Start};
 use super::{
     ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
@@ -216,8 +218,24 @@ impl Provider for Python {
     fn probe(&self) -> Probe {
         Probe {
             never: Vec::new(),
-            // The manifests, and the packaging files that name what a project install reads.
-            read: strings(&["pyproject.toml", "setup.cfg", "setup.py", "MANIFEST.in"]),
+            // The manifests and the packaging files that name what a project install reads;
+            // the dependency files, the Procfile and the Python files near the top, where apps
+            // define their framework's app object; Django's settings.
+            read: strings(&[
+                "pyproject.toml",
+                "setup.cfg",
+                "MANIFEST.in",
+                "requirements*.txt",
+                "uv.lock",
+                "poetry.lock",
+                "Procfile",
+                "*.py",
+                "*/*.py",
+                "*/*/*.py",
+                "src/*/*/*.py",
+                "**/settings.py",
+                "**/settings/*.py",
+            ]),
         }
     }
 
@@ -252,19 +270,23 @@ impl Provider for Python {
             let name = project.name.as_deref().unwrap_or("the project");
             build.push(installer.project_install(spec, name));
         }
-        let entrypoint = match &spec.run.command {
-            Some(command) => command.clone(),
-            None => entrypoint(spec, project, &local)?,
-        };
+        let dependencies = frameworks::dependencies(files, dir, &local);
+        let start = start::choose(
+            spec,
+            files,
+            true,
+            || frameworks::start(spec, files, &local, &dependencies, &mut warnings),
+            || generic_start(spec, project, &local),
+        )?;
         let app = installer
             .project()
             .and_then(|p| p.name.clone())
-            .unwrap_or_else(|| app_name(dir, &entrypoint));
+            .unwrap_or_else(|| app_name(dir, &start.command));
         let env = BTreeMap::from([
             ("PATH".to_string(), RUNTIME_PATH.to_string()),
             ("VIRTUAL_ENV".to_string(), VENV.to_string()),
         ]);
-        let image = image_settings(spec, &app, entrypoint, "65532:65532", env, &mut warnings);
+        let image = image_settings(spec, &app, start, "65532:65532", env, &mut warnings);
         Ok(Stages {
             language: Language::Python,
             builder: builder_image(spec, ImageRole::PythonBuilder),
@@ -279,16 +301,47 @@ impl Provider for Python {
                 "an interpreter",
                 &format!("Python 3 at {INTERPRETER}"),
             )?,
-            runtime: vec![
+            runtime: [
                 installer.venv_layer(project.is_some()),
                 copy_sources("runtime", &sources),
-            ],
+            ]
+            .into_iter()
+            .chain(collect_static(spec, files, &local))
+            .collect(),
             image,
             warnings,
             app,
         }
         .into_plan(spec))
     }
+}
+
+/// Django's `collectstatic` into STATIC_ROOT, in the runtime stage after the app's files,
+/// when the settings set STATIC_ROOT: no network, and made-up secrets so settings that read
+/// them from the environment load (collectstatic connects to nothing).
+fn collect_static(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Option<Step> {
+    let django = frameworks::Django::find(files, &spec.path.value, local)?;
+    if !django.collects_static() {
+        return None;
+    }
+    let placeholder = "strata-collectstatic-placeholder";
+    Some(
+        Command::shell(
+            "[strata runtime] manage.py collectstatic",
+            format!("{VENV}/bin/python manage.py collectstatic --noinput"),
+            APP_DIR,
+        )
+        .env([
+            ("DJANGO_SETTINGS_MODULE", django.settings_module.as_str()),
+            ("SECRET_KEY", placeholder),
+            ("DJANGO_SECRET_KEY", placeholder),
+            (
+                "DATABASE_URL",
+                "sqlite:////tmp/strata-collectstatic.sqlite3",
+            ),
+        ])
+        .offline(spec),
+    )
 }
 
 /// What the project install and the runtime see: the app directory without documentation,
@@ -555,14 +608,17 @@ impl Pyproject {
 /// The default entrypoint, by the first rule that applies: the installed project's first
 /// `[project.scripts]` entry; `python -m <pkg>` for a top-level package with `__main__.py`;
 /// `python app.py` or `python main.py`.
-fn entrypoint(
+/// The language's own rule: the installed project's first `[project.scripts]` entry;
+/// `python -m <pkg>` for a top-level package with `__main__.py`; `python app.py` or `main.py`.
+fn generic_start(
     spec: &Spec,
     installed: Option<&Pyproject>,
     local: &[&str],
-) -> Result<Vec<String>, Diagnostics> {
+) -> Result<Start, Diagnostics> {
     let python = format!("{VENV}/bin/python");
     if let Some(script) = installed.and_then(|p| p.scripts.first()) {
-        return Ok(vec![format!("{VENV}/bin/{script}")]);
+        let command = vec![format!("{VENV}/bin/{script}")];
+        return Ok(Start::new(command, format!("[project.scripts] `{script}`")));
     }
     let mut packages: Vec<&str> = local
         .iter()
@@ -579,21 +635,26 @@ fn entrypoint(
         );
     }
     if let [package] = packages.as_slice() {
-        return Ok(vec![python, "-m".to_string(), package.to_string()]);
+        let command = vec![python, "-m".to_string(), package.to_string()];
+        return Ok(Start::new(
+            command,
+            format!("the package's {package}/__main__.py"),
+        ));
     }
     for script in ["app.py", "main.py"] {
         if local.contains(&script) {
-            return Ok(vec![python, format!("{APP_DIR}/{script}")]);
+            return Ok(Start::new(
+                vec![python, format!("{APP_DIR}/{script}")],
+                script,
+            ));
         }
     }
-    Err(
-        Diagnostic::at(spec.path.location, "cannot tell how to start the app")
-            .with_hint(
-                "set `run.command` (e.g. `[\"/app/.venv/bin/python\", \"-m\", \"mypkg\"]`), add a \
-                 `[project.scripts]` entry, a package `__main__.py`, or an `app.py`/`main.py`",
-            )
-            .into(),
-    )
+    Err(start::unknown(
+        spec,
+        "[\"/app/.venv/bin/python\", \"-m\", \"mypkg\"]",
+        "a Procfile, Django's manage.py, a FastAPI, Starlette or Flask app, a \
+         `[project.scripts]` entry, a package `__main__.py`, and app.py or main.py",
+    ))
 }
 
 /// A name for a project without `[project] name`: the directory's, else the entry script's.

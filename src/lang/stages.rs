@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::context::join;
+use super::start::Start;
 use super::{ca_mount, image_base, image_labels, network, proxy_env, runtime_user_or};
 use crate::plan::{
     Base, ContextExclusions, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan,
@@ -225,41 +226,46 @@ pub(crate) fn site_runtime(spec: &Spec, app: &str, warnings: &mut Vec<String>) -
             dest: SITE_DIR.to_string(),
         },
     ];
-    let entrypoint = vec![
-        SITE_SERVER.to_string(),
-        "serve".to_string(),
-        SITE_DIR.to_string(),
-    ];
-    let mut image = image_settings(
-        spec,
-        app,
-        entrypoint,
-        "65532:65532",
-        BTreeMap::new(),
-        warnings,
-    );
-    if image.ports.is_empty() {
-        image
-            .ports
-            .push(format!("{}/tcp", crate::serve::DEFAULT_PORT));
-    }
+    let server = Start::new(
+        vec![
+            SITE_SERVER.to_string(),
+            "serve".to_string(),
+            SITE_DIR.to_string(),
+        ],
+        "a built site: strata's web server",
+    )
+    .on_port(crate::serve::DEFAULT_PORT);
+    let image = image_settings(spec, app, server, "65532:65532", BTreeMap::new(), warnings);
     Runtime { base, steps, image }
 }
 
-/// The image's settings: `entrypoint` unless the spec names a command, the spec's args, `env`
-/// under the spec's `run.env`, `/app` unless the spec names a workdir, `default_user` unless
-/// the spec names one (a warning when it is root), the spec's ports and labels.
+/// The image's settings: how it starts (`run.command` over `start`), the spec's args, `env`
+/// under the spec's `run.env` (with `PORT` when the start rule knows the port), `/app` unless the
+/// spec names a workdir, `default_user` unless the spec names one (a warning when it is root),
+/// the spec's ports (else the start rule's), and labels.
 pub(crate) fn image_settings(
     spec: &Spec,
     app: &str,
-    entrypoint: Vec<String>,
+    start: Start,
     default_user: &str,
     mut env: BTreeMap<String, String>,
     warnings: &mut Vec<String>,
 ) -> ImageSettings {
+    let start = match &spec.run.command {
+        Some(command) => Start::new(command.clone(), "run.command"),
+        None => start,
+    };
+    let mut ports = spec.run.ports.clone();
+    if let Some(port) = start.port {
+        env.insert("PORT".to_string(), port.to_string());
+        if ports.is_empty() {
+            ports.push(format!("{port}/tcp"));
+        }
+    }
     env.extend(spec.run.env.clone());
     ImageSettings {
-        entrypoint: spec.run.command.clone().unwrap_or(entrypoint),
+        entrypoint: start.command,
+        chosen_by: start.why,
         cmd: spec.run.args.clone(),
         env,
         workdir: spec
@@ -268,7 +274,7 @@ pub(crate) fn image_settings(
             .clone()
             .unwrap_or_else(|| APP_DIR.to_string()),
         user: runtime_user_or(spec, default_user, warnings),
-        ports: spec.run.ports.clone(),
+        ports,
         labels: image_labels(spec, app),
     }
 }

@@ -244,7 +244,12 @@ impl Display for Plan {
         }
         let image = &self.image;
         writeln!(f, "\nimage")?;
-        writeln!(f, "  entrypoint {}", quoted_list(&image.entrypoint))?;
+        writeln!(
+            f,
+            "  entrypoint {} (chosen by {})",
+            quoted_list(&image.entrypoint),
+            image.chosen_by
+        )?;
         if !image.cmd.is_empty() {
             writeln!(f, "  cmd {}", quoted_list(&image.cmd))?;
         }

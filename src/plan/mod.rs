@@ -322,6 +322,9 @@ pub struct ProxyEnv {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageSettings {
     pub entrypoint: Vec<String>,
+    /// Which rule chose the entrypoint: `run.command`, the Procfile, the framework, the
+    /// language's own rule.
+    pub chosen_by: String,
     pub cmd: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub workdir: String,

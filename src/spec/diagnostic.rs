@@ -94,4 +94,18 @@ impl Diagnostics {
         out.truncate(out.trim_end().len());
         out
     }
+
+    /// Renders every problem as `subject: error: message` and its hint, for problems of a
+    /// project rather than of a spec the user has (what `strata init` found).
+    pub fn render_for(&self, subject: &str) -> String {
+        let mut out = String::new();
+        for d in &self.0 {
+            let _ = writeln!(out, "{subject}: error: {}", d.message);
+            if let Some(hint) = &d.hint {
+                let _ = writeln!(out, "  = hint: {hint}");
+            }
+        }
+        out.truncate(out.trim_end().len());
+        out
+    }
 }

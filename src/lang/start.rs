@@ -1,0 +1,186 @@
+//! How an image starts (#15), chosen in one documented order for every language: the spec's
+//! `run.command`, then the `Procfile`'s `web:` line, then what the app's framework runs in
+//! production, then the language's own rule (a script, `__main__`, `start`, the binary). The
+//! plan says which rule chose the command.
+
+use super::context::ContextFiles;
+use crate::spec::{Diagnostic, Diagnostics, Spec};
+
+/// The command an image starts with, which rule chose it, and the port it listens on when the
+/// rule knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Start {
+    pub command: Vec<String>,
+    pub why: String,
+    pub port: Option<u16>,
+}
+
+impl Start {
+    pub fn new(command: Vec<String>, why: impl Into<String>) -> Start {
+        Start {
+            command,
+            why: why.into(),
+            port: None,
+        }
+    }
+
+    pub fn on_port(mut self, port: u16) -> Start {
+        self.port = Some(port);
+        self
+    }
+}
+
+/// The port a Procfile command gets in `PORT` (and `$PORT`) unless the spec names one.
+const PROCFILE_PORT: u16 = 8080;
+
+/// The command by the first rule that applies: `run.command`, the Procfile (where the
+/// language's image has a shell and the tools a Procfile names), `framework`, `generic`.
+pub(crate) fn choose(
+    spec: &Spec,
+    files: &ContextFiles,
+    procfile: bool,
+    framework: impl FnOnce() -> Result<Option<Start>, Diagnostics>,
+    generic: impl FnOnce() -> Result<Start, Diagnostics>,
+) -> Result<Start, Diagnostics> {
+    if let Some(command) = &spec.run.command {
+        return Ok(Start::new(command.clone(), "run.command"));
+    }
+    if procfile {
+        if let Some(line) = files
+            .text(&spec.path.value, "Procfile")
+            .and_then(procfile_web)
+        {
+            let port = spec
+                .run
+                .ports
+                .first()
+                .and_then(|p| p.split('/').next()?.parse().ok())
+                .unwrap_or(PROCFILE_PORT);
+            let line = line.replace("${PORT}", &port.to_string());
+            let line = line.replace("$PORT", &port.to_string());
+            return Ok(Start::new(shell_line(&line), "the Procfile's web: line").on_port(port));
+        }
+    }
+    if let Some(start) = framework()? {
+        return Ok(start);
+    }
+    generic()
+}
+
+/// The `web:` process of a Procfile.
+fn procfile_web(text: &str) -> Option<&str> {
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .find_map(|line| line.trim().strip_prefix("web:"))
+        .map(str::trim)
+        .filter(|command| !command.is_empty())
+}
+
+/// A shell command line as an entrypoint: exec form (the program is PID 1 and gets the stop
+/// signal) when it is plain words, else `sh -c 'exec …'` for what needs a shell (variables,
+/// quotes, pipes, `&&`, an environment assignment in front).
+pub(crate) fn shell_line(line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let plain = line
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c) || c == ' ')
+        && words.first().is_some_and(|w| !w.contains('='));
+    if plain {
+        words.iter().map(|w| w.to_string()).collect()
+    } else {
+        vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            format!("exec {line}"),
+        ]
+    }
+}
+
+/// What to do when no rule applies: set `run.command`, or give the app what `looked_for` names.
+pub(crate) fn unknown(spec: &Spec, example: &str, looked_for: &str) -> Diagnostics {
+    Diagnostic::at(spec.path.location, "cannot tell how to start the app")
+        .with_hint(format!(
+            "set `run.command` (e.g. `{example}`); strata looked for {looked_for}"
+        ))
+        .into()
+}
+
+/// Whether a diagnostic is [`unknown`]'s: the plan is complete but for the command.
+pub fn is_unknown_start(problems: &Diagnostics) -> bool {
+    problems
+        .0
+        .iter()
+        .any(|d| d.message == "cannot tell how to start the app")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_run_directly_and_shell_lines_through_sh() {
+        assert_eq!(
+            shell_line("gunicorn proj.wsgi --bind 0.0.0.0:8080"),
+            ["gunicorn", "proj.wsgi", "--bind", "0.0.0.0:8080"]
+        );
+        assert_eq!(
+            shell_line("node --enable-source-maps dist/server.js"),
+            ["node", "--enable-source-maps", "dist/server.js"]
+        );
+        assert_eq!(
+            shell_line("NODE_OPTIONS=--x node a.js"),
+            ["/bin/sh", "-c", "exec NODE_OPTIONS=--x node a.js"]
+        );
+        assert_eq!(
+            shell_line("python manage.py migrate && gunicorn proj.wsgi"),
+            [
+                "/bin/sh",
+                "-c",
+                "exec python manage.py migrate && gunicorn proj.wsgi"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_procfile_web_line_wins_over_frameworks_with_its_port_filled_in() {
+        let spec = crate::spec::parse(b"version: 1\nlanguage: python\n").unwrap();
+        let mut files = ContextFiles::default();
+        files.contents.insert(
+            "Procfile".to_string(),
+            "# processes\nrelease: python manage.py migrate\nweb: gunicorn proj.wsgi --bind 0.0.0.0:$PORT --log-file -\n"
+                .to_string(),
+        );
+        let start = choose(
+            &spec,
+            &files,
+            true,
+            || Ok(Some(Start::new(vec!["framework".into()], "framework"))),
+            || unreachable!("the Procfile comes first"),
+        )
+        .unwrap();
+        assert_eq!(
+            start.command,
+            [
+                "gunicorn",
+                "proj.wsgi",
+                "--bind",
+                "0.0.0.0:8080",
+                "--log-file",
+                "-"
+            ]
+        );
+        assert_eq!(
+            (start.why.as_str(), start.port),
+            ("the Procfile's web: line", Some(8080))
+        );
+        let start = choose(
+            &spec,
+            &files,
+            false,
+            || Ok(None),
+            || Ok(Start::new(vec!["generic".into()], "generic")),
+        )
+        .unwrap();
+        assert_eq!(start.why, "generic");
+    }
+}
