@@ -237,6 +237,12 @@ fn template(
 #   exclude: [\"fixtures/**\"] # files neither the build nor the image needs
 "
         }
+        Language::Static => {
+            "\
+# build:
+#   exclude: [\"drafts/**\"]   # files the site must not serve
+"
+        }
         Language::Rust => {
             "\
 # rust:

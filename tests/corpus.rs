@@ -72,13 +72,12 @@ fn snapshot(project: &str) -> String {
         "spec ({origin}): {}\n{spec_text}\n",
         spec.strip_prefix(&ws.dir).unwrap().display()
     );
-    out.push_str("the build stage sees:\n");
-    for file in support::seen_by(
-        &plan,
-        plan.sources().expect("every build stage sees the app"),
-        &ws.dir,
-    ) {
-        out.push_str(&format!("  {file}\n"));
+    // A static site has no build stage: its runtime's copy below shows what it sees.
+    if let Some(sources) = plan.sources() {
+        out.push_str("the build stage sees:\n");
+        for file in support::seen_by(&plan, sources, &ws.dir) {
+            out.push_str(&format!("  {file}\n"));
+        }
     }
     let runtime = plan.stage(StageName::Runtime).unwrap();
     out.push_str(&format!("\nthe runtime, from {}:\n", runtime.base));

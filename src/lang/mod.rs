@@ -12,6 +12,7 @@ mod node;
 mod python;
 mod reach;
 mod rust;
+mod site;
 mod stages;
 mod start;
 
@@ -31,7 +32,7 @@ use crate::spec::{Diagnostic, Diagnostics, Language, NetworkMode, RuntimeBase, S
 
 /// The files by which the providers recognise a project, for messages that say what was looked for.
 pub const PROJECT_MARKERS: &str = "go.mod, pyproject.toml, uv.lock, poetry.lock, \
-                                   requirements*.txt, Cargo.toml or package.json";
+                                   requirements*.txt, Cargo.toml, package.json or index.html";
 
 pub trait Provider {
     fn language(&self) -> Language;
@@ -51,6 +52,7 @@ fn providers() -> Vec<Box<dyn Provider>> {
         Box::new(python::Python),
         Box::new(rust::Rust),
         Box::new(node::Node),
+        Box::new(site::Site),
     ]
 }
 
@@ -112,7 +114,7 @@ fn chosen_provider<'p>(
                 named.location,
                 format!("language `{}` is not supported yet", named.value.name()),
             )
-            .with_hint("this strata plans go, python, rust and node projects")
+            .with_hint("this strata plans go, python, rust, node and static projects")
             .into()
         });
     }

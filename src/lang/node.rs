@@ -10,7 +10,8 @@ use serde_json::Value as Json;
 use super::context::join;
 use super::inputs::{Documentation, Reference, Sources};
 use super::stages::{
-    APP_DIR, Command, Runtime, Stages, builder_image, copy_lockfiles, image_settings, site_runtime,
+    APP_DIR, Command, Runtime, SITE_DIR, Stages, builder_image, copy_lockfiles, image_settings,
+    site_runtime,
 };
 use super::start::{self, Start, shell_line};
 use super::{
@@ -276,7 +277,16 @@ impl Provider for Node {
                 ".pnpm-store",
                 ".npm",
             ]),
-            read: strings(&["package.json", "pnpm-workspace.yaml", ".gitignore"]),
+            read: strings(&[
+                "package.json",
+                "pnpm-workspace.yaml",
+                ".gitignore",
+                "Procfile",
+                "next.config.js",
+                "next.config.mjs",
+                "next.config.cjs",
+                "next.config.ts",
+            ]),
         }
     }
 
@@ -318,7 +328,23 @@ impl Provider for Node {
                     &keep,
                     site,
                 ));
-                site_runtime(spec, &app, &mut warnings)
+                let site = Step::CopyFromStage {
+                    name: "[strata runtime] copy the built site".to_string(),
+                    stage: StageName::Build,
+                    src: "/".to_string(),
+                    dest: SITE_DIR.to_string(),
+                };
+                site_runtime(spec, &app, site, &mut warnings)
+            }
+            None if standalone_next(spec, files, &package) => {
+                let runs_with = manager.unwrap_or(Manager::Npm);
+                build.push(build_step(
+                    spec,
+                    runs_with,
+                    NEXT_STANDALONE_KEEP,
+                    ".next/standalone",
+                ));
+                next_runtime(spec, &app, &mut warnings)?
             }
             None => {
                 let (app_build, runtime) = server(
@@ -382,6 +408,67 @@ fn app_name(spec: &Spec, package: &PackageJson) -> String {
         } else {
             dir.rsplit('/').next().unwrap_or(dir).to_string()
         }
+    })
+}
+
+/// What a Next.js standalone build leaves for the runtime: the server with the node_modules it
+/// traced, the static assets beside it, and `public/`, as Next's own Dockerfile copies them.
+const NEXT_STANDALONE_KEEP: &str = "cp -a .next/standalone/. /out && mkdir -p /out/.next && \
+     cp -a .next/static /out/.next/static && { [ ! -d public ] || cp -a public /out/public; }";
+/// The port `next start` and the standalone server listen on.
+const NEXT_PORT: u16 = 3000;
+
+/// Whether the app is Next.js with `output: "standalone"` in its config.
+fn standalone_next(spec: &Spec, files: &ContextFiles, package: &PackageJson) -> bool {
+    package.dependencies.iter().any(|d| d == "next")
+        && [
+            "next.config.js",
+            "next.config.mjs",
+            "next.config.cjs",
+            "next.config.ts",
+        ]
+        .iter()
+        .filter_map(|config| files.text(&spec.path.value, config))
+        .any(|text| {
+            text.lines().any(|line| {
+                let line = line.split("//").next().unwrap_or_default();
+                line.contains("output")
+                    && (line.contains("\"standalone\"") || line.contains("'standalone'"))
+            })
+        })
+}
+
+/// A Next.js standalone server: the traced server, no package manager's node_modules,
+/// `node server.js` on 0.0.0.0:3000.
+fn next_runtime(
+    spec: &Spec,
+    app: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Runtime, Diagnostics> {
+    let start = Start::new(
+        vec!["node".to_string(), "server.js".to_string()],
+        "Next.js: its standalone server",
+    )
+    .on_port(NEXT_PORT);
+    let env = BTreeMap::from([
+        ("HOSTNAME".to_string(), "0.0.0.0".to_string()),
+        ("NODE_ENV".to_string(), "production".to_string()),
+    ]);
+    Ok(Runtime {
+        base: interpreter_runtime(
+            spec,
+            ImageRole::Node,
+            "a Node app",
+            "node",
+            "node on its PATH",
+        )?,
+        steps: vec![Step::CopyFromStage {
+            name: "[strata runtime] copy the standalone server".to_string(),
+            stage: StageName::Build,
+            src: "/".to_string(),
+            dest: APP_DIR.to_string(),
+        }],
+        image: image_settings(spec, app, start, NODE_USER, env, warnings),
     })
 }
 

@@ -7,7 +7,7 @@ mod references;
 use std::collections::BTreeMap;
 
 use super::context::join;
-use super::inputs::{Documentation, Sources};
+use super::inputs::{self, Documentation, Sources};
 use super::stages::{APP_DIR, Command, Stages, builder_image, copy_lockfiles, image_settings};
 use super::start::{self, Start};
 use super::{
@@ -40,6 +40,7 @@ const TESTS: &[&str] = &[
     "**/tests",
     "**/test_*.py",
     "**/*_test.py",
+    "**/tests.py",
     "**/conftest.py",
 ];
 /// What an earlier build or a tool left in the project directory.
@@ -61,8 +62,11 @@ enum Installer {
     /// `poetry.lock` beside `pyproject.toml`: exported to hashed requirements and installed
     /// with uv, so the build needs neither Poetry's resolver nor its virtualenv handling.
     Poetry { project: Pyproject },
-    /// Pinned requirements files, installed with pip.
-    Pip { requirements: Vec<String> },
+    /// Pinned requirements files, installed with pip, and the files they include.
+    Pip {
+        requirements: Vec<String>,
+        includes: Vec<String>,
+    },
     /// `pyproject.toml` alone: its `[project] dependencies`, resolved afresh by uv on every
     /// dependency-step run (a warning says the layer cannot be pinned).
     Unpinned { project: Pyproject },
@@ -85,7 +89,11 @@ impl Installer {
             Installer::Uv { .. } => strings(&["pyproject.toml", "uv.lock"]),
             Installer::Poetry { .. } => strings(&["pyproject.toml", "poetry.lock"]),
             Installer::Unpinned { .. } => strings(&["pyproject.toml"]),
-            Installer::Pip { requirements } => return requirements.clone(),
+            // What pip reads: the files it installs and the ones they include (`-r`, `-c`).
+            Installer::Pip {
+                requirements,
+                includes,
+            } => return requirements.iter().chain(includes).cloned().collect(),
         };
         for named in spec.lockfiles.iter().flatten() {
             if !files.contains(&named.value) {
@@ -153,7 +161,7 @@ impl Installer {
                 ),
             )
             .downloads(spec, network),
-            Installer::Pip { requirements } => pip_command(
+            Installer::Pip { requirements, .. } => pip_command(
                 spec,
                 format!("[strata deps] pip install ({listed})"),
                 requirements,
@@ -226,6 +234,7 @@ impl Provider for Python {
                 "setup.cfg",
                 "MANIFEST.in",
                 "requirements*.txt",
+                "requirements/*.txt",
                 "uv.lock",
                 "poetry.lock",
                 "Procfile",
@@ -441,6 +450,41 @@ fn pip_command(spec: &Spec, name: String, requirements: &[String]) -> Command {
         })
 }
 
+/// The files requirements files include (`-r other.txt`, `-c constraints.txt`, relative to the
+/// including file), transitively, that are in the listing; not the roots themselves.
+fn requirement_includes(
+    files: &ContextFiles,
+    dir: &str,
+    roots: &[String],
+    local: &[&str],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut pending: Vec<String> = roots.to_vec();
+    while let Some(file) = pending.pop() {
+        for line in files.text(dir, &file).unwrap_or_default().lines() {
+            let line = line.trim();
+            let included = ["-r", "--requirement", "-c", "--constraint"]
+                .iter()
+                .find_map(|flag| {
+                    let rest = line.strip_prefix(flag)?;
+                    let rest = rest.strip_prefix('=').unwrap_or(rest);
+                    rest.starts_with([' ', '\t'])
+                        .then(|| rest.trim())
+                        .or_else(|| (!rest.is_empty() && flag.starts_with("--")).then_some(rest))
+                });
+            let Some(included) = included else { continue };
+            let Some(path) = inputs::resolve_inside(inputs::parent_dir(&file), included) else {
+                continue;
+            };
+            if local.contains(&path.as_str()) && !roots.contains(&path) && !out.contains(&path) {
+                out.push(path.clone());
+                pending.push(path);
+            }
+        }
+    }
+    out
+}
+
 fn is_requirements_file(path: &str) -> bool {
     path.starts_with("requirements") && path.ends_with(".txt") && !path.contains('/')
 }
@@ -460,8 +504,11 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
             .iter()
             .all(|l| l.value != "uv.lock" && l.value != "poetry.lock")
         {
+            let requirements: Vec<String> = named.iter().map(|l| l.value.clone()).collect();
+            let includes = requirement_includes(files, dir, &requirements, local);
             return Ok(Installer::Pip {
-                requirements: named.iter().map(|l| l.value.clone()).collect(),
+                requirements,
+                includes,
             });
         }
     }
@@ -489,8 +536,11 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
         }
     }
     if local.contains(&"requirements.txt") {
+        let requirements = vec!["requirements.txt".to_string()];
+        let includes = requirement_includes(files, dir, &requirements, local);
         return Ok(Installer::Pip {
-            requirements: vec!["requirements.txt".to_string()],
+            requirements,
+            includes,
         });
     }
     unlocked_installer(spec, files, local)

@@ -193,14 +193,19 @@ pub(crate) struct Runtime {
 }
 
 /// Where a built site lives in its image, and the web server that serves it.
-const SITE_DIR: &str = "/app/site";
+pub(crate) const SITE_DIR: &str = "/app/site";
 const SITE_SERVER: &str = "/app/strata";
 
-/// The runtime of a built site (the build stage's result): strata's own web server (`strata
-/// serve`, a static binary taken from the frontend image this build runs) and the site on the
-/// distroless base, as uid 65532, on port 8080. `scratch` works too; an image the spec names
-/// gets the same two layers.
-pub(crate) fn site_runtime(spec: &Spec, app: &str, warnings: &mut Vec<String>) -> Runtime {
+/// The runtime of a site: strata's own web server (`strata serve`, a static binary taken from
+/// the frontend image this build runs) and the site that `site` puts in [`SITE_DIR`], on the
+/// distroless base, as uid 65532, on port 8080. `scratch` works too; an image the spec names gets
+/// the same two layers.
+pub(crate) fn site_runtime(
+    spec: &Spec,
+    app: &str,
+    site: Step,
+    warnings: &mut Vec<String>,
+) -> Runtime {
     let base = match &spec.runtime.value {
         RuntimeBase::Static | RuntimeBase::Slim => image_base(ImageRole::RuntimeStatic),
         RuntimeBase::Scratch => Base::Scratch,
@@ -219,12 +224,7 @@ pub(crate) fn site_runtime(spec: &Spec, app: &str, warnings: &mut Vec<String>) -
             src: "/strata".to_string(),
             dest: SITE_SERVER.to_string(),
         },
-        Step::CopyFromStage {
-            name: "[strata runtime] copy the built site".to_string(),
-            stage: StageName::Build,
-            src: "/".to_string(),
-            dest: SITE_DIR.to_string(),
-        },
+        site,
     ];
     let server = Start::new(
         vec![
@@ -232,7 +232,7 @@ pub(crate) fn site_runtime(spec: &Spec, app: &str, warnings: &mut Vec<String>) -
             "serve".to_string(),
             SITE_DIR.to_string(),
         ],
-        "a built site: strata's web server",
+        "a site: strata's web server",
     )
     .on_port(crate::serve::DEFAULT_PORT);
     let image = image_settings(spec, app, server, "65532:65532", BTreeMap::new(), warnings);

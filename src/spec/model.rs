@@ -17,14 +17,17 @@ pub enum Language {
     Python,
     Node,
     Rust,
+    /// A site of files to serve as they are (an `index.html` and what it links).
+    Static,
 }
 
 impl Language {
-    pub const ALL: [Language; 4] = [
+    pub const ALL: [Language; 5] = [
         Language::Go,
         Language::Python,
         Language::Node,
         Language::Rust,
+        Language::Static,
     ];
 
     pub fn name(self) -> &'static str {
@@ -33,6 +36,7 @@ impl Language {
             Language::Python => "python",
             Language::Node => "node",
             Language::Rust => "rust",
+            Language::Static => "static",
         }
     }
 }

@@ -55,7 +55,7 @@ const KEYS: &[Key] = &[
     key(
         "",
         "language",
-        Kind::Word(&["go", "python", "node", "rust"]),
+        Kind::Word(&["go", "python", "node", "rust", "static"]),
         "The project's language; detected from its files when left out.",
     ),
     key(

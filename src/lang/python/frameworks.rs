@@ -18,7 +18,13 @@ pub(super) const PORT: u16 = 8000;
 pub(super) fn dependencies(files: &ContextFiles, dir: &str, local: &[&str]) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let text = |path: &str| files.text(dir, path).unwrap_or_default();
-    for path in local.iter().filter(|p| super::is_requirements_file(p)) {
+    let roots: Vec<String> = local
+        .iter()
+        .filter(|p| super::is_requirements_file(p))
+        .map(|p| p.to_string())
+        .collect();
+    let included = super::requirement_includes(files, dir, &roots, local);
+    for path in roots.iter().chain(&included) {
         for line in text(path).lines() {
             let line = line.split('#').next().unwrap_or_default().trim();
             if !line.is_empty() && !line.starts_with('-') {
