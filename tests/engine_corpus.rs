@@ -75,6 +75,61 @@ fn a_hatchling_project_installs_with_its_readme_license_and_forced_files() {
     assert_eq!(summary["tables"], 2, "{body}");
 }
 
+/// Django as a PaaS runs it: the Procfile's gunicorn on the port strata sets, the secret key
+/// given when the container starts (collectstatic ran at build time with a placeholder, which is
+/// in no layer), and a collected, hashed static file served by whitenoise.
+#[test]
+fn a_django_project_runs_its_procfile_and_serves_collected_static_files() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("python/django-procfile");
+    let tag = build_image(&ws, "python/django-procfile");
+    let port = exposed_port(&tag);
+    let container =
+        Container::run_published_with(&tag, port, &["DJANGO_SECRET_KEY=given-at-run-time"]);
+    let address = container.address(port);
+    let page = http_get(&address, "/");
+    assert!(
+        page.contains("<h1>Shop</h1>") && page.contains("<p>tea</p>"),
+        "{page}"
+    );
+    let stylesheet = page
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no stylesheet link in {page}"));
+    assert!(stylesheet.starts_with("/static/css/site.") && stylesheet != "/static/css/site.css");
+    assert!(http_get(&address, stylesheet).contains("darkgreen"));
+    let patterns = leak_patterns(&ws.dir, &["STRATA-CANARY-django-secret"]);
+    if let Some(hit) = scan_image(&tag, &patterns) {
+        panic!("a secret reached the image: {hit}");
+    }
+}
+
+/// A FastAPI app with a console script that only greets: the image runs uvicorn on the app.
+#[test]
+fn a_fastapi_app_runs_its_server_not_its_greeting_script() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("python/fastapi-decoy");
+    let tag = build_image(&ws, "python/fastapi-decoy");
+    assert_eq!(answer(&tag, "/"), "{\"service\":\"inventory\",\"items\":3}");
+}
+
+/// A plain site: its pages, a directory's index.html and its own 404 page.
+#[test]
+fn a_plain_static_site_is_served_as_it_is() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("static/plain-site");
+    let tag = build_image(&ws, "static/plain-site");
+    let port = exposed_port(&tag);
+    let container = Container::run_published(&tag, port);
+    let address = container.address(port);
+    assert!(http_get(&address, "/").contains("<h1>Field notes</h1>"));
+    assert!(http_get(&address, "/about/").contains("About these notes"));
+    assert!(http_head(&address, "/nowhere", &[]).starts_with("http/1.1 404"));
+    let css = http_head(&address, "/css/site.css", &["Accept-Encoding: gzip"]);
+    assert!(css.contains("content-encoding: gzip"), "{css}");
+}
+
 #[test]
 fn a_go_server_serves_what_it_embeds() {
     let Some(_engine) = engine() else { return };

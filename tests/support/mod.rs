@@ -536,8 +536,18 @@ pub struct Container {
 
 impl Container {
     pub fn run_published(image: &str, port: u16) -> Container {
+        Container::run_published_with(image, port, &[])
+    }
+
+    /// With environment variables (`KEY=value`), as a deployment passes its secrets.
+    pub fn run_published_with(image: &str, port: u16, env: &[&str]) -> Container {
         let publish = format!("127.0.0.1::{port}");
-        let id = docker_ok(&["run", "-d", "--rm", "-p", &publish, image]);
+        let mut args = vec!["run", "-d", "--rm", "-p", &publish];
+        for variable in env {
+            args.extend(["-e", variable]);
+        }
+        args.push(image);
+        let id = docker_ok(&args);
         Container { id }
     }
 
