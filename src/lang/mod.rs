@@ -73,6 +73,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
     let all = providers();
     let provider = chosen_provider(spec, files, &all)?;
     check_patterns(spec)?;
+    check_site(spec, provider.language())?;
     let mut plan = provider.plan(spec, files)?;
     plan.excluded = ContextExclusions {
         ignore_file: files.ignore.as_ref().map(|i| i.name.clone()),
@@ -161,6 +162,29 @@ fn check_patterns(spec: &Spec) -> Result<(), Diagnostics> {
         Ok(())
     } else {
         Err(Diagnostics(problems))
+    }
+}
+
+/// `run.static` serves a site: a front-end app's build output or a plain site's folder. The other
+/// languages build a program, which a directory of files cannot replace.
+fn check_site(spec: &Spec, language: Language) -> Result<(), Diagnostics> {
+    match &spec.run.site {
+        Some(site) if !matches!(language, Language::Node | Language::Static) => {
+            Err(Diagnostic::at(
+                site.location,
+                format!(
+                    "`static: {}` serves a site, and this is a {} app",
+                    site.value,
+                    language.name()
+                ),
+            )
+            .with_hint(
+                "`static` is for front-end apps (language: node) and plain sites (language: \
+                 static); remove it, or set `language:` to the one that builds the site",
+            )
+            .into())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -455,5 +479,45 @@ mod tests {
         let rendered = problems.render("strata.yaml", "");
         assert!(rendered.starts_with("strata.yaml:4:"), "{rendered}");
         assert!(rendered.contains("`data/[.-]*`"), "{rendered}");
+    }
+
+    #[test]
+    fn only_sites_have_a_static_directory_and_it_is_what_the_image_serves() {
+        let spec = |language: &str| {
+            let text = format!("version: 1\nlanguage: {language}\nrun:\n  static: public\n");
+            crate::spec::parse(text.as_bytes()).expect("a valid spec")
+        };
+        let rendered = plan(&spec("python"), &python_context())
+            .unwrap_err()
+            .render("strata.yaml", "");
+        assert!(rendered.starts_with("strata.yaml:4:11"), "{rendered}");
+        assert!(rendered.contains("this is a python app"), "{rendered}");
+
+        let mut files = ContextFiles::default();
+        for path in [
+            "index.html",
+            "public/index.html",
+            "public/app.css",
+            "notes.txt",
+        ] {
+            files.paths.insert(path.to_string());
+        }
+        let plan = plan(&spec("static"), &files).expect("plans");
+        let runtime = plan
+            .stage(crate::plan::StageName::Runtime)
+            .expect("a runtime");
+        let sources = runtime
+            .steps
+            .iter()
+            .find_map(|step| match step {
+                crate::plan::Step::CopyContext { files, .. } => Some(files),
+                _ => None,
+            })
+            .expect("the runtime copies the site");
+        let served = sources
+            .pick(&plan.excluded, files.paths.iter().map(String::as_str))
+            .unwrap();
+        assert_eq!(served, ["public/app.css", "public/index.html"]);
+        assert_eq!(plan.context_dir, "public");
     }
 }

@@ -2,6 +2,8 @@
 //! script run over the app directory, and production-only node_modules plus the app on a slim
 //! Node runtime; a front-end app's built site is served by a small static server instead.
 
+mod sites;
+
 use std::collections::BTreeMap;
 
 use globset::{GlobBuilder, GlobSetBuilder};
@@ -22,6 +24,7 @@ use crate::plan::{
 };
 use crate::spec::yaml::{self, Value as Yaml};
 use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
+use sites::AppKind;
 
 pub struct Node;
 
@@ -55,26 +58,6 @@ const TESTS: &[&str] = &[
 /// Directories a build script writes: left out when .gitignore says they are not source, since
 /// the build makes them again (a `build/` of webpack configs is source and stays).
 const BUILD_OUTPUTS: &[&str] = &["dist", "build", "out"];
-
-/// Front-end bundlers by package, and where their build writes the site.
-const BUNDLERS: &[(&str, &str)] = &[
-    ("vite", "dist"),
-    ("react-scripts", "build"),
-    ("@vue/cli-service", "dist"),
-    ("parcel", "dist"),
-    ("astro", "dist"),
-];
-/// Start scripts that run a bundler's development server: not how a built app is served.
-const DEV_SERVERS: &[&str] = &[
-    "react-scripts start",
-    "vite",
-    "vite dev",
-    "vue-cli-service serve",
-    "parcel",
-    "astro dev",
-    "webpack serve",
-    "webpack-dev-server",
-];
 
 /// The versions strata prepares when package.json has no `packageManager` field; its warning
 /// asks for one, since only that pins the tool for everybody.
@@ -240,23 +223,6 @@ impl PackageJson {
             named_files: named_files(&doc),
         })
     }
-
-    /// Where the build writes a front-end app's site, when this is one: it builds with a known
-    /// bundler and has no server of its own to start (no `start`, or a development server).
-    fn static_site(&self) -> Option<&'static str> {
-        if !self.has_build || self.main.is_some() {
-            return None;
-        }
-        if let Some(start) = self.scripts.get("start") {
-            if !DEV_SERVERS.contains(&start.trim()) {
-                return None;
-            }
-        }
-        BUNDLERS
-            .iter()
-            .find(|(bundler, _)| self.dependencies.iter().any(|d| d == bundler))
-            .map(|(_, output)| *output)
-    }
 }
 
 impl Provider for Node {
@@ -277,16 +243,19 @@ impl Provider for Node {
                 ".pnpm-store",
                 ".npm",
             ]),
-            read: strings(&[
-                "package.json",
-                "pnpm-workspace.yaml",
-                ".gitignore",
-                "Procfile",
-                "next.config.js",
-                "next.config.mjs",
-                "next.config.cjs",
-                "next.config.ts",
-            ]),
+            read: strings(
+                &[
+                    &[
+                        "package.json",
+                        "pnpm-workspace.yaml",
+                        ".gitignore",
+                        "Procfile",
+                        "angular.json",
+                    ],
+                    sites::NEXT_CONFIGS,
+                ]
+                .concat(),
+            ),
         }
     }
 
@@ -307,11 +276,17 @@ impl Provider for Node {
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let local: Vec<&str> = files.under(&spec.path.value).collect();
         let package = read_package(spec, files)?;
+        let kind = sites::kind(spec, files, &package);
         let mut warnings = Vec::new();
         let install = install(spec, files, &package, &local)?;
         let deps = match &install {
             Some((manager, members)) => {
-                dependency_steps(spec, *manager, &package, members, &local, &mut warnings)
+                let installs = Installs {
+                    manager: *manager,
+                    members,
+                    production: kind == AppKind::Server,
+                };
+                dependency_steps(spec, &installs, &package, &local, &mut warnings)
             }
             None => Vec::new(),
         };
@@ -319,34 +294,30 @@ impl Provider for Node {
         let sources = sources(spec, files, &package, &local, &mut warnings);
         let app = app_name(spec, &package);
         let mut build = vec![copy_sources("build", &sources)];
-        let runtime = match package.static_site() {
-            Some(site) => {
-                let keep = format!("cp -a {site}/. {BUILD_OUTPUT}");
-                build.push(build_step(
-                    spec,
-                    manager.unwrap_or(Manager::Npm),
-                    &keep,
-                    site,
-                ));
-                let site = Step::CopyFromStage {
+        let runs_with = manager.unwrap_or(Manager::Npm);
+        let runtime = match kind {
+            AppKind::Site(site) => {
+                let keep = format!("cp -a {}/. {BUILD_OUTPUT}", site.dir);
+                build.push(build_step(spec, runs_with, &keep, &site.dir));
+                let copy = Step::CopyFromStage {
                     name: "[strata runtime] copy the built site".to_string(),
                     stage: StageName::Build,
                     src: "/".to_string(),
                     dest: SITE_DIR.to_string(),
                 };
-                site_runtime(spec, &app, site, &mut warnings)
+                site_runtime(spec, &app, copy, &site.why, &mut warnings)
             }
-            None if standalone_next(spec, files, &package) => {
-                let runs_with = manager.unwrap_or(Manager::Npm);
+            AppKind::NextStandalone => {
+                let standalone = ".next/standalone";
                 build.push(build_step(
                     spec,
                     runs_with,
                     NEXT_STANDALONE_KEEP,
-                    ".next/standalone",
+                    standalone,
                 ));
                 next_runtime(spec, &app, &mut warnings)?
             }
-            None => {
+            AppKind::Server => {
                 let (app_build, runtime) = server(
                     spec,
                     files,
@@ -417,26 +388,6 @@ const NEXT_STANDALONE_KEEP: &str = "cp -a .next/standalone/. /out && mkdir -p /o
      cp -a .next/static /out/.next/static && { [ ! -d public ] || cp -a public /out/public; }";
 /// The port `next start` and the standalone server listen on.
 const NEXT_PORT: u16 = 3000;
-
-/// Whether the app is Next.js with `output: "standalone"` in its config.
-fn standalone_next(spec: &Spec, files: &ContextFiles, package: &PackageJson) -> bool {
-    package.dependencies.iter().any(|d| d == "next")
-        && [
-            "next.config.js",
-            "next.config.mjs",
-            "next.config.cjs",
-            "next.config.ts",
-        ]
-        .iter()
-        .filter_map(|config| files.text(&spec.path.value, config))
-        .any(|text| {
-            text.lines().any(|line| {
-                let line = line.split("//").next().unwrap_or_default();
-                line.contains("output")
-                    && (line.contains("\"standalone\"") || line.contains("'standalone'"))
-            })
-        })
-}
 
 /// A Next.js standalone server: the traced server, no package manager's node_modules,
 /// `node server.js` on 0.0.0.0:3000.
@@ -562,15 +513,24 @@ fn read_package(spec: &Spec, files: &ContextFiles) -> Result<PackageJson, Diagno
 /// The installs, from the lockfile and the manifests only (and whatever the spec adds: an
 /// .npmrc, a patches directory): the full one in /app for the build, the production one in
 /// /prod for the runtime; pnpm's and yarn's own version prepared first.
+/// What the dependency stage installs: with which manager, for which workspace members, and
+/// whether a production-only install is kept for the runtime (a server's; a site and Next's
+/// standalone server carry no node_modules of the package manager's).
+struct Installs<'a> {
+    manager: Manager,
+    members: &'a [String],
+    production: bool,
+}
+
 fn dependency_steps(
     spec: &Spec,
-    manager: Manager,
+    installs: &Installs,
     package: &PackageJson,
-    members: &[String],
     local: &[&str],
     warnings: &mut Vec<String>,
 ) -> Vec<Step> {
-    let (lockfiles, manifests) = install_inputs(spec, manager, members, local);
+    let manager = installs.manager;
+    let (lockfiles, manifests) = install_inputs(spec, manager, installs.members, local);
     let inputs: Vec<String> = lockfiles.iter().chain(&manifests).cloned().collect();
     let listed = inputs.join(", ");
     let copy = |names: &[String], dest: &str, what: &str| copy_lockfiles(spec, names, dest, what);
@@ -605,12 +565,21 @@ fn dependency_steps(
         steps.push(copy(&inputs, APP_DIR, ""));
     }
     let (full_install, prod_install) = manager.install_commands();
-    for (install, cwd) in [(full_install, APP_DIR), (prod_install, PROD_DIR)] {
-        if cwd == PROD_DIR {
-            steps.push(copy(&inputs, PROD_DIR, " for the production install"));
-        }
-        let name = format!("[strata deps] {install} ({listed})");
-        steps.push(download(name, install.to_string(), cwd, true));
+    let name = |install: &str| format!("[strata deps] {install} ({listed})");
+    steps.push(download(
+        name(full_install),
+        full_install.to_string(),
+        APP_DIR,
+        true,
+    ));
+    if installs.production {
+        steps.push(copy(&inputs, PROD_DIR, " for the production install"));
+        steps.push(download(
+            name(prod_install),
+            prod_install.to_string(),
+            PROD_DIR,
+            true,
+        ));
     }
     steps
 }

@@ -7,7 +7,7 @@ use super::inputs::{Documentation, Sources};
 use super::stages::{SITE_DIR, Stages, site_runtime};
 use super::{ContextFiles, PROJECT_MARKERS, Probe, Provider};
 use crate::plan::{ImageRole, Plan, Step, default_image};
-use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, Spanned, Spec};
 
 pub struct Site;
 
@@ -43,6 +43,25 @@ impl Provider for Site {
     }
 
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
+        let app = match spec.path.value.as_str() {
+            "." => "site".to_string(),
+            dir => dir.rsplit('/').next().unwrap_or(dir).to_string(),
+        };
+        // `run.static` names the folder inside the project that is the site: plan that folder.
+        let inner;
+        let spec = match &spec.run.site {
+            Some(site) => {
+                inner = Spec {
+                    path: Spanned {
+                        value: join(&spec.path.value, &site.value),
+                        location: site.location,
+                    },
+                    ..spec.clone()
+                };
+                &inner
+            }
+            None => spec,
+        };
         let dir = spec.path.value.as_str();
         if !files.contains(&join(dir, "index.html")) {
             return Err(Diagnostic::at(
@@ -50,22 +69,21 @@ impl Provider for Site {
                 format!("`{dir}` has no index.html to serve"),
             )
             .with_hint(format!(
-                "point `path:` at the site's directory; other projects need one of {PROJECT_MARKERS}"
+                "point `path:` (or `run.static`) at the site's directory; other projects need one of {PROJECT_MARKERS}"
             ))
             .into());
         }
-        let app = if dir == "." {
-            "site".to_string()
-        } else {
-            dir.rsplit('/').next().unwrap_or(dir).to_string()
-        };
         let site = Step::CopyContext {
             name: "[strata runtime] copy the site".to_string(),
             files: Sources::app_directory(spec, Documentation::ByName).finish(spec),
             dest: SITE_DIR.to_string(),
         };
         let mut warnings = Vec::new();
-        let runtime = site_runtime(spec, &app, site, &mut warnings);
+        let why = match spec.run.site {
+            Some(_) => "run.static",
+            None => "an index.html and no other project",
+        };
+        let runtime = site_runtime(spec, &app, site, why, &mut warnings);
         // Nothing to install or compile: the two stages before the runtime are empty, on the
         // image the runtime uses anyway.
         Ok(Stages {

@@ -204,6 +204,7 @@ pub(crate) fn site_runtime(
     spec: &Spec,
     app: &str,
     site: Step,
+    why: &str,
     warnings: &mut Vec<String>,
 ) -> Runtime {
     let base = match &spec.runtime.value {
@@ -232,7 +233,7 @@ pub(crate) fn site_runtime(
             "serve".to_string(),
             SITE_DIR.to_string(),
         ],
-        "a site: strata's web server",
+        format!("a site ({why}): strata's web server"),
     )
     .on_port(crate::serve::DEFAULT_PORT);
     let image = image_settings(spec, app, server, "65532:65532", BTreeMap::new(), warnings);

@@ -288,7 +288,8 @@ impl Decoder {
     }
 
     /// A path inside the build context: relative, normalised, never climbing out of it.
-    fn context_path(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+    /// A relative path, normalised; `example` shows what it is relative to.
+    fn relative_path(&mut self, node: &Node, key: &str, example: &str) -> Option<Spanned<String>> {
         let raw = self.spanned_string(node, key)?;
         match normalise_relative(&raw.value) {
             Ok(value) => Some(Spanned {
@@ -299,7 +300,7 @@ impl Decoder {
                 self.fail(
                     raw.location,
                     format!("`{key}: {}` {why}", raw.value),
-                    "paths are relative to the build context, e.g. `.` or `services/api`",
+                    example,
                 );
                 None
             }
@@ -464,7 +465,11 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
     });
 
     let path = match top.get("path") {
-        Some(node) => d.context_path(node, "path"),
+        Some(node) => d.relative_path(
+            node,
+            "path",
+            "paths are relative to the build context, e.g. `.` or `services/api`",
+        ),
         None => None,
     }
     .unwrap_or(Spanned {
@@ -545,7 +550,13 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
 
     let mut build = Build::default();
     if let Some(section) = d.section(&top, "build") {
-        build.main = section.get("main").and_then(|n| d.context_path(n, "main"));
+        build.main = section.get("main").and_then(|n| {
+            d.relative_path(
+                n,
+                "main",
+                "`main` is relative to `path`, e.g. `./cmd/server`",
+            )
+        });
         for (key, patterns) in [
             ("include", &mut build.include),
             ("exclude", &mut build.exclude),
@@ -625,6 +636,13 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         if let Some(node) = section.get("labels") {
             run.labels = d.labels(node);
         }
+        run.site = section.get("static").and_then(|n| {
+            d.relative_path(
+                n,
+                "static",
+                "`static` is the built site's directory, relative to `path`, e.g. `dist`",
+            )
+        });
     }
 
     let mut proxy = Proxy::default();

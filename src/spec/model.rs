@@ -150,6 +150,9 @@ pub struct Run {
     pub workdir: Option<String>,
     /// Image labels, under strata's own (`--label` on the command line wins over both).
     pub labels: BTreeMap<String, String>,
+    /// `static:`: the directory (relative to `path`) of the site to serve: what a front-end
+    /// app's build writes, or a plain site's folder. Setting it makes the image a site.
+    pub site: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -186,6 +186,12 @@ const KEYS: &[Key] = &[
     ),
     key("run", "labels", Kind::Strings, "Image labels."),
     key(
+        "run",
+        "static",
+        Kind::Text,
+        "Serve this directory (relative to path) as a site: what the build writes, e.g. dist.",
+    ),
+    key(
         "proxy",
         "http",
         Kind::Text,
