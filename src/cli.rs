@@ -233,7 +233,7 @@ fn init(args: &Args, file: &Path) -> Result<(), String> {
     }
     if let Some(hint) = starter.needs_command {
         eprintln!(
-            "strata init: warning: could not tell how to start the app; set `run.command` in {} ({hint})",
+            "strata init: warning: could not tell how to start the app; in {}: {hint}",
             file.display()
         );
     }

@@ -213,7 +213,7 @@ fn template(
     let command = match needs_command {
         Some(hint) => format!(
             "  # command: []               # FILL IN: strata could not tell how to start the app\n  \
-             #   ({hint})"
+             #   {hint}"
         ),
         None => "  # command: [\"/app/server\"]  # the entrypoint, when strata's guess is not it"
             .to_string(),
