@@ -113,14 +113,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                         .result
                         .clone()
                         .expect("a stage that is copied from produces files");
-                    let layer = graph.copy(Copy {
-                        name,
-                        onto: None,
-                        from: source,
-                        src,
-                        dest,
-                    });
-                    fs = Some(link_onto(&mut graph, fs, layer, name));
+                    fs = Some(linked_copy(&mut graph, fs, name, source, src, dest));
                 }
                 Step::CopyFromImage {
                     name,
@@ -129,14 +122,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                     dest,
                 } => {
                     let source = image_source(&mut graph, options, image, platform.clone());
-                    let layer = graph.copy(Copy {
-                        name,
-                        onto: None,
-                        from: source,
-                        src,
-                        dest,
-                    });
-                    fs = Some(link_onto(&mut graph, fs, layer, name));
+                    fs = Some(linked_copy(&mut graph, fs, name, source, src, dest));
                 }
                 Step::WriteFiles { name, files, dest } => {
                     let files: Vec<(String, String)> = files
@@ -270,9 +256,23 @@ fn image_source(
     graph.image(&pinned, platform, options.image_resolve_mode)
 }
 
-/// A layer stacked onto the filesystem so far without touching it (like `COPY --link`): a
-/// change below never re-runs what made the layer.
-fn link_onto(graph: &mut Graph, fs: Fs, layer: Output, name: &str) -> Output {
+/// `src` of `from` copied into an empty filesystem, as a layer stacked onto `fs` without
+/// touching it (like `COPY --link`): a change below never re-runs what made the layer.
+fn linked_copy(
+    graph: &mut Graph,
+    fs: Fs,
+    name: &str,
+    from: Output,
+    src: &str,
+    dest: &str,
+) -> Output {
+    let layer = graph.copy(Copy {
+        name,
+        onto: None,
+        from,
+        src,
+        dest,
+    });
     match fs {
         Some(base) => graph.merge(&[base, layer], &format!("{name}: link onto the base")),
         None => layer,
