@@ -708,17 +708,41 @@ fn generic_start(
 }
 
 /// A name for a project without `[project] name`: the directory's, else the entry script's.
+/// The app's name when the project has none: its directory, else what the entrypoint runs —
+/// the last word that is not an option or an option's value (`app.py`, `mysite.wsgi`,
+/// `main:app`, a script), as a bare module or file name.
 fn app_name(dir: &str, entrypoint: &[String]) -> String {
     if dir != "." {
         return dir.rsplit('/').next().unwrap_or(dir).to_string();
     }
-    entrypoint
-        .last()
-        .map(|last| {
-            let file = last.rsplit('/').next().unwrap_or(last);
-            file.strip_suffix(".py").unwrap_or(file).to_string()
+    let words: Vec<&str> = entrypoint
+        .iter()
+        .flat_map(|w| w.split_whitespace())
+        .collect();
+    let runs = words
+        .iter()
+        .enumerate()
+        .filter(|(i, word)| {
+            let after_long_option = *i > 0 && {
+                let previous = words[i - 1];
+                previous.starts_with("--") && !previous.contains('=')
+            };
+            !word.starts_with('-') && !after_long_option && **word != "exec"
         })
-        .unwrap_or_else(|| "app".to_string())
+        .map(|(_, word)| *word)
+        .last();
+    runs.map(|word| {
+        let target = word
+            .split(':')
+            .next()
+            .unwrap_or(word)
+            .trim_matches(['\'', '"']);
+        let file = target.rsplit('/').next().unwrap_or(target);
+        let module = file.strip_suffix(".py").unwrap_or(file);
+        module.split('.').next().unwrap_or(module).to_string()
+    })
+    .filter(|name| !name.is_empty())
+    .unwrap_or_else(|| "app".to_string())
 }
 
 #[cfg(test)]
@@ -905,5 +929,47 @@ mod tests {
         assert!(project.has_build_system);
         assert!(!project.is_package());
         assert!(Pyproject::parse("[project\n").is_err());
+    }
+
+    #[test]
+    fn an_unnamed_project_is_named_after_what_its_entrypoint_runs() {
+        let name = |words: &[&str]| {
+            app_name(
+                ".",
+                &words.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(name(&["/app/.venv/bin/python", "/app/app.py"]), "app");
+        assert_eq!(name(&["/app/.venv/bin/notes"]), "notes");
+        assert_eq!(name(&["python", "-m", "shop"]), "shop");
+        assert_eq!(
+            name(&[
+                "gunicorn",
+                "--config",
+                "gunicorn.conf.py",
+                "gettingstarted.wsgi"
+            ]),
+            "gettingstarted"
+        );
+        assert_eq!(
+            name(&[
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "8000"
+            ]),
+            "api"
+        );
+        assert_eq!(
+            name(&[
+                "/bin/sh",
+                "-c",
+                "exec gunicorn 'shop:create_app()' --bind :$PORT"
+            ]),
+            "shop"
+        );
+        assert_eq!(app_name("services/api", &[]), "api");
     }
 }
