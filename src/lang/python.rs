@@ -722,15 +722,15 @@ fn app_name(dir: &str, entrypoint: &[String]) -> String {
     let runs = words
         .iter()
         .enumerate()
-        .filter(|(i, word)| {
+        .rev()
+        .find(|(i, word)| {
             let after_long_option = *i > 0 && {
                 let previous = words[i - 1];
                 previous.starts_with("--") && !previous.contains('=')
             };
             !word.starts_with('-') && !after_long_option && **word != "exec"
         })
-        .map(|(_, word)| *word)
-        .last();
+        .map(|(_, word)| *word);
     runs.map(|word| {
         let target = word
             .split(':')
