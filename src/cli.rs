@@ -231,10 +231,12 @@ fn init(args: &Args, file: &Path) -> Result<(), String> {
             dir.display()
         );
     }
-    if let Some(hint) = starter.needs_command {
+    if let Some(missing) = starter.needs_command {
         eprintln!(
-            "strata init: warning: could not tell how to start the app; in {}: {hint}",
-            file.display()
+            "strata init: warning: {}; in {}: {}",
+            missing.message,
+            file.display(),
+            missing.hint.as_deref().unwrap_or("set `run.command`")
         );
     }
     Ok(())

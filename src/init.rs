@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::lang::{self, ContextFiles, IgnoreFile};
 use crate::plan::Plan;
-use crate::spec::{self, Language};
+use crate::spec::{self, Diagnostic, Language};
 
 /// The frontend image named on the first line of generated specs.
 pub const FRONTEND_IMAGE: &str = crate::spec::DEFAULT_FRONTEND_IMAGE;
@@ -17,7 +17,7 @@ pub const SCHEMA_FILE: &str = "strata.schema.json";
 /// app starts (the text then leaves `run.command` to the user).
 pub struct Starter {
     pub text: String,
-    pub needs_command: Option<String>,
+    pub needs_command: Option<Diagnostic>,
 }
 
 /// The spec text for the project in `dir`, to be written to `spec_file`, or why none can be
@@ -49,16 +49,12 @@ pub fn starter_spec(
             let number = p.split('/').next()?.parse().ok()?;
             Some((number, format!("the port of {}", plan.image.chosen_by)))
         }),
-        Err(problems) if lang::is_unknown_start(&problems) => {
-            let hint = problems
-                .0
-                .iter()
-                .find_map(|d| d.hint.clone())
-                .unwrap_or_default();
+        Err(problems) if lang::missing_start(&problems).is_some() => {
+            let missing = lang::missing_start(&problems).cloned();
             let port = found_port.map(|p| (p, "found in the sources".to_string()));
             return Ok(Starter {
-                text: template(language, port, Some(&hint)),
-                needs_command: Some(hint),
+                text: template(language, port, missing.as_ref()),
+                needs_command: missing,
             });
         }
         Err(problems) => return Err(problems.render_for(&dir.display().to_string())),
@@ -172,11 +168,13 @@ fn listening_port(dir: &Path, files: &ContextFiles) -> Option<u16> {
 
 /// The default of a `PORT` variable, the way sources spell it: `os.environ.get("PORT",
 /// "8000")`, `getenv("PORT", 5000)`, `var("PORT").unwrap_or_else(|_| "8080"...)`: the first
-/// number of two to five digits within a few characters after `PORT`.
+/// number of two to five digits within a few characters after `PORT` — the word itself, not
+/// another service's (`ELASTICSEARCH_PORT`, `DB_PORT`).
 fn port_default(text: &str) -> Option<u16> {
+    let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
     for (at, _) in text.match_indices("PORT") {
         let after: String = text[at + 4..].chars().take(40).collect();
-        if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        if after.starts_with(identifier) || text[..at].ends_with(identifier) {
             continue;
         }
         let mut previous = ' ';
@@ -204,16 +202,17 @@ fn port_default(text: &str) -> Option<u16> {
 fn template(
     language: Language,
     port: Option<(u16, String)>,
-    needs_command: Option<&str>,
+    needs_command: Option<&Diagnostic>,
 ) -> String {
     let ports = match port {
         Some((port, why)) => format!("{:<30}# {why}", format!("  ports: [{port}]")),
         None => "  # ports: [8080]             # what the service listens on".to_string(),
     };
     let command = match needs_command {
-        Some(hint) => format!(
-            "  # command: []               # FILL IN: strata could not tell how to start the app\n  \
-             #   {hint}"
+        Some(missing) => format!(
+            "  # command: []               # FILL IN: {}\n  #   {}",
+            missing.message,
+            missing.hint.as_deref().unwrap_or("set `run.command`")
         ),
         None => "  # command: [\"/app/server\"]  # the entrypoint, when strata's guess is not it"
             .to_string(),
@@ -290,6 +289,10 @@ mod tests {
             ("const port = process.env.PORT ?? 3000;", Some(3000)),
             ("PORTS = [1, 2]", None),
             ("REPORT = 42", None),
+            (
+                "\"port\": int(os.getenv(\"ELASTICSEARCH_PORT\", \"9200\"))",
+                None,
+            ),
         ] {
             assert_eq!(port_default(source), port, "{source}");
         }

@@ -227,13 +227,36 @@ fn init_writes_a_spec_with_the_command_to_fill_in_when_it_cannot_tell() {
     );
     let warning = String::from_utf8_lossy(&out.stderr);
     assert!(
-        warning.contains("could not tell how to start the app"),
+        warning.contains("cannot tell how to start the app"),
         "{warning}"
     );
     assert!(warning.contains("app.py or main.py"), "{warning}");
     let check = strata(&["check", dir.to_str().unwrap()]);
     assert_eq!(check.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&check.stderr).contains("set `run.command`"));
+
+    // A Django project without a production server: the spec, and what to add.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    std::fs::write(dir.join("requirements.txt"), "Django==5.2.8\n").unwrap();
+    std::fs::write(
+        dir.join("manage.py"),
+        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"site.settings\")\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("site/settings.py"), "DEBUG = False\n").unwrap();
+    let out = strata(&["init", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spec = std::fs::read_to_string(dir.join("strata.yaml")).unwrap();
+    assert!(
+        spec.contains("FILL IN: this Django project has no production server"),
+        "{spec}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add gunicorn"));
 }
 
 /// A project strata cannot build is described by its own files, not by a spec the user never

@@ -20,7 +20,7 @@ pub use context::{ContextFiles, DOCKERIGNORE, IgnoreFile, Probe, context_exclude
 pub use reach::{
     ENGINE_REPORT, IMAGE_ROOTS, REACH_REPORT, REPORT_DIR, WITH_CA_SECRET, reachability_plan,
 };
-pub use start::is_unknown_start;
+pub use start::missing_start;
 
 use std::collections::BTreeMap;
 
@@ -40,6 +40,12 @@ pub trait Provider {
     fn probe(&self) -> Probe;
     /// Whether the listed files look like a project of this language.
     fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool;
+    /// Whether what [`Provider::detect`] found is only this language's tooling for a project
+    /// of another (a package.json of linters beside a Django app, a pyproject.toml of formatter
+    /// settings beside a Node one): it then gives way to the other language.
+    fn only_tooling(&self, _files: &ContextFiles, _app_dir: &str) -> bool {
+        false
+    }
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics>;
     /// The URLs the dependency steps fetch from with this spec: module proxies, package
     /// indexes, registries (not the proxy in front of them).
@@ -225,11 +231,13 @@ fn spec_warnings(spec: &Spec) -> Vec<String> {
 
 /// The languages whose providers recognise the project in `app_dir`.
 pub fn detect(files: &ContextFiles, app_dir: &str) -> Vec<Language> {
-    providers()
+    let all = providers();
+    let (tooling, apps): (Vec<_>, Vec<_>) = all
         .iter()
         .filter(|p| p.detect(files, app_dir))
-        .map(|p| p.language())
-        .collect()
+        .partition(|p| p.only_tooling(files, app_dir));
+    let found = if apps.is_empty() { tooling } else { apps };
+    found.iter().map(|p| p.language()).collect()
 }
 
 /// The build context on disk as a build of `spec_file` would see it: its ignore file applied,
@@ -519,5 +527,48 @@ mod tests {
             .unwrap();
         assert_eq!(served, ["public/app.css", "public/index.html"]);
         assert_eq!(plan.context_dir, "public");
+    }
+
+    #[test]
+    fn another_languages_linters_do_not_make_a_second_app() {
+        let context = |files: &[(&str, &str)]| {
+            let mut context = ContextFiles::default();
+            for (path, text) in files {
+                context.paths.insert(path.to_string());
+                context.contents.insert(path.to_string(), text.to_string());
+            }
+            context
+        };
+        let linters = r#"{"private": true, "devDependencies": {"eslint": "9", "stylelint": "17"},
+            "scripts": {"lint": "eslint ."}}"#;
+        let django = [
+            ("manage.py", ""),
+            ("requirements.txt", "Django==5.2\n"),
+            ("package.json", linters),
+            ("package-lock.json", "{}"),
+        ];
+        assert_eq!(detect(&context(&django), "."), [Language::Python]);
+        let formatter = "[tool.black]\nline-length = 100\n";
+        let express = [
+            (
+                "package.json",
+                r#"{"dependencies": {"express": "5"}, "main": "server.js"}"#,
+            ),
+            ("pyproject.toml", formatter),
+        ];
+        assert_eq!(detect(&context(&express), "."), [Language::Node]);
+        // Alone, tooling is still the project's language; both real apps stay ambiguous.
+        assert_eq!(
+            detect(&context(&[("package.json", linters)]), "."),
+            [Language::Node]
+        );
+        let both = [
+            ("package.json", r#"{"scripts": {"start": "node web.js"}}"#),
+            ("pyproject.toml", "[project]\nname = \"worker\"\n"),
+        ];
+        assert_eq!(
+            detect(&context(&both), "."),
+            [Language::Python, Language::Node]
+        );
     }
 }

@@ -149,6 +149,8 @@ struct PackageJson {
     named_files: Vec<(String, &'static str)>,
     /// Whether it names any package to install (or workspaces to link).
     declares_dependencies: bool,
+    /// Whether `dependencies` (what the app needs at run time) names any package.
+    has_runtime_dependencies: bool,
 }
 
 /// The paths `main`, `browser`, `bin` and `files` name, with the field.
@@ -220,6 +222,10 @@ impl PackageJson {
                         .and_then(Json::as_object)
                         .is_some_and(|t| !t.is_empty())
                 }),
+            has_runtime_dependencies: doc
+                .get("dependencies")
+                .and_then(Json::as_object)
+                .is_some_and(|t| !t.is_empty()),
             named_files: named_files(&doc),
         })
     }
@@ -261,6 +267,18 @@ impl Provider for Node {
 
     fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool {
         files.under(app_dir).any(|p| p == "package.json")
+    }
+
+    /// Development dependencies only, and nothing to start or build: linters and formatters.
+    fn only_tooling(&self, files: &ContextFiles, app_dir: &str) -> bool {
+        let Some(Ok(package)) = files.text(app_dir, "package.json").map(PackageJson::parse) else {
+            return false;
+        };
+        !package.has_runtime_dependencies
+            && package.main.is_none()
+            && package.workspaces.is_empty()
+            && !package.has_build
+            && !package.scripts.contains_key("start")
     }
 
     fn contacts(&self, spec: &Spec) -> Vec<String> {

@@ -254,6 +254,28 @@ impl Provider for Python {
         })
     }
 
+    /// A pyproject.toml of tool settings (`[tool.ruff]`, `[tool.black]`) and nothing else: no
+    /// project, no build system, no lockfile or requirements.
+    fn only_tooling(&self, files: &ContextFiles, app_dir: &str) -> bool {
+        let Some(Ok(doc)) = files
+            .text(app_dir, "pyproject.toml")
+            .map(toml::from_str::<toml::Table>)
+        else {
+            return false;
+        };
+        let project = ["project", "build-system"]
+            .iter()
+            .any(|table| doc.contains_key(*table))
+            || doc
+                .get("tool")
+                .and_then(toml::Value::as_table)
+                .is_some_and(|tool| tool.contains_key("poetry"));
+        !project
+            && !files
+                .under(app_dir)
+                .any(|p| matches!(p, "uv.lock" | "poetry.lock") || is_requirements_file(p))
+    }
+
     fn contacts(&self, spec: &Spec) -> Vec<String> {
         let mut urls = match &spec.python.index {
             Some(index) => vec![index.clone()],

@@ -102,15 +102,18 @@ pub(crate) fn unknown(spec: &Spec, example: &str, looked_for: &str) -> Diagnosti
         .with_hint(format!(
             "set `run.command` (e.g. `{example}`); strata looked for {looked_for}"
         ))
+        .needs_command()
         .into()
 }
 
-/// Whether a diagnostic is [`unknown`]'s: the plan is complete but for the command.
-pub fn is_unknown_start(problems: &Diagnostics) -> bool {
-    problems
-        .0
-        .iter()
-        .any(|d| d.message == "cannot tell how to start the app")
+/// The problem that keeps a plan from building when it is the only kind there is: how the app
+/// starts (no rule applied, or the app's framework lacks its server).
+pub fn missing_start(problems: &Diagnostics) -> Option<&Diagnostic> {
+    if problems.0.iter().all(|d| d.needs_command) {
+        problems.0.first()
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

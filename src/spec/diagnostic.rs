@@ -17,6 +17,9 @@ pub struct Diagnostic {
     pub location: Option<Location>,
     pub message: String,
     pub hint: Option<String>,
+    /// The plan is complete but for how the app starts: `run.command` would settle it.
+    #[serde(skip)]
+    pub needs_command: bool,
 }
 
 impl Diagnostic {
@@ -25,6 +28,7 @@ impl Diagnostic {
             location: Some(location),
             message: message.into(),
             hint: None,
+            needs_command: false,
         }
     }
 
@@ -33,11 +37,18 @@ impl Diagnostic {
             location: None,
             message: message.into(),
             hint: None,
+            needs_command: false,
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Marks a problem that only `run.command` (or what the hint adds) settles.
+    pub fn needs_command(mut self) -> Self {
+        self.needs_command = true;
         self
     }
 }

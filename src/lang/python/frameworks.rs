@@ -105,6 +105,7 @@ pub(super) fn start(
                     format!("the {framework} app `{target}` needs a server to run it"),
                 )
                 .with_hint("add uvicorn (or `fastapi[standard]`) to the dependencies, or set `run.command`")
+                .needs_command()
                 .into());
             }
             let command = server(&["uvicorn", &target, "--host", "0.0.0.0", "--port", "8000"]);
@@ -254,6 +255,7 @@ impl Django {
             "add gunicorn (or uvicorn, for ASGI) to the dependencies and strata runs it on the \
              project's WSGI module; or set `run.command`",
         )
+        .needs_command()
         .into())
     }
 
