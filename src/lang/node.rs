@@ -259,6 +259,7 @@ impl Provider for Node {
                         "angular.json",
                     ],
                     sites::NEXT_CONFIGS,
+                    sites::NEXT_FONT_FILES,
                 ]
                 .concat(),
             ),
@@ -312,7 +313,17 @@ impl Provider for Node {
         let sources = sources(spec, files, &package, &local, &mut warnings);
         let app = app_name(spec, &package);
         let mut build = vec![copy_sources("build", &sources)];
-        let runs_with = manager.unwrap_or(Manager::Npm);
+        let fonts = sites::google_fonts(spec, files, &package);
+        if let Some(file) = &fonts {
+            warnings.push(format!(
+                "{file} loads Google Fonts through next/font/google, which `next build` \
+                 downloads: the build step has the network; next/font/local builds offline"
+            ));
+        }
+        let runs_with = BuildScript {
+            installed: manager,
+            downloads: fonts.is_some(),
+        };
         let runtime = match kind {
             AppKind::Site(site) => {
                 let keep = format!("cp -a {}/. {BUILD_OUTPUT}", site.dir);
@@ -339,7 +350,7 @@ impl Provider for Node {
                 let (app_build, runtime) = server(
                     spec,
                     files,
-                    manager,
+                    runs_with,
                     &package,
                     &sources,
                     &app,
@@ -447,7 +458,7 @@ fn next_runtime(
 fn server(
     spec: &Spec,
     files: &ContextFiles,
-    manager: Option<Manager>,
+    script: BuildScript,
     package: &PackageJson,
     sources: &ContextSelection,
     app: &str,
@@ -460,12 +471,7 @@ fn server(
         let keep = format!(
             "find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a -t {BUILD_OUTPUT} {{}} +"
         );
-        build.push(build_step(
-            spec,
-            manager.unwrap_or(Manager::Npm),
-            &keep,
-            ".",
-        ));
+        build.push(build_step(spec, script, &keep, "."));
         Step::CopyFromStage {
             name: "[strata runtime] copy the built app".to_string(),
             stage: StageName::Build,
@@ -485,7 +491,7 @@ fn server(
     )?;
     // Production node_modules on their own layer, made from the lockfiles only: a source edit
     // leaves it byte-identical.
-    let modules = manager.map(|manager| Step::CopyFromStage {
+    let modules = script.installed.map(|manager| Step::CopyFromStage {
         name: format!(
             "[strata runtime] copy the production node_modules ({})",
             manager.name()
@@ -688,10 +694,26 @@ fn copy_sources(stage: &str, sources: &ContextSelection) -> Step {
     }
 }
 
-/// The build script, offline, then `keep` copies what the runtime gets into the output (`what`
-/// names it in the failure message when the build wrote nothing there).
-fn build_step(spec: &Spec, manager: Manager, keep: &str, what: &str) -> Step {
-    node_command(
+/// How the build script runs: with which package manager, and whether it downloads (Google
+/// Fonts for `next/font/google`) and so has the network, the CA and the proxy.
+#[derive(Clone, Copy)]
+struct BuildScript {
+    /// The package manager that installed node_modules; `None` when nothing was installed.
+    installed: Option<Manager>,
+    downloads: bool,
+}
+
+impl BuildScript {
+    fn manager(self) -> Manager {
+        self.installed.unwrap_or(Manager::Npm)
+    }
+}
+
+/// The build script, offline unless it downloads, then `keep` copies what the runtime gets into
+/// the output (`what` names it in the failure message when the build wrote nothing there).
+fn build_step(spec: &Spec, script: BuildScript, keep: &str, what: &str) -> Step {
+    let manager = script.manager();
+    let command = node_command(
         manager,
         format!("[strata build] {} run build", manager.name()),
         format!(
@@ -703,9 +725,13 @@ fn build_step(spec: &Spec, manager: Manager, keep: &str, what: &str) -> Step {
     .mount(Mount::Output {
         target: BUILD_OUTPUT.to_string(),
     })
-    // Without a network, corepack must not try one for the package manager it prepared.
-    .env((manager != Manager::Npm).then_some(("COREPACK_ENABLE_NETWORK", "0")))
-    .offline(spec)
+    // corepack must not fetch the package manager again: the deps stage prepared it.
+    .env((manager != Manager::Npm).then_some(("COREPACK_ENABLE_NETWORK", "0")));
+    if script.downloads {
+        command.downloads(spec, network(spec.network.build, Network::Default))
+    } else {
+        command.offline(spec)
+    }
 }
 
 /// A command that runs a Node tool in the builder, with the package manager's settings.

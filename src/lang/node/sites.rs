@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 
 use super::PackageJson;
 use crate::lang::ContextFiles;
+use crate::plan::PatternList;
 use crate::spec::{Spec, normalise_relative};
 
 /// Bundlers by package, and where their build writes the site by default.
@@ -41,6 +42,22 @@ pub(super) const NEXT_CONFIGS: &[&str] = &[
     "next.config.mjs",
     "next.config.cjs",
     "next.config.ts",
+];
+
+/// Where Next.js apps load their fonts: the root layout, a pages app's `_app`, a fonts module.
+pub(super) const NEXT_FONT_FILES: &[&str] = &[
+    "**/layout.js",
+    "**/layout.jsx",
+    "**/layout.ts",
+    "**/layout.tsx",
+    "**/_app.js",
+    "**/_app.jsx",
+    "**/_app.ts",
+    "**/_app.tsx",
+    "**/*font*.js",
+    "**/*font*.jsx",
+    "**/*font*.ts",
+    "**/*font*.tsx",
 ];
 
 /// A site the build writes: its directory (relative to the app) and what says it is there.
@@ -114,6 +131,29 @@ fn built_site(spec: &Spec, files: &ContextFiles, package: &PackageJson) -> Optio
         .iter()
         .find(|(bundler, _)| uses(bundler))
         .map(|(bundler, dir)| BuiltSite::new(*dir, format!("{bundler} builds to {dir}/")))
+}
+
+/// The file of a Next.js app that loads Google Fonts (`next/font/google`), which `next build`
+/// downloads: its build needs the network.
+pub(super) fn google_fonts(
+    spec: &Spec,
+    files: &ContextFiles,
+    package: &PackageJson,
+) -> Option<String> {
+    if !package.dependencies.iter().any(|d| d == "next") {
+        return None;
+    }
+    let dir = spec.path.value.as_str();
+    let fonts = PatternList::new(NEXT_FONT_FILES).ok()?;
+    files
+        .under(dir)
+        .filter(|path| fonts.matches(path))
+        .find(|path| {
+            files
+                .text(dir, path)
+                .is_some_and(|text| text.contains("next/font/google"))
+        })
+        .map(str::to_string)
 }
 
 /// Whether a Next.js config sets `output` to `mode` (`"standalone"` or `"export"`), on a line
@@ -248,5 +288,31 @@ mod tests {
             site_in(spec, manifest, &[]),
             Some(BuiltSite::new("public", "run.static"))
         );
+    }
+
+    #[test]
+    fn a_next_app_that_loads_google_fonts_is_found_by_the_file_that_does() {
+        let next = r#"{"scripts": {"build": "next build", "start": "next start"},
+            "dependencies": {"next": "16"}}"#;
+        let fonts_in = |files: &[(&str, &str)]| {
+            let mut context = ContextFiles::default();
+            for (path, text) in [("package.json", next)].iter().chain(files) {
+                context.paths.insert(path.to_string());
+                context.contents.insert(path.to_string(), text.to_string());
+            }
+            let spec = spec::parse(b"version: 1\nlanguage: node\n").unwrap();
+            google_fonts(&spec, &context, &PackageJson::parse(next).unwrap())
+        };
+        let google = "import { Geist } from 'next/font/google';\n";
+        assert_eq!(
+            fonts_in(&[("app/layout.tsx", google), ("app/page.tsx", "")]),
+            Some("app/layout.tsx".to_string())
+        );
+        assert_eq!(
+            fonts_in(&[("src/ui/fonts.ts", google)]),
+            Some("src/ui/fonts.ts".to_string())
+        );
+        let local = "import localFont from 'next/font/local';\n";
+        assert_eq!(fonts_in(&[("app/layout.tsx", local)]), None);
     }
 }
