@@ -435,17 +435,20 @@ pub(crate) fn interpreter_runtime(
 mod tests {
     use super::*;
 
-    fn python_context() -> ContextFiles {
+    /// A listing of these paths, with no contents.
+    fn listing(paths: &[&str]) -> ContextFiles {
         let mut files = ContextFiles::default();
-        for path in [
+        files.paths.extend(paths.iter().map(|p| p.to_string()));
+        files
+    }
+
+    fn python_context() -> ContextFiles {
+        listing(&[
             "requirements.txt",
             "app.py",
             "fixtures/big.json",
             "data/seed.json",
-        ] {
-            files.paths.insert(path.to_string());
-        }
-        files
+        ])
     }
 
     #[test]
@@ -501,15 +504,12 @@ mod tests {
         assert!(rendered.starts_with("strata.yaml:4:11"), "{rendered}");
         assert!(rendered.contains("this is a python app"), "{rendered}");
 
-        let mut files = ContextFiles::default();
-        for path in [
+        let files = listing(&[
             "index.html",
             "public/index.html",
             "public/app.css",
             "notes.txt",
-        ] {
-            files.paths.insert(path.to_string());
-        }
+        ]);
         let plan = plan(&spec("static"), &files).expect("plans");
         let runtime = plan
             .stage(crate::plan::StageName::Runtime)
