@@ -117,6 +117,12 @@ fn found(plan: &Plan) -> String {
     if let Some(ignored) = plan.excluded.summary() {
         lines.push(format!("#   no step sees {ignored}"));
     }
+    if let Some(toolchain) = &plan.toolchain {
+        lines.push(format!(
+            "#   builds with {} {} (chosen by {})",
+            toolchain.name, toolchain.version, toolchain.chosen_by
+        ));
+    }
     lines.push(format!(
         "#   starts with {:?} (chosen by {}); `strata plan` shows every detail",
         plan.image.entrypoint, plan.image.chosen_by

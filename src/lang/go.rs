@@ -9,13 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::context::join;
 use super::inputs::{Reference, Sources, readable_at_run_time, runtime_files};
 use super::stages::{Command, Stages, copy_lockfiles};
+use super::toolchain::{self, Demand, Requirement, parse_release};
 use super::{
     ContextFiles, Probe, Provider, binary_runtime, image_base, network, require_named_lockfiles,
     strings,
 };
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step, TargetPart,
-    default_image,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -136,9 +136,12 @@ impl Provider for Go {
         let mut warnings = Vec::new();
         let (sources, runtime_files) = inputs(spec, files, &local, &main, vendored, &mut warnings);
         let (runtime, image) = binary_runtime(spec, &app, runtime_files, &mut warnings);
+        let (builder, toolchain) =
+            toolchain::builder(spec, ImageRole::GoBuilder, "Go", &module.demands())?;
         Ok(Stages {
             language: Language::Go,
-            builder: builder_image(spec, &module)?,
+            builder,
+            toolchain: Some(toolchain),
             // A vendored module downloads nothing.
             deps: match vendored {
                 true => Vec::new(),
@@ -364,64 +367,45 @@ fn runtime_base(spec: &Spec) -> Base {
 /// The facts strata reads from go.mod.
 struct GoMod {
     module: Option<String>,
-    /// The `go` directive, as (major, minor).
-    go_version: Option<(u32, u32)>,
-    go_line: Option<usize>,
+    /// The toolchain versions it asks for: the `go` line (the oldest Go that may build the
+    /// module) and the `toolchain` line (the Go its authors build with), as written.
+    versions: Vec<(&'static str, String)>,
 }
 
 impl GoMod {
     fn parse(text: &str) -> GoMod {
         let mut parsed = GoMod {
             module: None,
-            go_version: None,
-            go_line: None,
+            versions: Vec::new(),
         };
-        for (index, line) in text.lines().enumerate() {
+        for line in text.lines() {
             let line = line.split("//").next().unwrap_or_default().trim();
             if let Some(rest) = line.strip_prefix("module ") {
                 parsed.module = Some(rest.trim().trim_matches('"').to_string());
             } else if let Some(rest) = line.strip_prefix("go ") {
-                parsed.go_version = major_minor(rest.trim());
-                parsed.go_line = Some(index + 1);
+                parsed.versions.push(("go", rest.trim().to_string()));
+            } else if let Some(rest) = line.strip_prefix("toolchain ") {
+                parsed.versions.push(("toolchain", rest.trim().to_string()));
             }
         }
         parsed
     }
-}
 
-fn major_minor(version: &str) -> Option<(u32, u32)> {
-    let mut parts = version.split(['.', '-']);
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
-}
-
-/// The builder image, refusing a project that needs a newer Go than the default image has
-/// (the build would fail much later with GOTOOLCHAIN=local, far from the cause).
-fn builder_image(spec: &Spec, module: &GoMod) -> Result<String, Diagnostics> {
-    if let Some(image) = &spec.builder_image {
-        return Ok(image.value.clone());
+    /// Both lines are minimums: Go builds any older module, and with `GOTOOLCHAIN=local` it
+    /// never fetches the `toolchain` it names, so the image must have it (a `go1.25.3`
+    /// toolchain line allows Go 1.25, whose latest patch is at least that).
+    fn demands(&self) -> Vec<Demand> {
+        self.versions
+            .iter()
+            .filter_map(|(directive, version)| {
+                let release = parse_release(version.trim_start_matches("go")).ok()?;
+                Some(Demand::allows(
+                    format!("go.mod `{directive} {version}`"),
+                    Requirement::at_least(release),
+                ))
+            })
+            .collect()
     }
-    let reference = default_image(ImageRole::GoBuilder);
-    let tag = reference.rsplit(':').next().unwrap_or_default();
-    if let (Some(needed), Some(have)) = (module.go_version, major_minor(tag)) {
-        if needed > have {
-            let line = module.go_line.unwrap_or(1);
-            return Err(Diagnostic::at(
-                spec.path.location,
-                format!(
-                    "go.mod (line {line}) asks for Go {}.{}, but the default builder {reference} has Go {}.{}",
-                    needed.0, needed.1, have.0, have.1
-                ),
-            )
-            .with_hint(format!(
-                "set `images: {{builder: golang:{}.{}-trixie}}` or lower the `go` line in go.mod",
-                needed.0, needed.1
-            ))
-            .into());
-        }
-    }
-    Ok(reference.to_string())
 }
 
 /// The directories of the packages the binary is built from (see `packages`), relative to

@@ -15,6 +15,7 @@ mod rust;
 mod site;
 mod stages;
 mod start;
+mod toolchain;
 
 pub use context::{ContextFiles, DOCKERIGNORE, IgnoreFile, Probe, context_excludes};
 pub use reach::{
@@ -402,27 +403,26 @@ pub(crate) fn binary_runtime(
 }
 
 /// The runtime base of an app that needs an interpreter: `static` (the default) and `slim` mean
-/// the language's own slim image, `scratch` is refused, an image reference is taken as given.
-/// `app` names the app in the refusal ("a Node app"), `needs` what scratch lacks, and
-/// `image_requirement` what a custom image must have.
+/// `image`, the language's own slim image at the project's version; `scratch` is refused; an
+/// image reference is taken as given. `app` names the app in the refusal ("a Node app"),
+/// `needs` what scratch lacks, and `image_requirement` what a custom image must have.
 pub(crate) fn interpreter_runtime(
     spec: &Spec,
-    role: ImageRole,
+    image: &str,
     app: &str,
     needs: &str,
     image_requirement: &str,
 ) -> Result<Base, Diagnostics> {
     match &spec.runtime.value {
         RuntimeBase::Static | RuntimeBase::Slim => Ok(Base::Image {
-            reference: default_image(role).to_string(),
+            reference: image.to_string(),
         }),
         RuntimeBase::Scratch => Err(Diagnostic::at(
             spec.runtime.location,
             format!("{app} cannot run on `scratch`: it needs {needs}"),
         )
         .with_hint(format!(
-            "remove `target.runtime` to use {}, or name an image with {image_requirement}",
-            default_image(role)
+            "remove `target.runtime` to use {image}, or name an image with {image_requirement}"
         ))
         .into()),
         RuntimeBase::Image(reference) => Ok(Base::Image {

@@ -12,15 +12,16 @@ use serde_json::Value as Json;
 use super::context::join;
 use super::inputs::{Documentation, Reference, Sources};
 use super::stages::{
-    APP_DIR, Command, Runtime, SITE_DIR, Stages, builder_image, copy_lockfiles, image_settings,
-    site_runtime,
+    APP_DIR, Command, Runtime, SITE_DIR, Stages, copy_lockfiles, image_settings, site_runtime,
 };
 use super::start::{self, Start, shell_line};
+use super::toolchain::{self, Demand, Line, Requirement, line_for};
 use super::{
     ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step,
+    Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step,
+    Toolchain,
 };
 use crate::spec::yaml::{self, Value as Yaml};
 use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
@@ -151,6 +152,8 @@ struct PackageJson {
     declares_dependencies: bool,
     /// Whether `dependencies` (what the app needs at run time) names any package.
     has_runtime_dependencies: bool,
+    /// `engines.node`: the Node versions the package runs on.
+    engines_node: Option<String>,
 }
 
 /// The paths `main`, `browser`, `bin` and `files` name, with the field.
@@ -222,6 +225,7 @@ impl PackageJson {
                         .and_then(Json::as_object)
                         .is_some_and(|t| !t.is_empty())
                 }),
+            engines_node: string(doc.pointer("/engines/node")),
             has_runtime_dependencies: doc
                 .get("dependencies")
                 .and_then(Json::as_object)
@@ -257,6 +261,8 @@ impl Provider for Node {
                         ".gitignore",
                         "Procfile",
                         "angular.json",
+                        ".nvmrc",
+                        ".node-version",
                     ],
                     sites::NEXT_CONFIGS,
                     sites::NEXT_FONT_FILES,
@@ -313,21 +319,11 @@ impl Provider for Node {
         let sources = sources(spec, files, &package, &local, &mut warnings);
         let app = app_name(spec, &package);
         let mut build = vec![copy_sources("build", &sources)];
-        let fonts = sites::google_fonts(spec, files, &package);
-        if let Some(file) = &fonts {
-            warnings.push(format!(
-                "{file} loads Google Fonts through next/font/google, which `next build` \
-                 downloads: the build step has the network; next/font/local builds offline"
-            ));
-        }
-        let runs_with = BuildScript {
-            installed: manager,
-            downloads: fonts.is_some(),
-        };
+        let (tools, toolchain) = node_tools(spec, files, &package, manager, &mut warnings)?;
         let runtime = match kind {
             AppKind::Site(site) => {
                 let keep = format!("cp -a {}/. {BUILD_OUTPUT}", site.dir);
-                build.push(build_step(spec, runs_with, &keep, &site.dir));
+                build.push(build_step(spec, &tools, &keep, &site.dir));
                 let copy = Step::CopyFromStage {
                     name: "[strata runtime] copy the built site".to_string(),
                     stage: StageName::Build,
@@ -338,31 +334,20 @@ impl Provider for Node {
             }
             AppKind::NextStandalone => {
                 let standalone = ".next/standalone";
-                build.push(build_step(
-                    spec,
-                    runs_with,
-                    NEXT_STANDALONE_KEEP,
-                    standalone,
-                ));
-                next_runtime(spec, &app, &mut warnings)?
+                build.push(build_step(spec, &tools, NEXT_STANDALONE_KEEP, standalone));
+                next_runtime(spec, &app, &tools, &mut warnings)?
             }
             AppKind::Server => {
-                let (app_build, runtime) = server(
-                    spec,
-                    files,
-                    runs_with,
-                    &package,
-                    &sources,
-                    &app,
-                    &mut warnings,
-                )?;
+                let (app_build, runtime) =
+                    server(spec, files, &tools, &package, &sources, &app, &mut warnings)?;
                 build.extend(app_build);
                 runtime
             }
         };
         Ok(Stages {
             language: Language::Node,
-            builder: builder_image(spec, ImageRole::Node),
+            builder: toolchain.0,
+            toolchain: Some(toolchain.1),
             deps,
             build_output: (build.len() > 1).then_some(BUILD_OUTPUT),
             build,
@@ -375,6 +360,73 @@ impl Provider for Node {
         }
         .into_plan(spec))
     }
+}
+
+/// What the Node steps run with (see [`NodeTools`]), and the builder image with its toolchain:
+/// the Node version `.nvmrc` or `.node-version` pins and `engines.node` allows.
+fn node_tools(
+    spec: &Spec,
+    files: &ContextFiles,
+    package: &PackageJson,
+    installed: Option<Manager>,
+    warnings: &mut Vec<String>,
+) -> Result<(NodeTools, (String, Toolchain)), Diagnostics> {
+    let dir = spec.path.value.as_str();
+    let mut demands = Vec::new();
+    for name in [".nvmrc", ".node-version"] {
+        let Some(text) = files.text(dir, name) else {
+            continue;
+        };
+        let written = text.lines().next().unwrap_or_default().trim();
+        // `lts/*`, `node`, `stable`: the newest, which the default stands for.
+        if let Some(line) = lts_major(written).or_else(|| line_for(ImageRole::Node, written)) {
+            demands.push(Demand::pin(format!("{name} `{written}`"), line));
+        }
+    }
+    if let Some(range) = &package.engines_node {
+        let requirement = Requirement::npm(range).map_err(|why| {
+            Diagnostic::at(
+                spec.path.location,
+                format!("package.json `engines.node`: {why}"),
+            )
+            .with_hint("write an npm semver range, e.g. `>=20`")
+        })?;
+        let source = format!("package.json `\"engines\": {{\"node\": \"{range}\"}}`");
+        demands.push(Demand::allows(source, requirement));
+    }
+    let (builder, toolchain) = toolchain::builder(spec, ImageRole::Node, "Node", &demands)?;
+    let fonts = sites::google_fonts(spec, files, package);
+    if let Some(file) = &fonts {
+        warnings.push(format!(
+            "{file} loads Google Fonts through next/font/google, which `next build` \
+             downloads: the build step has the network; next/font/local builds offline"
+        ));
+    }
+    let tools = NodeTools {
+        installed,
+        build_downloads: fonts.is_some(),
+        image: toolchain::image_of(ImageRole::Node, &toolchain),
+    };
+    Ok((tools, (builder, toolchain)))
+}
+
+/// The major an nvm LTS alias names (`lts/iron` is Node 20).
+fn lts_major(alias: &str) -> Option<Line> {
+    const CODENAMES: [(&str, u32); 5] = [
+        ("gallium", 16),
+        ("hydrogen", 18),
+        ("iron", 20),
+        ("jod", 22),
+        ("krypton", 24),
+    ];
+    let name = alias.strip_prefix("lts/")?.to_ascii_lowercase();
+    CODENAMES
+        .iter()
+        .find(|(codename, _)| *codename == name)
+        .map(|(_, major)| Line {
+            major: *major,
+            minor: None,
+        })
 }
 
 /// The package manager and the workspace members' manifests, or `None` when there is nothing
@@ -423,6 +475,7 @@ const NEXT_PORT: u16 = 3000;
 fn next_runtime(
     spec: &Spec,
     app: &str,
+    tools: &NodeTools,
     warnings: &mut Vec<String>,
 ) -> Result<Runtime, Diagnostics> {
     let start = Start::new(
@@ -435,13 +488,7 @@ fn next_runtime(
         ("NODE_ENV".to_string(), "production".to_string()),
     ]);
     Ok(Runtime {
-        base: interpreter_runtime(
-            spec,
-            ImageRole::Node,
-            "a Node app",
-            "node",
-            "node on its PATH",
-        )?,
+        base: tools.runtime_base(spec)?,
         steps: vec![Step::CopyFromStage {
             name: "[strata runtime] copy the standalone server".to_string(),
             stage: StageName::Build,
@@ -458,7 +505,7 @@ fn next_runtime(
 fn server(
     spec: &Spec,
     files: &ContextFiles,
-    script: BuildScript,
+    tools: &NodeTools,
     package: &PackageJson,
     sources: &ContextSelection,
     app: &str,
@@ -471,7 +518,7 @@ fn server(
         let keep = format!(
             "find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a -t {BUILD_OUTPUT} {{}} +"
         );
-        build.push(build_step(spec, script, &keep, "."));
+        build.push(build_step(spec, tools, &keep, "."));
         Step::CopyFromStage {
             name: "[strata runtime] copy the built app".to_string(),
             stage: StageName::Build,
@@ -491,7 +538,7 @@ fn server(
     )?;
     // Production node_modules on their own layer, made from the lockfiles only: a source edit
     // leaves it byte-identical.
-    let modules = script.installed.map(|manager| Step::CopyFromStage {
+    let modules = tools.installed.map(|manager| Step::CopyFromStage {
         name: format!(
             "[strata runtime] copy the production node_modules ({})",
             manager.name()
@@ -505,13 +552,7 @@ fn server(
         ("NODE_ENV".to_string(), "production".to_string()),
     ]);
     let runtime = Runtime {
-        base: interpreter_runtime(
-            spec,
-            ImageRole::Node,
-            "a Node app",
-            "node",
-            "node on its PATH",
-        )?,
+        base: tools.runtime_base(spec)?,
         steps: modules.into_iter().chain([app_layer]).collect(),
         image: image_settings(spec, app, start, NODE_USER, env, warnings),
     };
@@ -694,25 +735,32 @@ fn copy_sources(stage: &str, sources: &ContextSelection) -> Step {
     }
 }
 
-/// How the build script runs: with which package manager, and whether it downloads (Google
-/// Fonts for `next/font/google`) and so has the network, the CA and the proxy.
-#[derive(Clone, Copy)]
-struct BuildScript {
+/// What the Node steps run with: the package manager, whether the build script downloads
+/// (Google Fonts for `next/font/google`) and so has the network, the CA and the proxy, and the
+/// Node image of the project's version (the builder and the runtime alike: the slim image has
+/// npm and corepack).
+struct NodeTools {
     /// The package manager that installed node_modules; `None` when nothing was installed.
     installed: Option<Manager>,
-    downloads: bool,
+    build_downloads: bool,
+    image: String,
 }
 
-impl BuildScript {
-    fn manager(self) -> Manager {
+impl NodeTools {
+    fn manager(&self) -> Manager {
         self.installed.unwrap_or(Manager::Npm)
+    }
+
+    /// The runtime base: this image, unless the spec names another.
+    fn runtime_base(&self, spec: &Spec) -> Result<Base, Diagnostics> {
+        interpreter_runtime(spec, &self.image, "a Node app", "node", "node on its PATH")
     }
 }
 
 /// The build script, offline unless it downloads, then `keep` copies what the runtime gets into
 /// the output (`what` names it in the failure message when the build wrote nothing there).
-fn build_step(spec: &Spec, script: BuildScript, keep: &str, what: &str) -> Step {
-    let manager = script.manager();
+fn build_step(spec: &Spec, tools: &NodeTools, keep: &str, what: &str) -> Step {
+    let manager = tools.manager();
     let command = node_command(
         manager,
         format!("[strata build] {} run build", manager.name()),
@@ -727,7 +775,7 @@ fn build_step(spec: &Spec, script: BuildScript, keep: &str, what: &str) -> Step 
     })
     // corepack must not fetch the package manager again: the deps stage prepared it.
     .env((manager != Manager::Npm).then_some(("COREPACK_ENABLE_NETWORK", "0")));
-    if script.downloads {
+    if tools.build_downloads {
         command.downloads(spec, network(spec.network.build, Network::Default))
     } else {
         command.offline(spec)

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use super::context::join;
 use super::inputs::{self, Documentation, Sources};
-use super::stages::{APP_DIR, Command, Stages, builder_image, copy_lockfiles, image_settings};
+use super::stages::{APP_DIR, Command, Stages, copy_lockfiles, image_settings};
 use super::start::{self, Start};
+use super::toolchain::{self, Demand, Requirement};
 use super::{
     ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
@@ -237,6 +238,7 @@ impl Provider for Python {
                 "requirements/*.txt",
                 "uv.lock",
                 "poetry.lock",
+                ".python-version",
                 "Procfile",
                 "*.py",
                 "*/*.py",
@@ -301,6 +303,10 @@ impl Provider for Python {
             let name = project.name.as_deref().unwrap_or("the project");
             build.push(installer.project_install(spec, name));
         }
+        let pyproject = read_pyproject(spec, files)?;
+        let demands = python_demands(spec, files, pyproject.as_ref(), &mut warnings)?;
+        let (builder, toolchain) =
+            toolchain::builder(spec, ImageRole::PythonBuilder, "Python", &demands)?;
         let dependencies = frameworks::dependencies(files, dir, &local);
         let start = start::choose(
             spec,
@@ -320,18 +326,19 @@ impl Provider for Python {
         let image = image_settings(spec, &app, start, "65532:65532", env, &mut warnings);
         Ok(Stages {
             language: Language::Python,
-            builder: builder_image(spec, ImageRole::PythonBuilder),
+            builder,
             deps: installer.dependency_steps(spec),
             build,
             build_output: None,
             cross_compile: None,
             runtime_base: interpreter_runtime(
                 spec,
-                ImageRole::PythonRuntime,
+                &toolchain::image_of(ImageRole::PythonRuntime, &toolchain),
                 "a Python app",
                 "an interpreter",
                 &format!("Python 3 at {INTERPRETER}"),
             )?,
+            toolchain: Some(toolchain),
             runtime: [
                 installer.venv_layer(project.is_some()),
                 copy_sources("runtime", &sources),
@@ -621,6 +628,71 @@ fn read_pyproject(spec: &Spec, files: &ContextFiles) -> Result<Option<Pyproject>
     })
 }
 
+/// What the project asks of Python: the version `.python-version` pins (uv's and pyenv's pin),
+/// and the ones `requires-python` and Poetry's `python` dependency allow.
+fn python_demands(
+    spec: &Spec,
+    files: &ContextFiles,
+    project: Option<&Pyproject>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Demand>, Diagnostics> {
+    let mut demands = Vec::new();
+    let pinned = files
+        .text(&spec.path.value, ".python-version")
+        .and_then(|text| {
+            text.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+        });
+    if let Some(written) = pinned {
+        let version = written
+            .trim_start_matches("cpython")
+            .trim_start_matches(['-', '@'])
+            .trim_end_matches('t');
+        match toolchain::line_for(ImageRole::PythonBuilder, version) {
+            Some(line) => demands.push(Demand::pin(format!(".python-version `{written}`"), line)),
+            None => warnings.push(format!(
+                ".python-version asks for `{written}`; strata builds with CPython (set \
+                 `images.builder` and `target.runtime` to images with that interpreter)"
+            )),
+        }
+    }
+    let ranges = project.into_iter().flat_map(|p| {
+        [
+            (
+                "requires-python",
+                p.requires_python.as_deref(),
+                Requirement::pep440 as fn(&str) -> _,
+            ),
+            (
+                "[tool.poetry.dependencies] python",
+                p.poetry_python.as_deref(),
+                poetry_constraint,
+            ),
+        ]
+    });
+    for (field, written, parse) in ranges {
+        let Some(written) = written else { continue };
+        let source = format!("pyproject.toml `{field} = \"{written}\"`");
+        let requirement = parse(written).map_err(|why| {
+            Diagnostic::at(spec.path.location, format!("{source}: {why}"))
+                .with_hint("write a version specifier, e.g. `>=3.12`")
+        })?;
+        demands.push(Demand::allows(source, requirement));
+    }
+    Ok(demands)
+}
+
+/// A Poetry version constraint: comma-separated PEP 440 clauses, or npm-like `^3.11`, `~3.11`,
+/// `3.11.*`, `>=3.9 <4` and `||` alternatives.
+fn poetry_constraint(text: &str) -> Result<Requirement, String> {
+    if text.contains(',') {
+        Requirement::pep440(text)
+    } else {
+        Requirement::npm(text)
+    }
+}
+
 /// The facts strata reads from pyproject.toml.
 #[derive(Debug, Default)]
 struct Pyproject {
@@ -634,6 +706,9 @@ struct Pyproject {
     /// Whether the dependencies live in `[tool.poetry]` (Poetry 1 style), where uv cannot read
     /// them.
     poetry: bool,
+    /// `[project] requires-python` (PEP 440), and Poetry's `python` dependency (its own syntax).
+    requires_python: Option<String>,
+    poetry_python: Option<String>,
 }
 
 impl Pyproject {
@@ -667,6 +742,16 @@ impl Pyproject {
                 .or_else(|| tool("poetry").and_then(|p| p.get("package-mode")))
                 .and_then(toml::Value::as_bool),
             poetry: tool("poetry").is_some_and(|p| p.contains_key("dependencies")),
+            requires_python: doc
+                .get("project")
+                .and_then(|p| p.get("requires-python"))
+                .and_then(toml::Value::as_str)
+                .map(str::to_string),
+            poetry_python: tool("poetry")
+                .and_then(|p| p.get("dependencies"))
+                .and_then(|d| d.get("python"))
+                .and_then(toml::Value::as_str)
+                .map(str::to_string),
         })
     }
 
@@ -677,9 +762,6 @@ impl Pyproject {
     }
 }
 
-/// The default entrypoint, by the first rule that applies: the installed project's first
-/// `[project.scripts]` entry; `python -m <pkg>` for a top-level package with `__main__.py`;
-/// `python app.py` or `python main.py`.
 /// The language's own rule: the installed project's first `[project.scripts]` entry;
 /// `python -m <pkg>` for a top-level package with `__main__.py`; `python app.py` or `main.py`.
 fn generic_start(

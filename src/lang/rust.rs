@@ -14,7 +14,8 @@ use super::context::join;
 use super::inputs::{
     Documentation, Reference, Sources, parent_dir, readable_at_run_time, runtime_files,
 };
-use super::stages::{Command, Stages, builder_image};
+use super::stages::{Command, Stages};
+use super::toolchain::{self, Demand, Requirement, parse_release};
 use super::{ContextFiles, Probe, Provider, binary_runtime, image_base, network, strings};
 use crate::plan::{Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step};
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
@@ -44,6 +45,9 @@ const STATIC_RUSTFLAGS: &str = "-C target-feature=+crt-static";
 const CARGO_CONFIGS: [&str; 2] = [".cargo/config.toml", ".cargo/config"];
 /// What a Rust program never reads at run time from its working directory: it is compiled in.
 const NOT_READ_AT_RUN_TIME: &[&str] = &["**/*.rs", "**/Cargo.toml", "Cargo.lock", ".cargo"];
+/// rustup's toolchain files: strata chooses the builder image from them, and leaves them out of
+/// the compile step, where rustup would try to download the toolchain they name.
+const TOOLCHAIN_FILES: [&str; 2] = ["rust-toolchain.toml", "rust-toolchain"];
 /// A package's targets that `cargo build --bin` never compiles.
 const UNBUILT_TARGET_DIRS: [&str; 3] = ["tests", "benches", "examples"];
 
@@ -54,6 +58,7 @@ impl Provider for Rust {
 
     fn probe(&self) -> Probe {
         let mut read = strings(&["**/Cargo.toml", "Cargo.lock", "**/*.rs"]);
+        read.extend(strings(&TOOLCHAIN_FILES));
         read.extend(strings(&CARGO_CONFIGS));
         Probe {
             // Cargo's output at the workspace root (a `target` module elsewhere is source).
@@ -111,9 +116,13 @@ impl Provider for Rust {
         let mut warnings = Vec::new();
         let sources = sources(spec, &workspace, files, &local, reads, &mut warnings);
         let (runtime, image) = binary_runtime(spec, &bin, runtime_files, &mut warnings);
+        let demands = toolchain_demands(files, dir, &workspace, package, &mut warnings);
+        let (builder, toolchain) =
+            toolchain::builder(spec, ImageRole::RustBuilder, "Rust", &demands)?;
         Ok(Stages {
             language: Language::Rust,
-            builder: builder_image(spec, ImageRole::RustBuilder),
+            builder,
+            toolchain: Some(toolchain),
             deps: dependency_steps(spec, &workspace, files, lock, package, &cargo_build),
             build: vec![compile_step(spec, package, &bin, &cargo_build, sources)],
             build_output: Some(OUT),
@@ -506,6 +515,59 @@ fn program_sources<'a>(workspace: &'a Workspace, local: &'a [&'a str]) -> Vec<&'
     out
 }
 
+/// What the project asks of rustc: the channel a rustup toolchain file pins (a release; `stable`
+/// asks nothing, `beta` and `nightly` get a warning, since the official images are stable
+/// releases), and the package's `rust-version` (the oldest rustc that builds it).
+fn toolchain_demands(
+    files: &ContextFiles,
+    dir: &str,
+    workspace: &Workspace,
+    package: &Package,
+    warnings: &mut Vec<String>,
+) -> Vec<Demand> {
+    let mut demands = Vec::new();
+    let toolchain_file = TOOLCHAIN_FILES
+        .iter()
+        .find_map(|name| Some((*name, files.text(dir, name)?)));
+    if let Some((name, text)) = toolchain_file {
+        let channel = match toml::from_str::<toml::Table>(text) {
+            Ok(doc) => doc
+                .get("toolchain")
+                .and_then(|t| t.get("channel"))
+                .and_then(toml::Value::as_str)
+                .map(str::to_string),
+            // The legacy file may hold the bare channel name.
+            Err(_) => text.lines().next().map(|l| l.trim().to_string()),
+        };
+        match channel.as_deref() {
+            Some(channel) if channel.starts_with(|c: char| c.is_ascii_digit()) => {
+                if let Some(line) = toolchain::line_for(ImageRole::RustBuilder, channel) {
+                    demands.push(Demand::pin(
+                        format!("{name} `channel = \"{channel}\"`"),
+                        line,
+                    ));
+                }
+            }
+            Some(channel) if channel.starts_with("beta") || channel.starts_with("nightly") => {
+                warnings.push(format!(
+                    "{name} asks for the {channel} channel; strata builds with a stable release \
+                     (set `images.builder` to an image with that toolchain)"
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(version) = workspace.rust_version(package) {
+        if let Ok(release) = parse_release(&version) {
+            demands.push(Demand::allows(
+                format!("Cargo.toml `rust-version = \"{version}\"`"),
+                Requirement::at_least(release),
+            ));
+        }
+    }
+    demands
+}
+
 /// What the compile step sees: the app directory without documentation, tooling and the
 /// targets `cargo build --bin` does not compile, plus what manifests declare, what the sources
 /// include and what build scripts name.
@@ -518,6 +580,10 @@ fn sources(
     warnings: &mut Vec<String>,
 ) -> ContextSelection {
     let mut sources = Sources::app_directory(spec, Documentation::All);
+    sources.leave_out(
+        TOOLCHAIN_FILES,
+        "rustup's toolchain file (strata chose the image from it)",
+    );
     for package in &workspace.packages {
         sources.leave_out(
             UNBUILT_TARGET_DIRS.iter().map(|d| join(&package.dir, d)),

@@ -89,6 +89,7 @@ impl Provider for Site {
         Ok(Stages {
             language: Language::Static,
             builder: default_image(ImageRole::RuntimeStatic).to_string(),
+            toolchain: None,
             deps: Vec::new(),
             build: Vec::new(),
             build_output: None,

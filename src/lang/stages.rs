@@ -10,7 +10,7 @@ use super::start::Start;
 use super::{ca_mount, image_base, image_labels, network, proxy_env, runtime_user_or};
 use crate::plan::{
     Base, ContextExclusions, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan,
-    RunStep, RunsOn, Stage, StageName, StageResult, Step, TargetPart, default_image,
+    RunStep, RunsOn, Stage, StageName, StageResult, Step, TargetPart, Toolchain,
 };
 use crate::spec::{DEFAULT_FRONTEND_IMAGE, Language, RuntimeBase, Spec};
 
@@ -97,6 +97,8 @@ pub(crate) struct Stages {
     pub app: String,
     /// The toolchain image of the dependency and build stages.
     pub builder: String,
+    /// Its toolchain and version, and what chose it.
+    pub toolchain: Option<Toolchain>,
     pub deps: Vec<Step>,
     pub build: Vec<Step>,
     /// The build stage hands on only what its steps wrote here, or (`None`) its filesystem.
@@ -126,6 +128,7 @@ impl Stages {
             language: self.language.name().to_string(),
             app: self.app,
             context_dir: spec.path.value.clone(),
+            toolchain: self.toolchain,
             stages: vec![
                 Stage {
                     name: StageName::Deps,
@@ -175,14 +178,6 @@ pub(crate) fn copy_lockfiles(spec: &Spec, names: &[String], dest: &str, what: &s
         files: ContextSelection::files(&rooted, "dependency manifest"),
         dest: dest.to_string(),
     }
-}
-
-/// The toolchain image of the dependency and build stages: the spec's, else the default one.
-pub(crate) fn builder_image(spec: &Spec, role: ImageRole) -> String {
-    spec.builder_image
-        .as_ref()
-        .map(|b| b.value.clone())
-        .unwrap_or_else(|| default_image(role).to_string())
 }
 
 /// A runtime stage's base and steps, and the image's settings.

@@ -243,6 +243,13 @@ impl Display for Plan {
             }
         }
         let image = &self.image;
+        if let Some(toolchain) = &self.toolchain {
+            writeln!(
+                f,
+                "\ntoolchain {} {} (chosen by {})",
+                toolchain.name, toolchain.version, toolchain.chosen_by
+            )?;
+        }
         writeln!(f, "\nimage")?;
         writeln!(
             f,

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use failures::FailureHint;
-pub use images::{ImageRole, default_image};
+pub use images::{ImageRole, default_image, default_version, image_for, version_in};
 pub use patterns::{ParentMatches, PatternList, literal, walk_select};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,6 +24,9 @@ pub struct Plan {
     pub app: String,
     /// The application's directory inside the build context ("." or "a/b").
     pub context_dir: String,
+    /// The toolchain the builder image has, and which file chose its version (`None` for a
+    /// plan with no toolchain: a plain site).
+    pub toolchain: Option<Toolchain>,
     pub stages: Vec<Stage>,
     /// What no step sees, whatever its selection says.
     pub excluded: ContextExclusions,
@@ -33,6 +36,15 @@ pub struct Plan {
     /// The URLs the dependency steps fetch from (module proxies, package indexes, registries):
     /// what a firewall must let through, and what `strata doctor` probes.
     pub contacts: Vec<String>,
+}
+
+/// A toolchain at a version: `Python 3.14`, and what chose it (`.python-version`, the
+/// default, `images.builder`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Toolchain {
+    pub name: String,
+    pub version: String,
+    pub chosen_by: String,
 }
 
 /// The stages a user can stop at with `--target`.

@@ -67,6 +67,22 @@ fn manifest_dir(path: &str) -> &str {
 }
 
 impl Workspace {
+    /// The `rust-version` a package declares, or inherits from `[workspace.package]`.
+    pub fn rust_version(&self, package: &Package) -> Option<String> {
+        let field = package.manifest.get("package")?.get("rust-version")?;
+        if let Some(version) = field.as_str() {
+            return Some(version.to_string());
+        }
+        let root = self.virtual_root.as_ref().or_else(|| {
+            self.packages
+                .iter()
+                .find(|p| p.dir == ".")
+                .map(|p| &p.manifest)
+        })?;
+        let inherited = root.get("workspace")?.get("package")?.get("rust-version")?;
+        inherited.as_str().map(str::to_string)
+    }
+
     /// Reads the workspace rooted at `Cargo.toml`: the root package, the members its
     /// `[workspace]` names, and every path dependency they reach. `manifests` maps each listed
     /// `Cargo.toml` (relative to the app directory) to its text; `listed` holds every listed path.
