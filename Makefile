@@ -4,7 +4,7 @@ TARGET_TRIPLE := x86_64-unknown-linux-gnu
 STATIC_BINARY := target/$(TARGET_TRIPLE)/release/strata
 FRONTEND_IMAGE ?= strata:dev
 
-.PHONY: testbed frontend demo test unit fuzz bench
+.PHONY: testbed frontend demo test test-floor unit fuzz bench
 
 testbed:
 	scripts/testbed up
@@ -22,11 +22,19 @@ demo:
 	@scripts/timed frontend $(MAKE) --no-print-directory frontend
 	@scripts/timed demo scripts/demo
 
-# Everything, engine tests included; each phase prints its wall time.
+# Everything, engine tests included, on the current engine; then the engine tests of every
+# language and engine-facing feature again on the floor engine (Docker 26.1). Each phase prints
+# its wall time.
 test:
 	@scripts/timed testbed scripts/testbed up
 	@scripts/timed frontend $(MAKE) --no-print-directory frontend
 	@scripts/timed tests cargo test --locked
+	@scripts/timed floor scripts/floor-tests
+
+# Only the floor engine's part, after `make test` (or testbed + frontend) has run once.
+test-floor:
+	@scripts/timed frontend $(MAKE) --no-print-directory frontend
+	@scripts/timed floor scripts/floor-tests
 
 # Only the tests that need no engine, for quick iteration.
 unit:

@@ -392,11 +392,25 @@ fn engine(findings: &mut Vec<Finding>) -> bool {
     let buildkit = field("BuildKit version")
         .or_else(|| field("BuildKit"))
         .unwrap_or_else(|| "unknown".to_string());
-    findings.push(finding(
-        "engine",
-        Verdict::Ok,
-        format!("Docker {server}, BuildKit {buildkit}, builder driver `{driver}`"),
-    ));
+    let described = format!("Docker {server}, BuildKit {buildkit}, builder driver `{driver}`");
+    if let Some(older) = below_floor(&server, &driver, &buildkit) {
+        findings.push(
+            finding(
+                "engine",
+                Verdict::Fail,
+                format!(
+                    "{described}: {older} is older than {}, the oldest engine strata builds with",
+                    crate::llb::ENGINE_FLOOR
+                ),
+            )
+            .fix(
+                "upgrade Docker (or the builder's BuildKit image, for another driver); the \
+                 `features` check below names what this engine lacks",
+            ),
+        );
+    } else {
+        findings.push(finding("engine", Verdict::Ok, described));
+    }
     let store = docker(&["info", "--format", "{{json .DriverStatus}}"]).unwrap_or_default();
     findings.push(if driver != "docker" || store.contains("io.containerd.snapshotter") {
         finding(
@@ -416,6 +430,26 @@ fn engine(findings: &mut Vec<Finding>) -> bool {
         )
     });
     true
+}
+
+/// The engine that builds, when it is older than the floor: the docker driver builds with the
+/// daemon's own BuildKit (Debian's builds report no BuildKit version, so the Docker version
+/// decides), other drivers with the BuildKit version their builder reports.
+fn below_floor(server: &str, driver: &str, buildkit: &str) -> Option<String> {
+    let release = |text: &str| -> Option<(u32, u32)> {
+        let mut numbers = text
+            .trim_start_matches('v')
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::parse);
+        Some((numbers.next()?.ok()?, numbers.next()?.ok()?))
+    };
+    if driver == "docker" {
+        let version = release(server)?;
+        (version < (26, 1)).then(|| format!("Docker {}.{}", version.0, version.1))
+    } else {
+        let version = release(buildkit).filter(|v| *v != (0, 0))?;
+        (version < (0, 13)).then(|| format!("BuildKit v{}.{}", version.0, version.1))
+    }
 }
 
 /// The build cache's size and strata's cache mounts' share of it.
@@ -572,14 +606,10 @@ fn capabilities(plan: &Plan, engine_json: &str) -> Vec<Finding> {
             })
             .unwrap_or_default()
     };
-    let caps = listed("llb_caps");
+    let caps: Vec<String> = listed("llb_caps").into_iter().collect();
     let platforms: Vec<String> = listed("platforms").into_iter().collect();
     let needed = crate::llb::required_caps(plan);
-    let missing: Vec<String> = needed
-        .iter()
-        .filter(|(id, _)| !caps.contains(**id))
-        .map(|(id, what)| format!("{what} ({id})"))
-        .collect();
+    let missing = crate::llb::missing_caps(plan, &caps);
     let mut findings = vec![finding(
         "frontend",
         Verdict::Ok,
@@ -599,7 +629,10 @@ fn capabilities(plan: &Plan, engine_json: &str) -> Vec<Finding> {
             Verdict::Fail,
             format!("the engine lacks {}", missing.join(", ")),
         )
-        .fix("upgrade the engine: strata needs BuildKit v0.13 or newer (Docker 26 or newer)")
+        .fix(format!(
+            "upgrade the engine: strata needs {} or newer",
+            crate::llb::ENGINE_FLOOR
+        ))
     });
     findings.push(finding(
         "platforms",
@@ -827,6 +860,26 @@ mod tests {
         let text = report(&findings);
         assert!(text.starts_with("FAIL  reach"), "{text}");
         assert!(text.ends_with("1 check(s) failed\n"), "{text}");
+    }
+
+    #[test]
+    fn engines_below_the_floor_are_named_by_what_builds() {
+        assert_eq!(
+            below_floor("28.5.2+dfsg4", "docker", "v0.0.0+unknown"),
+            None
+        );
+        assert_eq!(below_floor("26.1.5+dfsg1", "docker", "v0.13.2"), None);
+        assert_eq!(
+            below_floor("25.0.3", "docker", "v0.12.5").as_deref(),
+            Some("Docker 25.0")
+        );
+        // A docker-container builder runs its own BuildKit, whatever the daemon is.
+        assert_eq!(
+            below_floor("20.10.5", "docker-container", "v0.12.5").as_deref(),
+            Some("BuildKit v0.12")
+        );
+        assert_eq!(below_floor("20.10.5", "remote", "v0.25.1"), None);
+        assert_eq!(below_floor("24.0.7", "remote", "unknown"), None);
     }
 
     #[test]

@@ -279,11 +279,15 @@ fn the_ca_secret_is_added_to_the_image_roots_not_put_in_their_place() {
     let Some(_engine) = engine() else { return };
     let dir = Workspace::empty("corp-builder");
     dir.write("egress.pem", &egress_ca_pem());
+    // Made from the default builder: the runtime strata picks must have the same Python.
+    let official = strata::plan::default_image(strata::plan::ImageRole::PythonBuilder);
     dir.write(
         "Dockerfile",
-        "FROM ghcr.io/astral-sh/uv:python3.13-trixie-slim\n\
-         COPY egress.pem /usr/local/share/strata-test-egress.pem\n\
-         RUN cat /usr/local/share/strata-test-egress.pem >> /etc/ssl/certs/ca-certificates.crt\n",
+        &format!(
+            "FROM {official}\n\
+             COPY egress.pem /usr/local/share/strata-test-egress.pem\n\
+             RUN cat /usr/local/share/strata-test-egress.pem >> /etc/ssl/certs/ca-certificates.crt\n"
+        ),
     );
     let corp_builder = "strata-test/python-builder-trusts-the-proxy:merge";
     docker_ok(&["build", "-q", "-t", corp_builder, dir.dir.to_str().unwrap()]);

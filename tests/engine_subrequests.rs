@@ -44,12 +44,16 @@ fn targets_lists_the_three_stages_with_runtime_as_default() {
     let Some(_engine) = engine() else { return };
     let (ok, out) = print("targets", &[]);
     assert!(ok, "{out}");
+    let builder = strata::plan::default_image(strata::plan::ImageRole::GoBuilder);
     for line in [
-        "deps              from golang:1.24-trixie: copy go.mod, go.sum; go mod download (go.mod, go.sum)",
-        "build             from stage deps: go build . -> go-web",
-        "runtime (default) from gcr.io/distroless/static-debian13:nonroot: copy go-web binary",
+        format!(
+            "deps              from {builder}: copy go.mod, go.sum; go mod download (go.mod, go.sum)"
+        ),
+        "build             from stage deps: go build . -> go-web".to_string(),
+        "runtime (default) from gcr.io/distroless/static-debian13:nonroot: copy go-web binary"
+            .to_string(),
     ] {
-        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
     }
 }
 

@@ -461,7 +461,10 @@ fn an_image_pinned_by_digest_in_the_spec_keeps_its_digest() {
         "{json}"
     );
     assert!(
-        json.contains(&format!("golang:1.24-trixie@{elsewhere}")),
+        json.contains(&format!(
+            "{}@{elsewhere}",
+            strata::plan::default_image(strata::plan::ImageRole::GoBuilder)
+        )),
         "the builder was not pinned to the resolved digest: {json}"
     );
 }
@@ -652,5 +655,26 @@ fn latest_images_and_include_everything_are_warned_about() {
     assert!(
         plan_of("go-web").warnings.is_empty(),
         "the example itself is clean"
+    );
+}
+
+/// An engine that lacks a capability the plan uses is refused by name (by the build and by
+/// `strata doctor`), not left to fail somewhere inside the solve.
+#[test]
+fn an_engine_without_a_capability_the_plan_uses_is_named() {
+    let plan = plan_of("python-uv");
+    let every: Vec<String> = strata::llb::required_caps(&plan)
+        .keys()
+        .map(|id| id.to_string())
+        .collect();
+    assert!(strata::llb::missing_caps(&plan, &every).is_empty());
+    let without_cache: Vec<String> = every
+        .iter()
+        .filter(|id| *id != "exec.mount.cache.sharing")
+        .cloned()
+        .collect();
+    assert_eq!(
+        strata::llb::missing_caps(&plan, &without_cache),
+        ["cache mounts (exec.mount.cache.sharing)"]
     );
 }

@@ -47,17 +47,17 @@ fn go_project(go_mod: &str) -> Result<Plan, String> {
 #[test]
 fn go_builds_with_the_newest_of_its_go_and_toolchain_lines_and_the_default() {
     let old = go_project("module example.com/app\n\ngo 1.22\n").unwrap();
-    assert_eq!(builder(&old), "golang:1.24-trixie");
+    assert_eq!(builder(&old), "golang:1.27-trixie");
     assert_eq!(chosen(&old).1, "the default, which go.mod `go 1.22` allows");
 
-    let newer = go_project("module example.com/app\n\ngo 1.26.1\n").unwrap();
-    assert_eq!(builder(&newer), "golang:1.26-trixie");
-    assert_eq!(chosen(&newer), ("1.26".into(), "go.mod `go 1.26.1`".into()));
+    let newer = go_project("module example.com/app\n\ngo 1.28.1\n").unwrap();
+    assert_eq!(builder(&newer), "golang:1.28-trixie");
+    assert_eq!(chosen(&newer), ("1.28".into(), "go.mod `go 1.28.1`".into()));
 
     let toolchain =
-        go_project("module example.com/app\n\ngo 1.23\n\ntoolchain go1.25.3\n").unwrap();
-    assert_eq!(builder(&toolchain), "golang:1.25-trixie");
-    assert_eq!(chosen(&toolchain).1, "go.mod `toolchain go1.25.3`");
+        go_project("module example.com/app\n\ngo 1.23\n\ntoolchain go1.29.3\n").unwrap();
+    assert_eq!(builder(&toolchain), "golang:1.29-trixie");
+    assert_eq!(chosen(&toolchain).1, "go.mod `toolchain go1.29.3`");
 }
 
 const PYTHON: &str = "version: 1\nlanguage: python\n";
@@ -80,7 +80,7 @@ fn python_is_the_pinned_version_or_the_nearest_one_the_project_allows() {
     let default = python_project(&[]).unwrap();
     assert_eq!(
         builder(&default),
-        "ghcr.io/astral-sh/uv:python3.13-trixie-slim"
+        "ghcr.io/astral-sh/uv:python3.14-trixie-slim"
     );
     assert_eq!(
         chosen(&default).1,
@@ -99,11 +99,11 @@ fn python_is_the_pinned_version_or_the_nearest_one_the_project_allows() {
         assert_eq!(chosen(&pinned).1, format!(".python-version `{pin}`"));
     }
 
-    let newer = python_project(&[("pyproject.toml", &pyproject(">=3.14,<4.0"))]).unwrap();
-    assert_eq!(runtime(&newer), "python:3.14-slim-trixie");
+    let newer = python_project(&[("pyproject.toml", &pyproject(">=3.15,<4.0"))]).unwrap();
+    assert_eq!(runtime(&newer), "python:3.15-slim-trixie");
     assert_eq!(
         chosen(&newer).1,
-        "pyproject.toml `requires-python = \">=3.14,<4.0\"`"
+        "pyproject.toml `requires-python = \">=3.15,<4.0\"`"
     );
     let older = python_project(&[("pyproject.toml", &pyproject(">=3.9,<3.12"))]).unwrap();
     assert_eq!(chosen(&older).0, "3.11");
@@ -111,7 +111,7 @@ fn python_is_the_pinned_version_or_the_nearest_one_the_project_allows() {
     let poetry =
         "[tool.poetry]\nname = \"app\"\n\n[tool.poetry.dependencies]\npython = \"^3.10\"\n";
     let caret = python_project(&[("pyproject.toml", poetry)]).unwrap();
-    assert_eq!(chosen(&caret).0, "3.13", "^3.10 allows the default");
+    assert_eq!(chosen(&caret).0, "3.14", "^3.10 allows the default");
 
     let both = python_project(&[
         (".python-version", "3.14\n"),
@@ -174,8 +174,16 @@ fn node_is_the_major_nvmrc_pins_or_the_nearest_engines_allows() {
     let engines = |range: &str| {
         format!(r#"{{"name": "app", "main": "server.js", "engines": {{"node": "{range}"}}}}"#)
     };
-    let newer = node_project(&engines(">=22"), &[]).unwrap();
-    assert_eq!(builder(&newer), "node:22-trixie-slim");
+    let newer = node_project(&engines(">=26"), &[]).unwrap();
+    assert_eq!(builder(&newer), "node:26-trixie-slim");
+    let allowed = node_project(&engines(">=22"), &[]).unwrap();
+    assert_eq!(
+        chosen(&allowed),
+        (
+            "24".into(),
+            "the default, which package.json `\"engines\": {\"node\": \">=22\"}` allows".into()
+        )
+    );
     let either = node_project(&engines("^18 || ^20"), &[]).unwrap();
     assert_eq!(chosen(&either).0, "20");
     let both = node_project(&engines(">=22"), &[(".nvmrc", "24\n")]).unwrap();
@@ -215,10 +223,10 @@ fn rust_project(
 #[test]
 fn rust_is_the_toolchain_file_channel_or_at_least_the_rust_version() {
     let default = rust_project(RUST, Some("1.80"), &[]).unwrap();
-    assert_eq!(builder(&default), "rust:1.85-slim-trixie");
-    let newer = rust_project(RUST, Some("1.88"), &[]).unwrap();
-    assert_eq!(builder(&newer), "rust:1.88-slim-trixie");
-    assert_eq!(chosen(&newer).1, "Cargo.toml `rust-version = \"1.88\"`");
+    assert_eq!(builder(&default), "rust:1.97-slim-trixie");
+    let newer = rust_project(RUST, Some("1.98"), &[]).unwrap();
+    assert_eq!(builder(&newer), "rust:1.98-slim-trixie");
+    assert_eq!(chosen(&newer).1, "Cargo.toml `rust-version = \"1.98\"`");
 
     let toml = "[toolchain]\nchannel = \"1.90.0\"\ncomponents = [\"clippy\"]\n";
     let pinned = rust_project(RUST, Some("1.88"), &[("rust-toolchain.toml", toml)]).unwrap();
@@ -237,7 +245,7 @@ fn rust_is_the_toolchain_file_channel_or_at_least_the_rust_version() {
 
     let nightly = "[toolchain]\nchannel = \"nightly-2026-10-01\"\n";
     let warned = rust_project(RUST, None, &[("rust-toolchain.toml", nightly)]).unwrap();
-    assert_eq!(chosen(&warned).0, "1.85");
+    assert_eq!(chosen(&warned).0, "1.97");
     assert!(
         warned
             .warnings
@@ -271,4 +279,31 @@ fn an_explicit_builder_older_than_the_project_allows_fails_at_its_line() {
     let custom = "version: 1\nlanguage: rust\nimages:\n  builder: corp/rust-ci:latest\n";
     let plan = rust_project(custom, Some("1.88"), &[]).unwrap();
     assert_eq!(builder(&plan), "corp/rust-ci:latest");
+}
+
+/// A Python builder whose version strata cannot read gets the default runtime, with a warning:
+/// the virtualenv runs only on the interpreter it was made with.
+#[test]
+fn a_python_builder_of_unknown_version_is_warned_about_the_runtime() {
+    let spec = "version: 1\nlanguage: python\nimages:\n  builder: corp/python-ci:latest\n";
+    let plan = plan_with(spec);
+    assert_eq!(runtime(&plan), "python:3.14-slim-trixie");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("names no Python version strata can read")),
+        "{:?}",
+        plan.warnings
+    );
+    let named = format!("{spec}target:\n  runtime: corp/python-runtime:latest\n");
+    let plan = plan_with(&named);
+    assert!(
+        plan.warnings.iter().all(|w| !w.contains("Python version")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+fn plan_with(spec: &str) -> Plan {
+    plan(spec, &[("requirements.txt", ""), ("app.py", "print(1)\n")]).unwrap()
 }

@@ -1,7 +1,7 @@
 # The well-known hand-written recipe for examples/go-web: lockfiles first, cache mounts for the
 # module and build caches, multi-stage, distroless runtime. GOPROXY points at the testbed's
 # local module proxy, which a step reaches only with host networking.
-FROM golang:1.24-trixie AS build
+FROM golang:1.27-trixie AS build
 WORKDIR /src
 ENV GOPROXY=http://127.0.0.1:5080 GOSUMDB=off GOTOOLCHAIN=local
 COPY go.mod go.sum ./

@@ -2,7 +2,7 @@
 # any edit reinstalls every package; dev dependencies and the npm cache stay in the image, and
 # it runs as root. The CA secret is the only concession (without it npm cannot reach the
 # registry here).
-FROM node:20-trixie-slim
+FROM node:24-trixie-slim
 WORKDIR /app
 COPY . .
 RUN --mount=type=secret,id=ca NODE_EXTRA_CA_CERTS=/run/secrets/ca npm install

@@ -2,7 +2,7 @@
 # cache-mounted store, an offline install once package.json is in, the TypeScript build, then
 # production dependencies on their own and the built app on the slim image as the node user.
 # pnpm comes from corepack, pinned by packageManager; the CA is a build secret.
-FROM node:20-trixie-slim AS deps
+FROM node:24-trixie-slim AS deps
 ENV COREPACK_HOME=/opt/corepack PNPM_HOME=/pnpm
 WORKDIR /app
 COPY package.json ./
@@ -26,7 +26,7 @@ RUN --mount=type=cache,id=pnpm,target=/pnpm/store \
     rm -rf node_modules && \
     corepack pnpm install --offline --frozen-lockfile --prod --store-dir /pnpm/store --package-import-method copy
 
-FROM node:20-trixie-slim
+FROM node:24-trixie-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=prod /app/node_modules ./node_modules

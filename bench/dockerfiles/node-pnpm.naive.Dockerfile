@@ -1,7 +1,7 @@
 # The naive single-stage build of examples/node-pnpm: everything copied, then install and build
 # in one image; dev dependencies (typescript) and the store stay in it, it runs as root. The CA
 # secret is the only concession.
-FROM node:20-trixie-slim
+FROM node:24-trixie-slim
 WORKDIR /app
 COPY . .
 RUN --mount=type=secret,id=ca,required=false \

@@ -1,7 +1,7 @@
 # The naive single-stage build of examples/python-pip: `COPY . .` before `pip install`, so any
 # edit reinstalls every package; no cache mount, root. The CA secret is the only concession.
 # (The uv image, for its pip: the testbed's python:slim stand-in has none.)
-FROM ghcr.io/astral-sh/uv:python3.13-trixie-slim
+FROM ghcr.io/astral-sh/uv:python3.14-trixie-slim
 WORKDIR /app
 COPY . .
 RUN --mount=type=secret,id=ca,required=false \

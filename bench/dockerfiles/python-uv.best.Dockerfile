@@ -1,7 +1,7 @@
 # The recipe from uv's Docker guide for examples/python-uv: lockfiles bound into the
 # dependency step, uv's cache as a cache mount, then `COPY . .` and the project install,
 # multi-stage onto python:slim. The CA is the egress proxy's, passed as a build secret.
-FROM ghcr.io/astral-sh/uv:python3.13-trixie-slim AS build
+FROM ghcr.io/astral-sh/uv:python3.14-trixie-slim AS build
 ENV UV_LINK_MODE=copy UV_COMPILE_BYTECODE=1 UV_PYTHON_DOWNLOADS=never \
     UV_PYTHON=/usr/local/bin/python3 UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
@@ -15,7 +15,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=ca,required=false \
     SSL_CERT_FILE=/run/secrets/ca uv sync --frozen --no-dev --no-editable
 
-FROM python:3.13-slim-trixie
+FROM python:3.14-slim-trixie
 COPY --from=build /app /app
 ENV PATH=/app/.venv/bin:$PATH
 USER 65532:65532

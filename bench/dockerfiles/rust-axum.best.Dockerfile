@@ -3,7 +3,7 @@
 # cache mounts on the registry and git dirs; then the real sources, touched so cargo does not
 # trust the dummy's newer artifacts; a static (+crt-static) binary on distroless. crates.io
 # is reached through the egress proxy, its CA passed as `--secret id=ca,src=…`.
-FROM rust:1.85-slim-trixie AS build
+FROM rust:1.97-slim-trixie AS build
 WORKDIR /src
 ENV RUSTFLAGS="-C target-feature=+crt-static"
 COPY Cargo.toml Cargo.lock ./

@@ -1,6 +1,6 @@
 # The naive single-stage build of examples/rust-axum: everything copied, compiled in place, the
 # toolchain shipped with the binary. The CA secret is the one concession to the egress proxy.
-FROM rust:1.85-slim-trixie
+FROM rust:1.97-slim-trixie
 WORKDIR /src
 COPY . .
 RUN --mount=type=secret,id=ca,required=false \

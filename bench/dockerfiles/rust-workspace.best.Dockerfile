@@ -3,7 +3,7 @@
 # with cache mounts on the registry and git dirs; then the real sources, touched so cargo does
 # not trust the dummies' newer artifacts; the binary on debian:slim as non-root. crates.io is
 # reached through the egress proxy, its CA passed as `--secret id=ca,src=…`.
-FROM rust:1.85-slim-trixie AS build
+FROM rust:1.97-slim-trixie AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY crates/cli/Cargo.toml crates/cli/

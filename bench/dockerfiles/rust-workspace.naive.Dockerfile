@@ -1,7 +1,7 @@
 # The naive single-stage build of examples/rust-workspace: the whole context, one `cargo build`,
 # the toolchain image as the runtime, root; any edit recompiles every crate. The CA secret is
 # the only concession.
-FROM rust:1.85-slim-trixie
+FROM rust:1.97-slim-trixie
 WORKDIR /src
 COPY . .
 RUN --mount=type=secret,id=ca,required=false \

@@ -3,7 +3,7 @@
 # package installed globally, `npm run build`, and `serve` as the command. The egress proxy's CA
 # comes in as a build secret for the steps that download:
 # --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
-FROM node:20-trixie-slim
+FROM node:24-trixie-slim
 WORKDIR /app
 COPY . .
 RUN --mount=type=secret,id=ca NODE_EXTRA_CA_CERTS=/run/secrets/ca npm install --no-audit --no-fund

@@ -75,6 +75,15 @@ async fn build(
             request, &plan, target,
         )?));
     }
+    let missing = llb::missing_caps(&plan, &engine.llb_caps);
+    if !missing.is_empty() {
+        return Err(FrontendError::Message(format!(
+            "this engine lacks {}: strata needs {} or newer; upgrade the engine (`strata doctor` \
+             reports it)",
+            missing.join(", "),
+            llb::ENGINE_FLOOR
+        )));
+    }
     let mut warnings = plan.warnings.clone();
     warnings.extend(unused_build_args(&options.build_args));
     for message in warnings {

@@ -18,7 +18,8 @@ use transport::connect_stdio;
 /// Why a build failed, as the handler reports it.
 #[derive(Debug)]
 pub enum FrontendError {
-    /// Shown to the user verbatim after `ERROR: failed to solve: `.
+    /// Shown to the user verbatim after `ERROR: failed to solve: ` (buildx 0.29 puts `failed to
+    /// build: ` before that).
     Message(String),
     /// The same, with the spec lines it is about quoted above it.
     InSpec {

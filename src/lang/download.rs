@@ -213,6 +213,14 @@ fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
             ),
         ),
         hint(
+            "unsigned-registry",
+            &["No compatible signature found in package metadata"],
+            "corepack could not check the package manager's signature: the npm registry (or \
+             its mirror) serves none. Pin it with its hash, which corepack checks instead: \
+             `corepack use pnpm@<version>` (or yarn) writes `\"packageManager\": \
+             \"pnpm@<version>+sha512.…\"` into package.json",
+        ),
+        hint(
             "ssh-host-key",
             &[
                 "Host key verification failed",

@@ -61,9 +61,11 @@ const TESTS: &[&str] = &[
 const BUILD_OUTPUTS: &[&str] = &["dist", "build", "out"];
 
 /// The versions strata prepares when package.json has no `packageManager` field; its warning
-/// asks for one, since only that pins the tool for everybody.
-const DEFAULT_PNPM: &str = "pnpm@9.15.9";
-const DEFAULT_YARN: &str = "yarn@1.22.22";
+/// asks for one, since only that pins the tool for everybody. With their hashes, as `corepack
+/// use` writes them: corepack then checks the hash instead of the registry's signatures, which
+/// registry mirrors often do not serve (corepack ≥ 0.27 refuses an unsigned package otherwise).
+const DEFAULT_PNPM: &str = "pnpm@9.15.9+sha512.68046141893c66fad01c079231128e9afb89ef87e2691d69e4d40eee228988295fd4682181bae55b58418c3a253bde65a505ec7c5f9403ece5cc3cd37dcf2531";
+const DEFAULT_YARN: &str = "yarn@1.22.22+sha512.a6b2f7906b721bba3d67d4aff083df04dad64c399707841b7acf00f6b133b7ac24255f2652fa22ae3534329dc6180534e98d17432037ff6fd140556e2bb3137e";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Manager {
@@ -612,8 +614,12 @@ fn dependency_steps(
     if manager != Manager::Npm {
         let wanted = prepared_version(manager, package, warnings);
         let name = manager.name();
+        // The hash stays out of the step's name: it is in the command, and a screen wide.
+        let shown = wanted
+            .split_once('+')
+            .map_or(wanted.as_str(), |(version, _)| version);
         steps.push(download(
-            format!("[strata deps] corepack prepare {wanted}"),
+            format!("[strata deps] corepack prepare {shown}"),
             format!("corepack enable {name} && corepack prepare {wanted} --activate"),
             "/",
             false,
@@ -1162,7 +1168,13 @@ mod tests {
         .unwrap();
         assert_eq!(
             run_names(&plan, StageName::Deps)[0],
-            format!("[strata deps] corepack prepare {DEFAULT_PNPM}")
+            "[strata deps] corepack prepare pnpm@9.15.9"
+        );
+        let deps = &plan.stage(StageName::Deps).unwrap().steps;
+        assert!(
+            deps.iter().any(|step| matches!(step, Step::Run(run)
+                if run.argv.last().is_some_and(|script| script.contains(DEFAULT_PNPM)))),
+            "corepack is not given the default with its hash"
         );
         assert!(
             plan.warnings[0].contains("no `packageManager`"),

@@ -307,6 +307,19 @@ impl Provider for Python {
         let demands = python_demands(spec, files, pyproject.as_ref(), &mut warnings)?;
         let (builder, toolchain) =
             toolchain::builder(spec, ImageRole::PythonBuilder, "Python", &demands)?;
+        let runtime_image = toolchain::image_of(ImageRole::PythonRuntime, &toolchain);
+        let runtime_named = matches!(spec.runtime.value, crate::spec::RuntimeBase::Image(_));
+        if !runtime_named
+            && toolchain::line_for(ImageRole::PythonBuilder, &toolchain.version).is_none()
+        {
+            // A virtualenv runs only on the interpreter it was made with.
+            warnings.push(format!(
+                "images.builder `{builder}` names no Python version strata can read, so the \
+                 runtime is {runtime_image}: the virtualenv runs only if the builder's Python is \
+                 that one too; put the version in the builder's tag (`…python3.13…`) or set \
+                 target.runtime"
+            ));
+        }
         let dependencies = frameworks::dependencies(files, dir, &local);
         let start = start::choose(
             spec,
@@ -333,7 +346,7 @@ impl Provider for Python {
             cross_compile: None,
             runtime_base: interpreter_runtime(
                 spec,
-                &toolchain::image_of(ImageRole::PythonRuntime, &toolchain),
+                &runtime_image,
                 "a Python app",
                 "an interpreter",
                 &format!("Python 3 at {INTERPRETER}"),

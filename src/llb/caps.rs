@@ -5,6 +5,18 @@ use std::collections::BTreeMap;
 
 use crate::plan::{Mount, Network, Plan, Step};
 
+/// The oldest engine strata is tested against, and what to tell a user whose engine is older.
+pub const ENGINE_FLOOR: &str = "BuildKit v0.13 (Docker 26.1)";
+
+/// What the plan needs that the engine's enabled LLB capabilities lack, as `what (id)`.
+pub fn missing_caps(plan: &Plan, engine_caps: &[String]) -> Vec<String> {
+    required_caps(plan)
+        .into_iter()
+        .filter(|(id, _)| !engine_caps.iter().any(|cap| cap == id))
+        .map(|(id, what)| format!("{what} ({id})"))
+        .collect()
+}
+
 /// Capability id → what in the plan needs it, for the plan's stages.
 pub fn required_caps(plan: &Plan) -> BTreeMap<&'static str, &'static str> {
     let mut caps = BTreeMap::from([

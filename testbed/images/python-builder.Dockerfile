@@ -1,17 +1,14 @@
-# Stand-in for ghcr.io/astral-sh/uv:python3.13-trixie-slim: python:3.13-slim-trixie plus uv/uvx in
-# /usr/local/bin. Python is Debian's 3.13 with pip in /usr/local (from Debian's pip wheel, as
+# Stand-in for ghcr.io/astral-sh/uv:python<VERSION>-trixie-slim: python:<VERSION>-slim-trixie plus
+# uv/uvx in /usr/local/bin. Python is Debian's python3 from SUITE (trixie has 3.13, sid 3.14) with pip in /usr/local (from Debian's pip wheel, as
 # the official image has pip; Debian's own ensurepip is disabled), reachable as /usr/local/bin/python3 like the official
 # image (venvs record that path, and python-runtime has the same one). The PEP 668 marker is removed
 # because the official image has none: `uv pip install --system` must behave the same.
-# amd64 and arm64 (the arm64 one built under QEMU), for the emulated stages of multi-platform builds.
-# platforms: linux/amd64,linux/arm64
 ARG BASE=strata-testbed/trixie-minbase
 FROM ${BASE}-${TARGETARCH}
-ARG DEBIAN_FRONTEND=noninteractive
-ARG UV_VERSION=0.13.9
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 python3-venv ca-certificates netbase tzdata \
- && rm -rf /var/lib/apt/lists/* /usr/lib/python3*/EXTERNALLY-MANAGED \
+ARG SUITE UV_VERSION=0.13.9
+RUN --mount=type=bind,source=apt-from,target=/apt-from \
+    /apt-from "$SUITE" python3 python3-venv ca-certificates netbase tzdata \
+ && rm -rf /usr/lib/python3*/EXTERNALLY-MANAGED \
  && ln -s /usr/bin/python3 /usr/local/bin/python3 \
  && ln -s /usr/bin/python3 /usr/local/bin/python \
  && set -- /usr/share/python-wheels/pip-*.whl \

@@ -3,7 +3,6 @@
 # installed in a throwaway stage), never the host's. The files are the same for every
 # architecture, so the stand-in is multi-platform like the real one: the files stage runs on the
 # build platform and only the final scratch stage is per platform.
-# platforms: linux/amd64,linux/arm64
 ARG BASE=strata-testbed/trixie-minbase
 FROM --platform=$BUILDPLATFORM ${BASE}-${BUILDARCH} AS files
 ARG DEBIAN_FRONTEND=noninteractive
