@@ -25,6 +25,17 @@ fn output_of(ws: &Workspace, tag: &str) -> String {
     docker_ok(&["run", "--rm", tag])
 }
 
+/// The build of `ws`, whose spec pins `images.builder` on line 5, fails there with `reason`
+/// before any step of the plan runs.
+fn refused_at_the_builder_line(ws: &Workspace, reason: &str) {
+    let build = buildx(ws, &[]);
+    let errors = &build.output;
+    assert!(!build.success, "built with a builder the project rules out");
+    assert!(errors.contains("strata.yaml:5:12"), "{errors}");
+    assert!(errors.contains(reason), "{errors}");
+    assert!(build.executed_steps().is_empty(), "{}", build.summary());
+}
+
 const VERSION_MAIN_GO: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\n\
     func main() { fmt.Println(\"built with\", runtime.Version()) }\n";
 
@@ -48,15 +59,7 @@ fn a_go_module_builds_with_the_go_line_its_go_mod_allows() {
 
     let pinned = "version: 1\nlanguage: go\nimages:\n  builder: golang:1.24-trixie\n";
     let old = project("go-too-old", pinned, &files);
-    let build = buildx(&old, &[]);
-    let errors = &build.output;
-    assert!(!build.success, "golang:1.24 built a go 1.26 module");
-    assert!(errors.contains("strata.yaml:5:12"), "{errors}");
-    assert!(
-        errors.contains("has Go 1.24, and go.mod `go 1.26.0` rules it out"),
-        "{errors}"
-    );
-    assert!(build.executed_steps().is_empty(), "{}", build.summary());
+    refused_at_the_builder_line(&old, "has Go 1.24, and go.mod `go 1.26.0` rules it out");
 }
 
 /// Each `.nvmrc` gets its own Node image, builder and runtime alike.
@@ -128,13 +131,8 @@ fn a_rust_version_newer_than_the_pinned_builder_fails_at_the_spec_line() {
             ("src/main.rs", "fn main() {}\n"),
         ],
     );
-    let build = buildx(&ws, &[]);
-    let errors = &build.output;
-    assert!(!build.success, "rust 1.85 was used for a 1.90 crate");
-    assert!(errors.contains("strata.yaml:5:12"), "{errors}");
-    assert!(
-        errors.contains("has Rust 1.85, and Cargo.toml `rust-version = \"1.90\"` rules it out"),
-        "{errors}"
+    refused_at_the_builder_line(
+        &ws,
+        "has Rust 1.85, and Cargo.toml `rust-version = \"1.90\"` rules it out",
     );
-    assert!(build.executed_steps().is_empty(), "{}", build.summary());
 }
