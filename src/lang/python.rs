@@ -15,9 +15,10 @@ use super::{
     ContextFiles, Probe, Provider, interpreter_runtime, network, require_named_lockfiles, strings,
 };
 use crate::plan::{
-    CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step,
+    CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step, Toolchain,
+    default_image,
 };
-use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
 pub struct Python;
 
@@ -307,19 +308,7 @@ impl Provider for Python {
         let demands = python_demands(spec, files, pyproject.as_ref(), &mut warnings)?;
         let (builder, toolchain) =
             toolchain::builder(spec, ImageRole::PythonBuilder, "Python", &demands)?;
-        let runtime_image = toolchain::image_of(ImageRole::PythonRuntime, &toolchain);
-        let runtime_named = matches!(spec.runtime.value, crate::spec::RuntimeBase::Image(_));
-        if !runtime_named
-            && toolchain::line_for(ImageRole::PythonBuilder, &toolchain.version).is_none()
-        {
-            // A virtualenv runs only on the interpreter it was made with.
-            warnings.push(format!(
-                "images.builder `{builder}` names no Python version strata can read, so the \
-                 runtime is {runtime_image}: the virtualenv runs only if the builder's Python is \
-                 that one too; put the version in the builder's tag (`…python3.13…`) or set \
-                 target.runtime"
-            ));
-        }
+        let runtime_image = runtime_image(spec, &builder, &toolchain, &mut warnings);
         let dependencies = frameworks::dependencies(files, dir, &local);
         let start = start::choose(
             spec,
@@ -638,6 +627,29 @@ fn read_pyproject(spec: &Spec, files: &ContextFiles) -> Result<Option<Pyproject>
         Diagnostic::at(spec.path.location, format!("cannot read {path}: {why}"))
             .with_hint("fix the TOML; `uv lock --check` or `poetry check` point at the line")
             .into()
+    })
+}
+
+/// The runtime's image: the official one of the builder's Python line. A builder named without a
+/// version strata can read gets the default runtime, with a warning unless `target.runtime`
+/// names the image: a virtualenv runs only on the interpreter it was made with.
+fn runtime_image(
+    spec: &Spec,
+    builder: &str,
+    toolchain: &Toolchain,
+    warnings: &mut Vec<String>,
+) -> String {
+    toolchain::image_at(ImageRole::PythonRuntime, toolchain).unwrap_or_else(|| {
+        let image = default_image(ImageRole::PythonRuntime).to_string();
+        if !matches!(spec.runtime.value, RuntimeBase::Image(_)) {
+            warnings.push(format!(
+                "images.builder `{builder}` names no Python version strata can read, so the \
+                 runtime is {image}: the virtualenv runs only if the builder's Python is that \
+                 one too; put the version in the builder's tag (`…python3.13…`) or set \
+                 target.runtime"
+            ));
+        }
+        image
     })
 }
 

@@ -213,11 +213,13 @@ pub(crate) fn line_for(role: ImageRole, version: &str) -> Option<Line> {
     line_of(default_line(role), version)
 }
 
-/// The role's image at the toolchain's version (a Python runtime for the builder's Python): the
-/// default image when the version is not known (a builder image named some other way).
+/// The role's image at the toolchain's version (a Python runtime for the builder's Python), when
+/// the version is known: not for a builder image named some other way.
+pub(crate) fn image_at(role: ImageRole, toolchain: &Toolchain) -> Option<String> {
+    line_for(role, &toolchain.version).map(|_| image_for(role, &toolchain.version))
+}
+
+/// [`image_at`], or the role's default image when the version is not known.
 pub(crate) fn image_of(role: ImageRole, toolchain: &Toolchain) -> String {
-    match line_for(role, &toolchain.version) {
-        Some(_) => image_for(role, &toolchain.version),
-        None => default_image(role).to_string(),
-    }
+    image_at(role, toolchain).unwrap_or_else(|| default_image(role).to_string())
 }
