@@ -307,3 +307,42 @@ fn a_python_builder_of_unknown_version_is_warned_about_the_runtime() {
 fn plan_with(spec: &str) -> Plan {
     plan(spec, &[("requirements.txt", ""), ("app.py", "print(1)\n")]).unwrap()
 }
+
+/// Without a pin, an old uv.lock whose wheels stop at Python 3.13 keeps the build on 3.13: on
+/// 3.14 uv would build the package from its sdist, and the builder has no C compiler.
+#[test]
+fn a_uv_lock_without_wheels_for_the_default_keeps_the_line_its_wheels_cover() {
+    let lock = "version = 1\nrequires-python = \">=3.11\"\n\n[[package]]\nname = \"httptools\"\n\
+        version = \"0.6.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n\
+        sdist = { url = \"https://files.example/httptools-0.6.4.tar.gz\" }\n\
+        wheels = [{ url = \"https://files.example/httptools-0.6.4-cp313-cp313-manylinux_2_17_x86_64.whl\" }]\n";
+    let files = |extra: Option<(&'static str, &'static str)>| {
+        let mut files = vec![
+            ("pyproject.toml", pyproject(">=3.11")),
+            ("uv.lock", lock.to_string()),
+            ("app.py", "print(1)\n".to_string()),
+        ];
+        files.extend(extra.map(|(p, t)| (p, t.to_string())));
+        files
+    };
+    let listed = |files: &[(&'static str, String)]| {
+        plan(
+            PYTHON,
+            &files
+                .iter()
+                .map(|(p, t)| (*p, t.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
+    };
+    let locked = listed(&files(None));
+    assert_eq!(
+        chosen(&locked),
+        (
+            "3.13".into(),
+            "uv.lock (`httptools` 0.6.4 has no wheel for Python 3.14)".into()
+        )
+    );
+    let pinned = listed(&files(Some((".python-version", "3.14\n"))));
+    assert_eq!(chosen(&pinned).0, "3.14");
+}

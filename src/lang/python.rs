@@ -3,6 +3,7 @@
 
 mod frameworks;
 mod references;
+mod wheels;
 
 use std::collections::BTreeMap;
 
@@ -16,7 +17,7 @@ use super::{
 };
 use crate::plan::{
     CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step, Toolchain,
-    default_image,
+    default_image, default_version,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -704,6 +705,14 @@ fn python_demands(
                 .with_hint("write a version specifier, e.g. `>=3.12`")
         })?;
         demands.push(Demand::allows(source, requirement));
+    }
+    // Without a pin, the lock's wheels bound the line too: a newer one would build sdists.
+    let default = default_version(ImageRole::PythonBuilder)
+        .and_then(|v| toolchain::line_for(ImageRole::PythonBuilder, v));
+    if let (None, Some(lock), Some(default)) =
+        (pinned, files.text(&spec.path.value, "uv.lock"), default)
+    {
+        demands.extend(wheels::wheel_demand(lock, default));
     }
     Ok(demands)
 }

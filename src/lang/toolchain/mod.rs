@@ -41,7 +41,7 @@ impl Demand {
         }
     }
 
-    fn accepts(&self, line: Line) -> bool {
+    pub fn accepts(&self, line: Line) -> bool {
         match &self.wants {
             Wants::Line(pinned) => *pinned == line,
             Wants::Allows(requirement) => requirement.allows(line),
