@@ -3,24 +3,33 @@ SHELL := /bin/bash
 TARGET_TRIPLE := x86_64-unknown-linux-gnu
 STATIC_BINARY := target/$(TARGET_TRIPLE)/release/strata
 FRONTEND_IMAGE ?= strata:dev
+# The one place the version lives is Cargo.toml.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -1)
 
-.PHONY: testbed frontend demo test test-floor unit fuzz bench
+.PHONY: testbed frontend frontend-binary demo demo-setup test test-floor unit fuzz bench release
 
 testbed:
 	scripts/testbed up
 
 # A static binary built on the host, placed into Dockerfile.frontend's final stage.
-frontend:
+frontend-binary:
 	RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked --target $(TARGET_TRIPLE)
+
+frontend: frontend-binary
 	rm -rf target/frontend-context && mkdir -p target/frontend-context
 	cp $(STATIC_BINARY) target/frontend-context/strata
 	docker build -q -f Dockerfile.frontend --build-context binary=target/frontend-context \
-		-t $(FRONTEND_IMAGE) target/frontend-context
+		--build-arg VERSION=$(VERSION) -t $(FRONTEND_IMAGE) target/frontend-context
 
+# The demo's setup: only the stand-ins it builds with, while cargo compiles the frontend (the
+# testbed waits on downloads and dpkg, cargo on the CPU).
 demo:
-	@scripts/timed testbed scripts/testbed up
+	@scripts/timed setup $(MAKE) --no-print-directory -j2 demo-setup frontend-binary
 	@scripts/timed frontend $(MAKE) --no-print-directory frontend
 	@scripts/timed demo scripts/demo
+
+demo-setup:
+	@scripts/testbed up demo
 
 # Everything, engine tests included, on the current engine; then the engine tests of every
 # language and engine-facing feature again on the floor engine (Docker 26.1). Each phase prints
@@ -53,3 +62,11 @@ bench:
 	@scripts/timed testbed scripts/testbed up
 	@scripts/timed frontend $(MAKE) --no-print-directory frontend
 	@scripts/timed bench bench/run
+
+# A release, as .github/workflows/release.yml makes it: the frontend image for linux/amd64 and
+# linux/arm64 in one index, pushed to $(REGISTRY)/strata as :x.y.z, :x.y and :x, and the static
+# CLI binaries with their checksums in dist/ (scripts/release). For example
+# `make release REGISTRY=127.0.0.1:5000/try` against the testbed's registry.
+release:
+	@test -n "$(REGISTRY)" || { echo 'make release needs REGISTRY=host/path (the image is $$REGISTRY/strata)' >&2; exit 2; }
+	@scripts/timed release scripts/release $(REGISTRY)/strata

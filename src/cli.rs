@@ -20,9 +20,10 @@ usage:
   strata plan [DIR] [-f FILE] [--json]              print the build plan
   strata llb  [DIR] [-f FILE] [--json] [--target T] print the LLB definition (raw bytes, or JSON)
   strata check [DIR] [-f FILE] [--json]             validate the spec against DIR; exit 1 on errors
-  strata init [DIR] [--language L] [--force] [--print]
+  strata init [DIR] [--language L] [--force] [--print] [--frontend IMAGE]
                                                     write DIR/strata.yaml for the project in DIR
-                                                    (--print: show it, write nothing)
+                                                    (--print: show it, write nothing; IMAGE: the
+                                                    `# syntax=` frontend, default {DEFAULT})
   strata schema                                     print the JSON Schema of strata.yaml
   strata cache ls|prune [--namespace NS] [--older-than D]  strata's cache mounts on the engine
   strata doctor [DIR] [-f FILE] [--secret S] [--build-arg A] [--allow E]
@@ -33,6 +34,11 @@ usage:
 
 DIR is the build context (default `.`); FILE is the spec (default DIR/strata.yaml).
 T is deps, build or runtime (default runtime).";
+
+/// The usage text, with the frontend image this build of the CLI names by default.
+fn usage() -> String {
+    USAGE.replace("{DEFAULT}", &spec::default_frontend_image())
+}
 
 enum Command {
     Plan,
@@ -52,6 +58,8 @@ struct Args {
     /// `strata init --print`: the spec on stdout, nothing written.
     print: bool,
     language: Option<Language>,
+    /// `strata init --frontend IMAGE`: the `# syntax=` line's image.
+    frontend: Option<String>,
 }
 
 fn parse_args(raw: &[String]) -> Result<Args, String> {
@@ -64,6 +72,7 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         force: false,
         print: false,
         language: None,
+        frontend: None,
     };
     let mut positional = Vec::new();
     let mut iter = raw.iter();
@@ -77,6 +86,10 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
                 let language = Language::ALL.into_iter().find(|l| l.name() == value);
                 args.language =
                     Some(language.ok_or_else(|| format!("unknown language `{value}`"))?);
+            }
+            "--frontend" => {
+                let value = iter.next().ok_or("--frontend needs an image reference")?;
+                args.frontend = Some(value.clone());
             }
             "-f" | "--file" => {
                 let value = iter.next().ok_or("-f needs a file name")?;
@@ -123,7 +136,7 @@ pub fn run(raw: &[String]) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some("--help" | "-h" | "help") | None => {
-            println!("{USAGE}");
+            println!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Some("frontend") => return crate::gateway::run_frontend(),
@@ -135,7 +148,7 @@ pub fn run(raw: &[String]) -> ExitCode {
     let args = match parse_args(raw) {
         Ok(args) => args,
         Err(message) => {
-            eprintln!("strata: {message}\n\n{USAGE}");
+            eprintln!("strata: {message}\n\n{}", usage());
             return ExitCode::from(2);
         }
     };
@@ -208,7 +221,11 @@ fn init(args: &Args, file: &Path) -> Result<(), String> {
             file.display()
         ));
     }
-    let starter = crate::init::starter_spec(dir, file, args.language)?;
+    let frontend = args
+        .frontend
+        .clone()
+        .unwrap_or_else(spec::default_frontend_image);
+    let starter = crate::init::starter_spec(dir, file, args.language, &frontend)?;
     if args.print {
         print!("{}", starter.text);
     } else {

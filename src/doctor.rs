@@ -155,16 +155,26 @@ fn examine(options: &Options) -> Vec<Finding> {
     if engine {
         findings.push(disk());
     }
-    let syntax = syntax_image(&spec_file);
+    // BUILDKIT_SYNTAX replaces the spec's image, for the engine and so for the check.
+    let syntax = match build_arg(&options.build_flags, "BUILDKIT_SYNTAX") {
+        Some(image) => Ok(image.to_string()),
+        None => syntax_image(&spec_file),
+    };
+    let frontend = match &syntax {
+        Ok(reference) => Some(frontend_image(reference)),
+        Err(_) => None,
+    };
+    let frontend_found = frontend.as_ref().is_none_or(|f| f.verdict != Verdict::Fail);
+    findings.extend(frontend);
     match &syntax {
-        Ok(reference) => findings.push(frontend_image(reference)),
+        Ok(_) => {}
         // An unreadable spec has been reported already.
         Err(_) if !spec_file.is_file() => {}
         Err(missing) => findings.push(finding("frontend", Verdict::Fail, missing.clone()).fix(
             "make `# syntax=<the strata image>` the spec's first line: the engine runs that image",
         )),
     }
-    if let (true, Some(plan), Ok(_)) = (engine, &plan, &syntax) {
+    if let (true, Some(plan), Ok(_), true) = (engine, &plan, &syntax, frontend_found) {
         findings.extend(inside_the_engine(options, &spec_file, plan));
     }
     findings
@@ -483,6 +493,15 @@ fn disk() -> Finding {
     }
 }
 
+/// The value of `--build-arg NAME=value` among the flags passed on to the build.
+fn build_arg<'a>(flags: &'a [String], name: &str) -> Option<&'a str> {
+    flags
+        .windows(2)
+        .filter(|pair| pair[0] == "--build-arg")
+        .filter_map(|pair| pair[1].strip_prefix(name)?.strip_prefix('='))
+        .next_back()
+}
+
 /// The image named by the spec's `# syntax=` line.
 fn syntax_image(spec_file: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(spec_file).unwrap_or_default();
@@ -502,20 +521,38 @@ fn syntax_image(spec_file: &Path) -> Result<String, String> {
         })
 }
 
+/// The frontend image is in the local store, or its registry has it (asked the way buildx asks,
+/// with the user's registry logins).
 fn frontend_image(reference: &str) -> Finding {
-    match docker(&["image", "inspect", "--format", "{{.Id}}", reference]) {
-        Ok(_) => finding(
+    if docker(&["image", "inspect", "--format", "{{.Id}}", reference]).is_ok() {
+        return finding(
             "frontend",
             Verdict::Ok,
             format!("{reference} (in the local image store)"),
-        ),
-        Err(_) => finding(
+        );
+    }
+    match docker(&["buildx", "imagetools", "inspect", "--raw", reference]) {
+        Ok(_) => finding(
             "frontend",
             Verdict::Ok,
-            format!("{reference} (not stored locally: the engine pulls it from its registry)"),
+            format!("{reference} (in its registry: the engine pulls it)"),
         ),
+        Err(why) => finding(
+            "frontend",
+            Verdict::Fail,
+            format!(
+                "{reference} is neither stored locally nor found in its registry: {}",
+                why.lines().last().unwrap_or("").trim()
+            ),
+        )
+        .fix(PULL_FIX),
     }
 }
+
+/// What to check when the engine cannot get the frontend image.
+const PULL_FIX: &str = "check the image name and tag on the spec's first line (releases are \
+    tagged x.y.z, x.y and x) or in BUILDKIT_SYNTAX, that this machine reaches the registry, and \
+    `docker login <registry>` if it is private";
 
 /// The checks that need a build: the frontend image runs, the engine's capabilities, and the
 /// reachability of every URL from the dependency stage's image.
@@ -577,7 +614,7 @@ fn build_failure(stderr: &str) -> Finding {
         .trim()
         .to_string();
     let fix = if detail.contains("resolve") || detail.contains("pull access denied") {
-        "the engine cannot get the frontend image: build it (`make frontend`) or push it where the engine can pull it"
+        PULL_FIX
     } else if detail.contains("unknown target `doctor`") {
         "the frontend image is older than this strata: use the image of the same version"
     } else if detail.contains("network.host") {

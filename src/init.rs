@@ -6,9 +6,6 @@ use crate::lang::{self, ContextFiles, IgnoreFile};
 use crate::plan::Plan;
 use crate::spec::{self, Diagnostic, Language};
 
-/// The frontend image named on the first line of generated specs.
-pub const FRONTEND_IMAGE: &str = crate::spec::DEFAULT_FRONTEND_IMAGE;
-
 /// The JSON Schema file `strata init` writes beside the spec and names in its
 /// `yaml-language-server` modeline (the line after `# syntax=`, where editors look for it).
 pub const SCHEMA_FILE: &str = "strata.schema.json";
@@ -24,10 +21,12 @@ pub struct Starter {
 /// written. The text is planned against the directory before it is returned, so it builds as
 /// written — unless strata cannot tell how the app starts: then it is written with the command
 /// left to the user, and says so.
+/// `frontend` is the image its `# syntax=` line names.
 pub fn starter_spec(
     dir: &Path,
     spec_file: &Path,
     language: Option<Language>,
+    frontend: &str,
 ) -> Result<Starter, String> {
     let unreadable =
         |e: std::io::Error| format!("{}: cannot list the directory: {e}", dir.display());
@@ -41,10 +40,10 @@ pub fn starter_spec(
         None => detected_language(dir, &everything)?,
     };
     let found_port = listening_port(dir, &everything);
-    let files = list(&lang::probe_for(&spec_for(language, None)?))?;
+    let files = list(&lang::probe_for(&spec_for(frontend, language, None)?))?;
     // The port the start command binds (a framework's server, a Procfile's $PORT, a site's
     // server) wins over one the sources mention.
-    let port = match lang::plan(&spec_for(language, None)?, &files) {
+    let port = match lang::plan(&spec_for(frontend, language, None)?, &files) {
         Ok(plan) => plan.image.ports.first().and_then(|p| {
             let number = p.split('/').next()?.parse().ok()?;
             Some((number, format!("the port of {}", plan.image.chosen_by)))
@@ -53,14 +52,14 @@ pub fn starter_spec(
             let missing = lang::missing_start(&problems).cloned();
             let port = found_port.map(|p| (p, "found in the sources".to_string()));
             return Ok(Starter {
-                text: template(language, port, missing.as_ref()),
+                text: template(frontend, language, port, missing.as_ref()),
                 needs_command: missing,
             });
         }
         Err(problems) => return Err(problems.render_for(&dir.display().to_string())),
     }
     .or_else(|| found_port.map(|p| (p, "found in the sources".to_string())));
-    let text = template(language, port, None);
+    let text = template(frontend, language, port, None);
     let plan = lang::plan(
         &spec::parse(text.as_bytes()).map_err(|d| d.render("strata.yaml", &text))?,
         &files,
@@ -93,8 +92,12 @@ fn detected_language(dir: &Path, files: &ContextFiles) -> Result<Language, Strin
 }
 
 /// The template parsed, for planning.
-fn spec_for(language: Language, port: Option<(u16, String)>) -> Result<spec::Spec, String> {
-    let text = template(language, port, None);
+fn spec_for(
+    frontend: &str,
+    language: Language,
+    port: Option<(u16, String)>,
+) -> Result<spec::Spec, String> {
+    let text = template(frontend, language, port, None);
     spec::parse(text.as_bytes()).map_err(|d| d.render("strata.yaml", &text))
 }
 
@@ -206,6 +209,7 @@ fn port_default(text: &str) -> Option<u16> {
 /// The spec text: the port when one is known, and — when strata could not tell how the app
 /// starts — the `run.command` line to fill in, with what strata looked for.
 fn template(
+    frontend: &str,
     language: Language,
     port: Option<(u16, String)>,
     needs_command: Option<&Diagnostic>,
@@ -261,7 +265,7 @@ fn template(
     };
     format!(
         "\
-# syntax={FRONTEND_IMAGE}
+# syntax={frontend}
 # yaml-language-server: $schema={SCHEMA_FILE}
 # Written by `strata init`. Build with: docker buildx build -f strata.yaml .
 # Every key is described in strata's README (\"strata.yaml reference\").

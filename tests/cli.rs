@@ -92,9 +92,10 @@ fn init_writes_a_spec_that_checks_and_never_overwrites() {
     );
     let written = std::fs::read_to_string(dir.join("strata.yaml")).unwrap();
     assert!(
-        written.starts_with(
-            "# syntax=strata:dev\n# yaml-language-server: $schema=strata.schema.json\n"
-        ),
+        written.starts_with(&format!(
+            "# syntax={}\n# yaml-language-server: $schema=strata.schema.json\n",
+            strata::spec::default_frontend_image()
+        )),
         "{written}"
     );
     // The modeline's schema is written beside the spec and is what `strata schema` prints.
@@ -302,4 +303,73 @@ fn committed_schema_matches_strata_schema() {
         schema["properties"]["secrets"]["items"]["required"][0],
         "id"
     );
+}
+
+/// `strata --version`, the `# syntax=` line `strata init` writes and every example's first line
+/// agree: the published image at the tag that follows this version (`:0.<minor>` before 1.0).
+#[test]
+fn version_init_and_examples_name_the_same_release() {
+    let out = strata(&["--version"]);
+    let version = String::from_utf8(out.stdout).unwrap();
+    let version = version
+        .trim()
+        .strip_prefix("strata ")
+        .expect("`strata x.y.z`");
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let mut parts = version.split('.');
+    let (major, minor) = (parts.next().unwrap(), parts.next().unwrap());
+    let tag = if major == "0" {
+        format!("0.{minor}")
+    } else {
+        major.to_string()
+    };
+    let expected = format!("# syntax={}:{tag}", strata::spec::PUBLISHED_IMAGE);
+
+    let dir = std::env::temp_dir().join(format!("strata-cli-version-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("go.mod"), "module example.com/v\n\ngo 1.24\n").unwrap();
+    std::fs::write(dir.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+    let printed = strata(&["init", dir.to_str().unwrap(), "--print"]);
+    let text = String::from_utf8(printed.stdout).unwrap();
+    assert_eq!(text.lines().next(), Some(expected.as_str()), "{text}");
+    // --frontend names another image, for a mirror or a pinned digest.
+    let pinned = strata(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--print",
+        "--frontend",
+        "mirror.corp/strata@sha256:0123",
+    ]);
+    let text = String::from_utf8(pinned.stdout).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("# syntax=mirror.corp/strata@sha256:0123")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut specs = Vec::new();
+    collect_specs(&examples, &mut specs);
+    assert!(specs.len() >= 10, "{specs:?}");
+    for spec in specs {
+        let text = std::fs::read_to_string(&spec).unwrap();
+        assert_eq!(
+            text.lines().next(),
+            Some(expected.as_str()),
+            "{}",
+            spec.display()
+        );
+    }
+}
+
+fn collect_specs(dir: &std::path::Path, specs: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_specs(&path, specs);
+        } else if path.file_name().is_some_and(|n| n == "strata.yaml") {
+            specs.push(path);
+        }
+    }
 }

@@ -38,8 +38,13 @@ fn with_spec(project: &str) -> (support::Workspace, PathBuf, &'static str) {
         return (ws, committed, "committed");
     }
     let spec = ws.path("strata.yaml");
-    let starter = strata::init::starter_spec(&ws.dir, &spec, None)
-        .unwrap_or_else(|e| panic!("{project}: strata init wrote nothing:\n{e}"));
+    let starter = strata::init::starter_spec(
+        &ws.dir,
+        &spec,
+        None,
+        &strata::spec::default_frontend_image(),
+    )
+    .unwrap_or_else(|e| panic!("{project}: strata init wrote nothing:\n{e}"));
     assert_eq!(
         starter.needs_command, None,
         "{project}: init could not tell the command"

@@ -8,11 +8,7 @@ use support::*;
 const SERVICES: [&str; 3] = ["api", "admin", "worker"];
 
 fn monorepo() -> Workspace {
-    let ws = Workspace::copy_of("monorepo");
-    for service in SERVICES {
-        use_frontend_under_test_in(&ws, &format!("services/{service}/strata.yaml"));
-    }
-    ws
+    Workspace::copy_of("monorepo")
 }
 
 fn tag(service: &str) -> String {

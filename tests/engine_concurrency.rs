@@ -16,12 +16,6 @@ const CA_SECRET: &str = "id=ca,src=/etc/ssl/certs/ca-certificates.crt";
 /// steps that run start from empty caches.
 fn fresh_namespace_copy(example: &str, namespace: &str) -> Workspace {
     let ws = Workspace::copy_of(example);
-    let spec = ws.read("strata.yaml").replacen(
-        &format!("# syntax={EXAMPLE_FRONTEND}"),
-        &format!("# syntax={}", frontend_image()),
-        1,
-    );
-    ws.write("strata.yaml", &spec);
     ws.use_cache_namespace(namespace);
     ws
 }
@@ -36,6 +30,7 @@ fn build_command(ws: &Workspace, tag: &str) -> Command {
             "--allow",
             "network.host",
         ])
+        .args(frontend_under_test())
         .args(["--secret", CA_SECRET, "--load", "-t", tag, "-f"])
         .arg(ws.path("strata.yaml"))
         .arg(&ws.dir);

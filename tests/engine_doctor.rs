@@ -9,15 +9,14 @@ use support::*;
 /// `strata doctor` on the workspace: whether it passed, and its report.
 fn doctor(ws: &Workspace, extra: &[&str]) -> (bool, String) {
     let dir = ws.dir.display().to_string();
-    let mut args = vec!["doctor", dir.as_str()];
+    let switch = frontend_under_test();
+    let mut args = vec!["doctor", dir.as_str(), &switch[0], &switch[1]];
     args.extend(extra);
     strata(&args)
 }
 
 fn workspace(example: &str) -> Workspace {
-    let ws = Workspace::copy_of(example);
-    use_frontend_under_test_in(&ws, "strata.yaml");
-    ws
+    Workspace::copy_of(example)
 }
 
 /// The report's line for a check, starting with its verdict, for each line of that check.

@@ -232,7 +232,9 @@ fn the_ca_is_needed_for_pypi_and_never_lands_in_a_layer() {
     );
     // rawjson carries step logs base64-encoded; plain progress shows uv's reason as text.
     let plain = std::process::Command::new("docker")
-        .args(["buildx", "build", "--progress=plain", "--no-cache", "-f"])
+        .args(["buildx", "build", "--progress=plain", "--no-cache"])
+        .args(frontend_under_test())
+        .arg("-f")
         .arg(ws.path("strata.yaml"))
         .arg(&ws.dir)
         .output()

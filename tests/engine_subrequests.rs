@@ -10,13 +10,6 @@ use support::*;
 /// `docker buildx build --print=<request>` on a copy of go-web: (succeeded, stdout + stderr).
 fn print(request: &str, extra: &[&str]) -> (bool, String) {
     let ws = Workspace::copy_of("go-web");
-    // The rawjson helper rewrites the syntax line to the frontend under test; do the same.
-    let spec = ws.read("strata.yaml").replacen(
-        &format!("# syntax={EXAMPLE_FRONTEND}"),
-        &format!("# syntax={}", frontend_image()),
-        1,
-    );
-    ws.write("strata.yaml", &spec);
     let out = Command::new("docker")
         .env("BUILDX_EXPERIMENTAL", "1")
         .args([
@@ -26,6 +19,7 @@ fn print(request: &str, extra: &[&str]) -> (bool, String) {
             "--allow",
             "network.host",
         ])
+        .args(frontend_under_test())
         .arg(format!("--print={request}"))
         .args(extra)
         .arg("-f")

@@ -234,13 +234,19 @@ async fn list_context(
     } else {
         vec![app_dir.to_string()]
     };
+    // The first step of every build that names strata: the progress output says which
+    // release of the frontend the engine runs.
+    let name = format!(
+        "[strata {}] list the build context",
+        env!("CARGO_PKG_VERSION")
+    );
     let transfer = llb::local_files(LocalSource {
         directory: &options.context_local_name,
         session_id: Some(&options.session_id),
         include: &include,
         exclude: &lang::context_excludes(ignore.as_ref(), app_dir, probe),
         fresh: false,
-        name: "[strata] list the build context",
+        name: &name,
     });
     let listing = bridge.solve(transfer.definition).await?;
     let mut files = ContextFiles {

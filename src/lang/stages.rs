@@ -12,7 +12,7 @@ use crate::plan::{
     Base, ContextExclusions, ContextSelection, ImageRole, ImageSettings, Mount, Network, Plan,
     RunStep, RunsOn, Stage, StageName, StageResult, Step, TargetPart, Toolchain,
 };
-use crate::spec::{DEFAULT_FRONTEND_IMAGE, Language, RuntimeBase, Spec};
+use crate::spec::{Language, RuntimeBase, Spec, default_frontend_image};
 
 /// Where every provider puts the app in its images, and the default working directory.
 pub(crate) const APP_DIR: &str = "/app";
@@ -212,7 +212,7 @@ pub(crate) fn site_runtime(
     let frontend = spec
         .frontend_image
         .clone()
-        .unwrap_or_else(|| DEFAULT_FRONTEND_IMAGE.to_string());
+        .unwrap_or_else(default_frontend_image);
     let steps = vec![
         Step::CopyFromImage {
             name: "[strata runtime] copy strata's web server".to_string(),

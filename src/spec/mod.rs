@@ -9,8 +9,9 @@ pub mod yaml;
 pub use decode::normalise_relative;
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
 pub use model::{
-    Build, BuildSecret, CA_MOUNT_TARGET, DEFAULT_FRONTEND_IMAGE, GoSettings, Language, Network,
-    NetworkMode, Proxy, PythonSettings, Run, RuntimeBase, Spanned, Spec, SshSettings,
+    Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode,
+    PUBLISHED_IMAGE, Proxy, PythonSettings, Run, RuntimeBase, Spanned, Spec, SshSettings,
+    compatible_tag, default_frontend_image,
 };
 
 /// A spec larger than this is certainly not hand-written; refuse it before parsing.

@@ -104,9 +104,33 @@ pub struct SshSettings {
     pub known_hosts: Vec<String>,
 }
 
-/// The frontend image a spec without a `# syntax=` line is built with, and that `strata init`
-/// names.
-pub const DEFAULT_FRONTEND_IMAGE: &str = "strata:dev";
+/// Where the frontend image is published. A fork that publishes elsewhere builds its CLI with
+/// `STRATA_PUBLISHED_IMAGE` set (`make release IMAGE=…` does), so its `init` names its own.
+pub const PUBLISHED_IMAGE: &str = match option_env!("STRATA_PUBLISHED_IMAGE") {
+    // An empty value is an unset build arg passed on.
+    Some(image) if !image.is_empty() => image,
+    _ => "ghcr.io/strata-build/strata",
+};
+
+/// The frontend image `strata init` names, and that a spec without a `# syntax=` line is planned
+/// with: the published image at the tag that follows this version's compatible releases.
+pub fn default_frontend_image() -> String {
+    format!(
+        "{PUBLISHED_IMAGE}:{}",
+        compatible_tag(env!("CARGO_PKG_VERSION"))
+    )
+}
+
+/// The release tag that moves with every version compatible with `version` (semver): the major
+/// version, or `0.<minor>` before 1.0, where a minor release may break.
+pub fn compatible_tag(version: &str) -> String {
+    let mut parts = version.split('.');
+    let major = parts.next().unwrap_or(version);
+    match (major, parts.next()) {
+        ("0", Some(minor)) => format!("0.{minor}"),
+        _ => major.to_string(),
+    }
+}
 
 /// Where every dependency step finds the CA bundle the build passes as a secret (`ca.secret`);
 /// no user secret may take this path.

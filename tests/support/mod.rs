@@ -14,14 +14,27 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The frontend image the examples name on their `# syntax=` line.
-pub const EXAMPLE_FRONTEND: &str = "strata:dev";
+/// The frontend image the examples name on their `# syntax=` line: the published one, as a
+/// user's spec does (`tests/cli.rs` checks they agree with `strata init`).
+pub const EXAMPLE_FRONTEND: &str = "ghcr.io/strata-build/strata:0.1";
+
+/// The locally built frontend the tests run (`make frontend`).
+pub const LOCAL_FRONTEND: &str = "strata:dev";
 
 /// The frontend image under test: `STRATA_FRONTEND_IMAGE` (e.g. `strata:python`, built with
 /// `make frontend FRONTEND_IMAGE=strata:python`) lets a branch test its own frontend while
 /// another checkout rebuilds `strata:dev`.
 pub fn frontend_image() -> String {
-    std::env::var("STRATA_FRONTEND_IMAGE").unwrap_or_else(|_| EXAMPLE_FRONTEND.to_string())
+    std::env::var("STRATA_FRONTEND_IMAGE").unwrap_or_else(|_| LOCAL_FRONTEND.to_string())
+}
+
+/// The one switch that runs the frontend under test whatever a spec's `# syntax=` line names:
+/// BuildKit's `BUILDKIT_SYNTAX` build arg. No spec is rewritten.
+pub fn frontend_under_test() -> [String; 2] {
+    [
+        "--build-arg".to_string(),
+        format!("BUILDKIT_SYNTAX={}", frontend_image()),
+    ]
 }
 pub const GOPROXY_LOG: &str = "goproxy/access.log";
 
@@ -322,7 +335,6 @@ impl Build {
 
 /// `docker buildx build --progress=rawjson -f <ws>/strata.yaml <ws> <extra...>`.
 pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
-    use_frontend_under_test(ws);
     let mut command = Command::new("docker");
     command
         .args([
@@ -332,6 +344,7 @@ pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
             "--allow",
             "network.host",
         ])
+        .args(frontend_under_test())
         .arg("-f")
         .arg(ws.path("strata.yaml"))
         .args(extra)
@@ -345,7 +358,8 @@ pub fn bake(ws: &Workspace, extra: &[&str]) -> Build {
     let mut command = Command::new("docker");
     command
         .current_dir(&ws.dir)
-        .args(["buildx", "bake", "--progress=rawjson"])
+        .args(["buildx", "bake", "--progress=rawjson", "--set"])
+        .arg(format!("*.args.BUILDKIT_SYNTAX={}", frontend_image()))
         .args(extra);
     with_progress(command)
 }
@@ -377,7 +391,6 @@ fn with_progress(mut command: Command) -> Build {
 
 /// The same build with `--progress=plain`, for what a person reads (warnings, step names).
 pub fn buildx_plain(ws: &Workspace, extra: &[&str]) -> (bool, String) {
-    use_frontend_under_test(ws);
     let output = Command::new("docker")
         .args([
             "buildx",
@@ -386,6 +399,7 @@ pub fn buildx_plain(ws: &Workspace, extra: &[&str]) -> (bool, String) {
             "--allow",
             "network.host",
         ])
+        .args(frontend_under_test())
         .arg("-f")
         .arg(ws.path("strata.yaml"))
         .args(extra)
@@ -414,21 +428,6 @@ pub fn warning_shown(text: &str, message: &str) -> bool {
                 .is_some_and(|warning| warning.starts_with(message))
         });
     inline || summary
-}
-
-/// Points the workspace's `# syntax=` line at the frontend under test.
-fn use_frontend_under_test(ws: &Workspace) {
-    use_frontend_under_test_in(ws, "strata.yaml");
-}
-
-/// Points the `# syntax=` line of the spec at `spec` (relative to the workspace) at the
-/// frontend under test.
-pub fn use_frontend_under_test_in(ws: &Workspace, spec: &str) {
-    let text = ws.read(spec);
-    let example_syntax = format!("# syntax={EXAMPLE_FRONTEND}\n");
-    if let Some(rest) = text.strip_prefix(&example_syntax) {
-        ws.write(spec, &format!("# syntax={}\n{rest}", frontend_image()));
-    }
 }
 
 /// Folds rawjson status objects into one record per vertex, in first-seen order. buildx
