@@ -19,7 +19,7 @@ frontend: frontend-binary
 	rm -rf target/frontend-context && mkdir -p target/frontend-context
 	cp $(STATIC_BINARY) target/frontend-context/strata
 	docker build -q -f Dockerfile.frontend --build-context binary=target/frontend-context \
-		--build-arg VERSION=$(VERSION) -t $(FRONTEND_IMAGE) target/frontend-context
+		--build-arg VERSION=$(VERSION) --build-arg BUILDER=scratch -t $(FRONTEND_IMAGE) target/frontend-context
 
 # The demo's setup: only the stand-ins it builds with, while cargo compiles the frontend (the
 # testbed waits on downloads and dpkg, cargo on the CPU).

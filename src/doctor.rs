@@ -541,8 +541,9 @@ fn frontend_image(reference: &str) -> Finding {
             "frontend",
             Verdict::Fail,
             format!(
-                "{reference} is neither stored locally nor found in its registry: {}",
-                why.lines().last().unwrap_or("").trim()
+                "{reference} is neither stored locally nor found in its registry ({})",
+                // buildx's last words, e.g. `not found` or `authentication required`.
+                why.rsplit(": ").next().unwrap_or("").trim()
             ),
         )
         .fix(PULL_FIX),

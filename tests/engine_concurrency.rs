@@ -21,15 +21,8 @@ fn fresh_namespace_copy(example: &str, namespace: &str) -> Workspace {
 }
 
 fn build_command(ws: &Workspace, tag: &str) -> Command {
-    let mut command = Command::new("docker");
+    let mut command = buildx_command("plain");
     command
-        .args([
-            "buildx",
-            "build",
-            "--progress=plain",
-            "--allow",
-            "network.host",
-        ])
         .args(frontend_under_test())
         .args(["--secret", CA_SECRET, "--load", "-t", tag, "-f"])
         .arg(ws.path("strata.yaml"))

@@ -44,14 +44,7 @@ fn build_go_web_naming(syntax: &str, tag: &str) -> (bool, String) {
     let spec = ws.read("strata.yaml");
     let rest = spec.split_once('\n').map(|(_, r)| r).unwrap_or_default();
     ws.write("strata.yaml", &format!("# syntax={syntax}\n{rest}"));
-    let out = Command::new("docker")
-        .args([
-            "buildx",
-            "build",
-            "--progress=plain",
-            "--allow",
-            "network.host",
-        ])
+    let out = buildx_command("plain")
         .args(["--load", "-t", tag, "-f"])
         .arg(ws.path("strata.yaml"))
         .arg(&ws.dir)

@@ -3,22 +3,13 @@
 
 mod support;
 
-use std::process::Command;
-
 use support::*;
 
 /// `docker buildx build --print=<request>` on a copy of go-web: (succeeded, stdout + stderr).
 fn print(request: &str, extra: &[&str]) -> (bool, String) {
     let ws = Workspace::copy_of("go-web");
-    let out = Command::new("docker")
+    let out = buildx_command("plain")
         .env("BUILDX_EXPERIMENTAL", "1")
-        .args([
-            "buildx",
-            "build",
-            "--progress=plain",
-            "--allow",
-            "network.host",
-        ])
         .args(frontend_under_test())
         .arg(format!("--print={request}"))
         .args(extra)

@@ -333,17 +333,24 @@ impl Build {
     }
 }
 
+/// `docker buildx build --progress=<progress> --allow network.host`, with the frontend the spec
+/// names (add `frontend_under_test()` for the one under test).
+pub fn buildx_command(progress: &str) -> Command {
+    let mut command = Command::new("docker");
+    command.args([
+        "buildx",
+        "build",
+        &format!("--progress={progress}"),
+        "--allow",
+        "network.host",
+    ]);
+    command
+}
+
 /// `docker buildx build --progress=rawjson -f <ws>/strata.yaml <ws> <extra...>`.
 pub fn buildx(ws: &Workspace, extra: &[&str]) -> Build {
-    let mut command = Command::new("docker");
+    let mut command = buildx_command("rawjson");
     command
-        .args([
-            "buildx",
-            "build",
-            "--progress=rawjson",
-            "--allow",
-            "network.host",
-        ])
         .args(frontend_under_test())
         .arg("-f")
         .arg(ws.path("strata.yaml"))
@@ -391,14 +398,7 @@ fn with_progress(mut command: Command) -> Build {
 
 /// The same build with `--progress=plain`, for what a person reads (warnings, step names).
 pub fn buildx_plain(ws: &Workspace, extra: &[&str]) -> (bool, String) {
-    let output = Command::new("docker")
-        .args([
-            "buildx",
-            "build",
-            "--progress=plain",
-            "--allow",
-            "network.host",
-        ])
+    let output = buildx_command("plain")
         .args(frontend_under_test())
         .arg("-f")
         .arg(ws.path("strata.yaml"))
