@@ -22,7 +22,8 @@ frontend: frontend-binary
 		--build-arg VERSION=$(VERSION) --build-arg BUILDER=scratch -t $(FRONTEND_IMAGE) target/frontend-context
 
 # The demo's setup: only the stand-ins it builds with, while cargo compiles the frontend (the
-# testbed waits on downloads and dpkg, cargo on the CPU).
+# testbed waits on downloads and dpkg, cargo on the CPU). Not niced: with the goproxy made on the
+# host, cargo is as long as the testbed.
 demo:
 	@scripts/timed setup $(MAKE) --no-print-directory -j2 demo-setup frontend-binary
 	@scripts/timed frontend $(MAKE) --no-print-directory frontend

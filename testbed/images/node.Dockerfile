@@ -8,8 +8,8 @@
 ARG BASE=strata-testbed/trixie-minbase
 FROM ${BASE}-${TARGETARCH}
 ARG VERSION SUITE
-RUN --mount=type=bind,source=apt-from,target=/apt-from \
-    /apt-from "$SUITE" nodejs ca-certificates \
+RUN --mount=type=bind,source=apt-toolchain,target=/apt-toolchain \
+    /apt-toolchain "$SUITE" nodejs -- ca-certificates \
  && groupadd --gid 1000 node \
  && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 RUN --mount=type=secret,id=ca,required=true \

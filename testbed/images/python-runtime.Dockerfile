@@ -3,8 +3,8 @@
 ARG BASE=strata-testbed/trixie-minbase
 FROM ${BASE}-${TARGETARCH}
 ARG SUITE
-RUN --mount=type=bind,source=apt-from,target=/apt-from \
-    /apt-from "$SUITE" python3 ca-certificates netbase tzdata \
+RUN --mount=type=bind,source=apt-toolchain,target=/apt-toolchain \
+    /apt-toolchain "$SUITE" python3 -- ca-certificates netbase tzdata \
  && rm -rf /usr/lib/python3*/EXTERNALLY-MANAGED \
  && ln -s /usr/bin/python3 /usr/local/bin/python3 \
  && ln -s /usr/bin/python3 /usr/local/bin/python
