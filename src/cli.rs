@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use prost::Message;
 
-use crate::lang;
 use crate::llb::{self, LowerOptions};
-use crate::plan::{Plan, StageName};
+use crate::pipeline::{PlanError, plan_directory};
+use crate::plan::StageName;
 use crate::spec::{self, Language};
 
 const USAGE: &str = "\
@@ -32,7 +32,9 @@ usage:
   strata frontend                                   run as a BuildKit gateway frontend
   strata --version
 
-DIR is the build context (default `.`); FILE is the spec (default DIR/strata.yaml).
+DIR is the build context (default `.`); FILE is the spec (default DIR/strata.yaml). A spec
+file given in DIR's place is FILE, with its directory as the context.
+Exit codes: 0 success, 1 problems found (or the command failed), 2 a usage error.
 T is deps, build or runtime (default runtime).";
 
 /// The usage text, with the frontend image this build of the CLI names by default.
@@ -97,7 +99,7 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
             }
             "--target" => {
                 let value = iter.next().ok_or("--target needs a stage name")?;
-                args.target = parse_target(value)?;
+                args.target = StageName::parse(value)?;
             }
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             word => positional.push(word.to_string()),
@@ -116,20 +118,28 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
     if let Some(dir) = positional.next() {
         args.dir = PathBuf::from(dir);
     }
+    // `strata check path/to/strata.yaml`: a spec file where the directory goes is that spec,
+    // with its own directory as the context.
+    if args.dir.is_file() && args.file.is_none() {
+        let spec = std::mem::take(&mut args.dir);
+        args.dir = match spec.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        args.file = Some(spec);
+    }
     if let Some(extra) = positional.next() {
         return Err(format!("unexpected argument `{extra}`"));
     }
     Ok(args)
 }
 
-pub fn parse_target(value: &str) -> Result<StageName, String> {
-    StageName::ALL
-        .into_iter()
-        .find(|s| s.as_str() == value)
-        .ok_or_else(|| format!("unknown target `{value}`: use deps, build or runtime"))
-}
-
 pub fn run(raw: &[String]) -> ExitCode {
+    // `-h`/`--help` anywhere, for every command, is a request for help, not a usage error.
+    if raw.iter().any(|arg| arg == "-h" || arg == "--help") {
+        println!("{}", usage());
+        return ExitCode::SUCCESS;
+    }
     match raw.first().map(String::as_str) {
         Some("--version" | "version") => {
             println!("strata {}", env!("CARGO_PKG_VERSION"));
@@ -266,55 +276,6 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
 /// What `strata schema` prints and `strata init` writes.
 fn schema_text() -> String {
     format!("{}\n", to_pretty_json(&spec::schema::json_schema()))
-}
-
-/// Why a directory could not be planned.
-pub enum PlanError {
-    /// The spec or the context could not be read at all.
-    Unreadable(String),
-    /// The spec was read and has problems, each with its place.
-    Invalid {
-        file: String,
-        source: String,
-        problems: spec::Diagnostics,
-    },
-}
-
-impl std::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PlanError::Unreadable(message) => f.write_str(message),
-            PlanError::Invalid {
-                file,
-                source,
-                problems,
-            } => f.write_str(&problems.render(file, source)),
-        }
-    }
-}
-
-/// Reads a spec from disk and plans it against the context directory.
-pub fn plan_directory(context: &Path, spec_file: &Path) -> Result<Plan, PlanError> {
-    let file = spec_file.display().to_string();
-    let bytes = std::fs::read(spec_file).map_err(|e| {
-        PlanError::Unreadable(format!(
-            "{file}: error: cannot read the spec: {e}\n  = hint: run `strata init` to write one, or pass -f"
-        ))
-    })?;
-    let source = String::from_utf8_lossy(&bytes).into_owned();
-    let invalid = |problems| PlanError::Invalid {
-        file: file.clone(),
-        source: source.clone(),
-        problems,
-    };
-    let spec = spec::parse(&bytes).map_err(invalid)?;
-    let files = lang::list_directory(context, spec_file, &spec).map_err(|e| {
-        PlanError::Unreadable(format!(
-            "{}: error: cannot list the build context: {e}",
-            context.display()
-        ))
-    })?;
-    lang::plan(&spec, &files).map_err(invalid)
 }
 
 /// `strata check`: the same validation a build does, without an engine. Problems go to stdout

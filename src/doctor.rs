@@ -15,8 +15,8 @@ use std::process::{Command, ExitCode};
 use serde_json::Value;
 
 use crate::cache::{docker, human_bytes, sizes_by_namespace};
-use crate::cli::plan_directory;
 use crate::lang::{ENGINE_REPORT, IMAGE_ROOTS, REACH_REPORT, WITH_CA_SECRET};
+use crate::pipeline::plan_directory;
 use crate::plan::{ContextSelection, Mount, Plan, StageName, Step};
 use crate::spec;
 
@@ -162,19 +162,16 @@ fn examine(options: &Options) -> Vec<Finding> {
     };
     let frontend = match &syntax {
         Ok(reference) => Some(frontend_image(reference)),
-        Err(_) => None,
-    };
-    let frontend_found = frontend.as_ref().is_none_or(|f| f.verdict != Verdict::Fail);
-    findings.extend(frontend);
-    match &syntax {
-        Ok(_) => {}
         // An unreadable spec has been reported already.
-        Err(_) if !spec_file.is_file() => {}
-        Err(missing) => findings.push(finding("frontend", Verdict::Fail, missing.clone()).fix(
+        Err(_) if !spec_file.is_file() => None,
+        Err(missing) => Some(finding("frontend", Verdict::Fail, missing.clone()).fix(
             "make `# syntax=<the strata image>` the spec's first line: the engine runs that image",
         )),
-    }
-    if let (true, Some(plan), Ok(_), true) = (engine, &plan, &syntax, frontend_found) {
+    };
+    let frontend_found =
+        syntax.is_ok() && frontend.as_ref().is_none_or(|f| f.verdict != Verdict::Fail);
+    findings.extend(frontend);
+    if let (true, Some(plan), true) = (engine, &plan, frontend_found) {
         findings.extend(inside_the_engine(options, &spec_file, plan));
     }
     findings

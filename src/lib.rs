@@ -10,6 +10,7 @@ pub mod image;
 pub mod init;
 pub mod lang;
 pub mod llb;
+pub mod pipeline;
 pub mod plan;
 pub mod serve;
 pub mod spec;

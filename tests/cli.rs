@@ -373,3 +373,41 @@ fn collect_specs(dir: &std::path::Path, specs: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+#[test]
+fn help_is_printed_for_every_command_with_exit_code_0() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["check", "--help"],
+        &["plan", "-h"],
+        &["init", "--help"],
+        &["doctor", "--help"],
+        &["cache", "ls", "--help"],
+    ] {
+        let out = strata(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("usage:") && stdout.contains("strata check"),
+            "{args:?}: {stdout}"
+        );
+    }
+    let out = strata(&["check", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2), "a usage error exits 2");
+}
+
+#[test]
+fn check_takes_the_spec_file_itself() {
+    let out = strata(&["check", "examples/go-web/strata.yaml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("examples/go-web/strata.yaml: ok (go app `go-web`)"),
+        "{stdout}"
+    );
+}

@@ -38,7 +38,7 @@ fn context_and_spec(example: &str) -> (PathBuf, PathBuf) {
 
 fn plan_of(example: &str) -> Plan {
     let (context, spec) = context_and_spec(example);
-    strata::cli::plan_directory(&context, &spec).unwrap_or_else(|e| panic!("{example}: {e}"))
+    strata::pipeline::plan_directory(&context, &spec).unwrap_or_else(|e| panic!("{example}: {e}"))
 }
 
 fn lower(plan: &Plan, target: StageName, session_id: Option<&str>) -> Definition {
@@ -382,7 +382,7 @@ fn declared_secrets_mount_only_into_download_steps() {
         let spec_path = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("{}.yaml", example.replace('/', "-")));
         std::fs::write(&spec_path, spec).unwrap();
-        let plan = strata::cli::plan_directory(&dir, &spec_path)
+        let plan = strata::pipeline::plan_directory(&dir, &spec_path)
             .unwrap_or_else(|e| panic!("{example}: {e}"));
         for run in plan
             .stages
@@ -478,7 +478,7 @@ fn plan_of_edited(example: &str, edit: impl Fn(&Path)) -> Plan {
     let _ = std::fs::remove_dir_all(&dir);
     copy_tree(&source, &dir);
     edit(&dir);
-    let plan = strata::cli::plan_directory(&dir, &dir.join("strata.yaml"))
+    let plan = strata::pipeline::plan_directory(&dir, &dir.join("strata.yaml"))
         .unwrap_or_else(|e| panic!("{example}: {e}"));
     let _ = std::fs::remove_dir_all(&dir);
     plan

@@ -9,7 +9,6 @@ use futures_util::future::try_join_all;
 use super::bridge::{Bridge, EngineInfo, FrontendResult, ImageLookup, ImageResult, RefId, Warning};
 use super::options::{FrontendOptions, NoCache};
 use super::{FrontendError, serve, subrequests};
-use crate::cli::parse_target;
 use crate::image::{self, BaseImage, ImageInputs};
 use crate::lang::{self, ContextFiles, IgnoreFile, Probe};
 use crate::llb::{self, LocalSource, LowerOptions, Platform, ResolvedImage};
@@ -67,7 +66,7 @@ async fn build(
         return doctor_check(bridge, options, &plan, &engine, &engine_platform).await;
     }
     let target = match &options.target {
-        Some(name) => parse_target(name)?,
+        Some(name) => StageName::parse(name)?,
         None => StageName::Runtime,
     };
     if let Some(request) = &options.request {

@@ -66,6 +66,14 @@ impl StageName {
             StageName::Runtime => "runtime",
         }
     }
+
+    /// A stage named on the command line (`--target`) or by the engine's build options.
+    pub fn parse(value: &str) -> Result<StageName, String> {
+        StageName::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value)
+            .ok_or_else(|| format!("unknown target `{value}`: use deps, build or runtime"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
