@@ -411,3 +411,52 @@ fn check_takes_the_spec_file_itself() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_broken_project_manifest_is_reported_in_that_file() {
+    let dir = std::env::temp_dir().join(format!("strata-cli-manifest-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("web")).unwrap();
+    std::fs::write(
+        dir.join("strata.yaml"),
+        "version: 1\nlanguage: node\npath: web\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("web/package.json"),
+        "{\n  \"name\": \"web\",\n  \"version\": }\n",
+    )
+    .unwrap();
+    let out = strata(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("web/package.json:3:14: error: not valid JSON"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 |   \"version\": }"),
+        "the line itself is shown: {stderr}"
+    );
+    assert!(
+        !stderr.contains("strata.yaml:"),
+        "not a spec line: {stderr}"
+    );
+
+    std::fs::remove_dir_all(dir.join("web")).unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("strata.yaml"), "version: 1\nlanguage: rust\n").unwrap();
+    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(dir.join("Cargo.lock"), "version = 4\n").unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nedition = \"2021\n",
+    )
+    .unwrap();
+    let out = strata(&["check", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Cargo.toml:3:"), "{stderr}");
+    assert!(stderr.contains("error: not valid TOML"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -24,7 +24,7 @@ use crate::plan::{
     Toolchain,
 };
 use crate::spec::yaml::{self, Value as Yaml};
-use crate::spec::{Diagnostic, Diagnostics, Language, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, Location, Spec};
 use sites::AppKind;
 
 pub struct Node;
@@ -179,8 +179,8 @@ fn named_files(doc: &Json) -> Vec<(String, &'static str)> {
 }
 
 impl PackageJson {
-    fn parse(text: &str) -> Result<PackageJson, String> {
-        let doc: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    fn parse(text: &str) -> Result<PackageJson, serde_json::Error> {
+        let doc: Json = serde_json::from_str(text)?;
         let string = |v: Option<&Json>| v.and_then(Json::as_str).map(str::to_string);
         let scripts = doc.get("scripts");
         let workspaces = match doc.get("workspaces") {
@@ -569,11 +569,20 @@ fn read_package(spec: &Spec, files: &ContextFiles) -> Result<PackageJson, Diagno
             .with_hint("point `path:` at the directory with the app's package.json")
     })?;
     Ok(PackageJson::parse(text).map_err(|why| {
-        Diagnostic::at(
-            spec.path.location,
-            format!("cannot read {manifest_path}: {why}"),
+        // serde_json's message ends with its own "at line L column C"; the place is shown instead.
+        let message = why.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message);
+        let at = Location {
+            line: why.line().max(1),
+            column: why.column().max(1),
+        };
+        Diagnostic::in_file(
+            &manifest_path,
+            text,
+            at,
+            format!("not valid JSON: {message}"),
         )
-        .with_hint("package.json must be valid JSON")
+        .with_hint("package.json must be valid JSON (npm and the build read it too)")
     })?)
 }
 

@@ -18,7 +18,7 @@ use super::stages::{Command, Stages};
 use super::toolchain::{self, Demand, Requirement, parse_release};
 use super::{ContextFiles, Probe, Provider, binary_runtime, image_base, network, strings};
 use crate::plan::{Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step};
-use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, Location, RuntimeBase, Spec};
 
 pub struct Rust;
 
@@ -192,9 +192,16 @@ fn read_workspace(spec: &Spec, files: &ContextFiles) -> Result<Workspace, Diagno
         .collect();
     let listed: BTreeSet<&str> = files.under(dir).collect();
     Workspace::read(&manifests, &listed).map_err(|why| {
-        Diagnostic::at(spec.path.location, why)
-            .with_hint("check the manifests with `cargo metadata --locked --no-deps`")
-            .into()
+        match &why.place {
+            Some((manifest, offset)) => {
+                let text = &manifests[manifest];
+                let at = Location::of_offset(text, *offset);
+                Diagnostic::in_file(&join(dir, manifest), text, at, why.message)
+            }
+            None => Diagnostic::at(spec.path.location, why.message),
+        }
+        .with_hint("check the manifests with `cargo metadata --locked --no-deps`")
+        .into()
     })
 }
 

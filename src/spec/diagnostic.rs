@@ -4,11 +4,28 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-/// A 1-based line and column in strata.yaml.
+/// A 1-based line and column in strata.yaml (or, for a problem in one of the project's own
+/// files, in that file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
 pub struct Location {
     pub line: usize,
     pub column: usize,
+}
+
+impl Location {
+    /// The line and column (in characters) of a byte offset into `text`.
+    pub fn of_offset(text: &str, offset: usize) -> Location {
+        let mut end = offset.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &text[..end];
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        Location {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,6 +34,13 @@ pub struct Diagnostic {
     pub location: Option<Location>,
     pub message: String,
     pub hint: Option<String>,
+    /// The project's own file the problem is in (`web/package.json`), when it is not the spec:
+    /// `location` is then a place in that file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Box<str>>,
+    /// That file's line at `location`, shown under the message.
+    #[serde(skip)]
+    file_line: Option<Box<str>>,
     /// The plan is complete but for how the app starts: `run.command` would settle it.
     #[serde(skip)]
     pub needs_command: bool,
@@ -28,6 +52,8 @@ impl Diagnostic {
             location: Some(location),
             message: message.into(),
             hint: None,
+            file: None,
+            file_line: None,
             needs_command: false,
         }
     }
@@ -37,7 +63,21 @@ impl Diagnostic {
             location: None,
             message: message.into(),
             hint: None,
+            file: None,
+            file_line: None,
             needs_command: false,
+        }
+    }
+
+    /// A problem at a place in one of the project's own files, whose text is `text`.
+    pub fn in_file(file: &str, text: &str, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: Some(file.into()),
+            file_line: text
+                .lines()
+                .nth(location.line.saturating_sub(1))
+                .map(Box::from),
+            ..Diagnostic::at(location, message)
         }
     }
 
@@ -70,11 +110,12 @@ impl Diagnostics {
     pub fn render(&self, file: &str, source: &str) -> String {
         let mut out = String::new();
         let mut sorted: Vec<&Diagnostic> = self.0.iter().collect();
-        sorted.sort_by_key(|d| d.location);
+        sorted.sort_by_key(|d| (d.file.is_some(), d.location));
         for (i, d) in sorted.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
+            let file = d.file.as_deref().unwrap_or(file);
             match d.location {
                 Some(at) => {
                     let _ = writeln!(
@@ -82,7 +123,12 @@ impl Diagnostics {
                         "{file}:{}:{}: error: {}",
                         at.line, at.column, d.message
                     );
-                    if let Some(text) = source.lines().nth(at.line.saturating_sub(1)) {
+                    let line = match &d.file_line {
+                        Some(text) => Some(&**text),
+                        None if d.file.is_none() => source.lines().nth(at.line.saturating_sub(1)),
+                        None => None,
+                    };
+                    if let Some(text) = line {
                         let gutter = at.line.to_string().len();
                         let caret_pad: String = text
                             .chars()

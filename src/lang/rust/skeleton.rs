@@ -32,6 +32,23 @@ const DEPENDENCY_TABLES: [&str; 5] = [
     "build_dependencies",
 ];
 
+/// Why the workspace could not be read; `place` is the manifest (relative to the app directory)
+/// and byte offset the problem is at, when a manifest is not valid TOML.
+#[derive(Debug, PartialEq)]
+pub struct ManifestError {
+    pub message: String,
+    pub place: Option<(String, usize)>,
+}
+
+impl From<String> for ManifestError {
+    fn from(message: String) -> Self {
+        ManifestError {
+            message,
+            place: None,
+        }
+    }
+}
+
 /// One local package: a workspace member or a path dependency inside the app directory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Package {
@@ -89,12 +106,15 @@ impl Workspace {
     pub fn read(
         manifests: &BTreeMap<String, String>,
         listed: &BTreeSet<&str>,
-    ) -> Result<Workspace, String> {
-        let parse = |path: &str| -> Result<Table, String> {
+    ) -> Result<Workspace, ManifestError> {
+        let parse = |path: &str| -> Result<Table, ManifestError> {
             let text = manifests
                 .get(path)
                 .ok_or_else(|| format!("{path} is not in the build context"))?;
-            toml::from_str(text).map_err(|e| format!("cannot read {path}: {}", e.message()))
+            toml::from_str(text).map_err(|e| ManifestError {
+                message: format!("not valid TOML: {}", e.message().trim_end()),
+                place: Some((path.to_string(), e.span().map_or(0, |span| span.start))),
+            })
         };
         let root = parse("Cargo.toml")?;
         let mut pending: Vec<(String, bool)> = Vec::new();
@@ -121,7 +141,9 @@ impl Workspace {
             collect_path_dependencies(".", workspace, "dependencies", &mut pending)?;
         }
         if pending.is_empty() {
-            return Err("Cargo.toml has neither [package] nor [workspace]".to_string());
+            return Err("Cargo.toml has neither [package] nor [workspace]"
+                .to_string()
+                .into());
         }
 
         let mut packages: Vec<Package> = Vec::new();
@@ -531,7 +553,7 @@ fn masked_dependency_entry(line: &str, local: &BTreeSet<&str>) -> String {
 mod tests {
     use super::*;
 
-    fn workspace(files: &[(&str, &str)]) -> Result<Workspace, String> {
+    fn workspace(files: &[(&str, &str)]) -> Result<Workspace, ManifestError> {
         let manifests: BTreeMap<String, String> = files
             .iter()
             .filter(|(p, _)| p.ends_with("Cargo.toml"))
@@ -690,7 +712,22 @@ mod tests {
     fn path_dependencies_outside_the_app_directory_are_refused() {
         let app = "[package]\nname = \"app\"\n[dependencies]\nx = { path = \"../x\" }\n";
         let err = workspace(&[("Cargo.toml", app), ("src/main.rs", "")]).unwrap_err();
-        assert!(err.contains("outside the app directory"), "{err}");
+        assert!(err.message.contains("outside the app directory"), "{err:?}");
+    }
+
+    #[test]
+    fn a_manifest_that_is_not_toml_is_reported_at_its_place() {
+        let member = "[package]\nname = \"lib\"\nversion = 1.0.0\n";
+        let err = workspace(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"lib\"]\n"),
+            ("lib/Cargo.toml", member),
+        ])
+        .unwrap_err();
+        assert!(err.message.starts_with("not valid TOML"), "{err:?}");
+        let (manifest, offset) = err.place.expect("a place in the manifest");
+        assert_eq!(manifest, "lib/Cargo.toml");
+        let at = crate::spec::Location::of_offset(member, offset);
+        assert_eq!(at.line, 3, "the `version = 1.0.0` line");
     }
 
     #[test]
