@@ -5,6 +5,9 @@ mod embeds;
 mod packages;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::context::join;
 use super::inputs::{Reference, Sources, readable_at_run_time, runtime_files};
@@ -17,7 +20,7 @@ use super::{
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step, TargetPart,
 };
-use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
+use crate::spec::{Diagnostic, Diagnostics, Language, Location, RuntimeBase, Spec};
 
 pub struct Go;
 
@@ -124,11 +127,16 @@ impl Provider for Go {
 
     fn plan(&self, spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
         let dir = spec.path.value.as_str();
-        let module = GoMod::parse(files.text(dir, "go.mod").ok_or_else(|| {
+        let go_mod = files.text(dir, "go.mod").ok_or_else(|| {
             Diagnostic::at(spec.path.location, format!("there is no go.mod in `{dir}`")).with_hint(
                 "run `go mod init <module>` there, or set `path:` to the module's directory",
             )
-        })?);
+        })?;
+        let module = GoMod::parse(go_mod).map_err(|(at, message)| {
+            Diagnostic::in_file(&join(dir, "go.mod"), go_mod, at, message).with_hint(
+                "`go mod tidy` reports the same; go.mod must be valid before any build step",
+            )
+        })?;
         let local: Vec<&str> = files.under(dir).collect();
         let vendored = local.contains(&"vendor/modules.txt");
         let main = main_package(spec, &local)?;
@@ -364,6 +372,12 @@ fn runtime_base(spec: &Spec) -> Base {
     }
 }
 
+/// The `go` line's forms that golang.org/x/mod/modfile accepts.
+static GO_VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[1-9][0-9]*\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?$")
+        .expect("a valid pattern")
+});
+
 /// The facts strata reads from go.mod.
 struct GoMod {
     module: Option<String>,
@@ -373,22 +387,60 @@ struct GoMod {
 }
 
 impl GoMod {
-    fn parse(text: &str) -> GoMod {
+    /// Reads go.mod, refusing what `go mod download` would refuse halfway through a build: a
+    /// `go` or `toolchain` line that is not a version, and a block left open. The error is a
+    /// place in go.mod and what is wrong there.
+    fn parse(text: &str) -> Result<GoMod, (Location, String)> {
         let mut parsed = GoMod {
             module: None,
             versions: Vec::new(),
         };
-        for line in text.lines() {
-            let line = line.split("//").next().unwrap_or_default().trim();
-            if let Some(rest) = line.strip_prefix("module ") {
-                parsed.module = Some(rest.trim().trim_matches('"').to_string());
-            } else if let Some(rest) = line.strip_prefix("go ") {
-                parsed.versions.push(("go", rest.trim().to_string()));
-            } else if let Some(rest) = line.strip_prefix("toolchain ") {
-                parsed.versions.push(("toolchain", rest.trim().to_string()));
+        let mut open_block = None;
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.split("//").next().unwrap_or_default().trim();
+            let at = |word: &str| Location {
+                line: index + 1,
+                column: raw[..raw.find(word).unwrap_or(0)].chars().count() + 1,
+            };
+            if open_block.is_some() {
+                if line == ")" {
+                    open_block = None;
+                }
+                continue;
+            }
+            let mut words = line.split_whitespace();
+            let (Some(directive), rest) = (words.next(), words.next()) else {
+                continue;
+            };
+            match (directive, rest) {
+                (_, Some("(")) => open_block = Some((at(directive), directive.to_string())),
+                ("module", Some(path)) => parsed.module = Some(path.trim_matches('"').to_string()),
+                ("go", Some(version)) if !GO_VERSION.is_match(version) => {
+                    return Err((
+                        at(version),
+                        format!("`go {version}` is not a Go version (`go 1.24`, `go 1.24.2`)"),
+                    ));
+                }
+                ("toolchain", Some(name)) if name != "default" && !name.starts_with("go1") => {
+                    return Err((
+                        at(name),
+                        format!("`toolchain {name}` is not a Go toolchain (`toolchain go1.24.2`)"),
+                    ));
+                }
+                ("go" | "toolchain", Some(version)) => {
+                    let directive = if directive == "go" { "go" } else { "toolchain" };
+                    parsed.versions.push((directive, version.to_string()));
+                }
+                _ => {}
             }
         }
-        parsed
+        match open_block {
+            Some((at, directive)) => Err((
+                at,
+                format!("the `{directive} (` block is never closed with `)`"),
+            )),
+            None => Ok(parsed),
+        }
     }
 
     /// Both lines are minimums: Go builds any older module, and with `GOTOOLCHAIN=local` it
@@ -422,7 +474,7 @@ fn build_packages(
         .iter()
         .filter(|p| p.rsplit('/').next() == Some("go.mod"))
     {
-        let module = GoMod::parse(text(path)?).module?;
+        let module = GoMod::parse(text(path)?).ok()?.module?;
         modules.insert(module, parent(path).to_string());
     }
     let sources: BTreeMap<&str, &str> = local
@@ -562,6 +614,32 @@ fn binary_name(main: &str, module: &GoMod) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_go_mod_that_go_would_refuse_is_refused_at_its_place() {
+        let refused = |text: &str| GoMod::parse(text).err().expect("refused");
+        let (at, message) = refused("module example.com/app\n\ngo 1.2x\n");
+        assert_eq!((at.line, at.column), (3, 4));
+        assert!(
+            message.contains("`go 1.2x` is not a Go version"),
+            "{message}"
+        );
+        let (at, message) = refused("module m\ngo 1.24\nrequire (\n\tgithub.com/x/y v1.0.0\n");
+        assert_eq!((at.line, at.column), (3, 1));
+        assert!(
+            message.contains("`require (` block is never closed"),
+            "{message}"
+        );
+        let (at, _) = refused("module m\ngo 1.24\ntoolchain 1.24.2\n");
+        assert_eq!((at.line, at.column), (3, 11));
+        for fine in ["go 1.24", "go 1.24.2", "go 1.21rc1", "go 1.24 // comment"] {
+            let text =
+                format!("module m\n{fine}\nrequire (\n\tx.org/y v1.0.0\n)\ntoolchain go1.25.1\n");
+            let parsed = GoMod::parse(&text).unwrap_or_else(|e| panic!("{fine}: {e:?}"));
+            assert_eq!(parsed.module.as_deref(), Some("m"));
+            assert_eq!(parsed.versions.len(), 2, "{fine}");
+        }
+    }
 
     fn contacts_of(go_settings: &str) -> Vec<String> {
         let text = format!("version: 1\nlanguage: go\n{go_settings}");
