@@ -56,6 +56,7 @@ fn pipeline(c: &mut Criterion) {
                         target: StageName::Runtime,
                         images: &BTreeMap::new(),
                         no_cache: &[],
+                        spec_source: None,
                     },
                 )
                 .encode_to_vec()

@@ -199,6 +199,7 @@ fn execute(args: &Args) -> Result<(), String> {
                 target: args.target,
                 images: &BTreeMap::new(),
                 no_cache: &[],
+                spec_source: None,
             },
         );
         if args.json {

@@ -502,20 +502,13 @@ fn build_arg<'a>(flags: &'a [String], name: &str) -> Option<&'a str> {
 /// The image named by the spec's `# syntax=` line.
 fn syntax_image(spec_file: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(spec_file).unwrap_or_default();
-    let first = text.lines().next().unwrap_or("");
-    first
-        .strip_prefix('#')
-        .map(str::trim_start)
-        .and_then(|rest| rest.strip_prefix("syntax="))
-        .map(|reference| reference.trim().to_string())
-        .filter(|reference| !reference.is_empty())
-        .ok_or_else(|| {
-            format!(
-                "{}:1:1: the first line is not `# syntax=<image>`, so `docker buildx build -f` \
+    spec::syntax_image(&text).ok_or_else(|| {
+        format!(
+            "{}:1:1: the first line is not `# syntax=<image>`, so `docker buildx build -f` \
                  has no frontend to run",
-                spec_file.display()
-            )
-        })
+            spec_file.display()
+        )
+    })
 }
 
 /// The frontend image is in the local store, or its registry has it (asked the way buildx asks,

@@ -169,6 +169,7 @@ fn ignored_files_are_in_no_view_of_the_context() {
             target: StageName::Runtime,
             images: &std::collections::BTreeMap::new(),
             no_cache: &[],
+            spec_source: None,
         },
     );
     let json = llb::definition_to_json(&definition);

@@ -239,6 +239,37 @@ fn bad_spec_fails_the_build_with_line_and_column() {
     );
     assert!(errors.contains("did you mean `lockfiles`?"), "{errors}");
     assert!(!errors.contains("panicked"), "{errors}");
+
+    // The spec goes with the error, so buildx quotes its lines above it, as it does a
+    // Dockerfile's.
+    let (success, text) = buildx_plain(&ws, &[]);
+    assert!(!success);
+    assert!(text.contains("strata.yaml:3\n"), "no source block:\n{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("3 | >>> lockfile: go.sum")),
+        "the offending line is not marked:\n{text}"
+    );
+}
+
+/// A dependency step that fails shows the spec line its stage comes from (the `language:` key
+/// here), as a failed RUN shows its Dockerfile line.
+#[test]
+fn a_failed_dependency_step_shows_its_spec_line() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    ws.append("go.mod", "require example.com/not-served v1.0.0\n");
+    let (success, text) = buildx_plain(&ws, &["--allow", "network.host"]);
+    assert!(
+        !success,
+        "built with a module the proxy does not serve:\n{text}"
+    );
+    assert!(text.contains("strata.yaml:4\n"), "no source block:\n{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("4 | >>> language: go")),
+        "the stage's spec line is not marked:\n{text}"
+    );
 }
 
 #[test]

@@ -18,3 +18,18 @@ fn every_corpus_input_passes_the_fuzz_check() {
     }
     assert!(inputs > 1000, "the corpus shrank to {inputs} inputs");
 }
+
+#[test]
+fn the_fuzz_context_reaches_every_language_s_planning() {
+    for language in ["go", "python", "node", "rust"] {
+        let text = format!("version: 1\nlanguage: {language}\n");
+        let spec = strata::spec::parse(text.as_bytes()).expect("a valid spec");
+        let plan = strata::lang::plan(&spec, &spec_to_llb::context("."));
+        assert!(
+            plan.is_ok(),
+            "{language} does not plan against the fuzz context: {:?}",
+            plan.err()
+        );
+        spec_to_llb::check(text.as_bytes());
+    }
+}

@@ -62,6 +62,7 @@ fn lower_without_cache(
             target,
             images: &BTreeMap::new(),
             no_cache,
+            spec_source: None,
         },
     )
 }
@@ -453,6 +454,7 @@ fn an_image_pinned_by_digest_in_the_spec_keeps_its_digest() {
             target: StageName::Runtime,
             images: &images,
             no_cache: &[],
+            spec_source: None,
         },
     );
     let json = llb::definition_to_json(&definition).to_string();
@@ -677,4 +679,61 @@ fn an_engine_without_a_capability_the_plan_uses_is_named() {
         strata::llb::missing_caps(&plan, &without_cache),
         ["cache mounts (exec.mount.cache.sharing)"]
     );
+}
+
+#[test]
+fn every_op_is_attributed_to_its_stage_line_without_changing_any_op() {
+    let plan = plan_of("python-uv");
+    let spec_source = llb::SpecSource {
+        filename: "strata.yaml",
+        contents: b"version: 1\nlanguage: python\n",
+        stage_lines: BTreeMap::from([
+            (StageName::Deps, 2),
+            (StageName::Build, 3),
+            (StageName::Runtime, 4),
+        ]),
+    };
+    let plain = lower(&plan, StageName::Runtime, Some("session"));
+    let mapped = llb::lower(
+        &plan,
+        &LowerOptions {
+            session_id: Some("session"),
+            context_directory: "context",
+            platform: None,
+            build_platform: None,
+            image_resolve_mode: None,
+            target: StageName::Runtime,
+            images: &BTreeMap::new(),
+            no_cache: &[],
+            spec_source: Some(&spec_source),
+        },
+    );
+    assert_eq!(
+        plain.def, mapped.def,
+        "the ops, so every cache key, are the same"
+    );
+    assert!(plain.source.is_none());
+    let source = mapped.source.expect("the spec goes with the definition");
+    assert_eq!(source.infos.len(), 1);
+    assert_eq!(source.infos[0].filename, "strata.yaml");
+    assert_eq!(source.infos[0].data, spec_source.contents);
+    let line_of = |name: &str| {
+        let (digest, _) = mapped
+            .metadata
+            .iter()
+            .find(|(_, meta)| {
+                meta.description
+                    .get("llb.customname")
+                    .is_some_and(|n| n.contains(name))
+            })
+            .unwrap_or_else(|| panic!("a step named like {name}"));
+        source.locations[digest].locations[0].ranges[0]
+            .start
+            .expect("a start")
+            .line
+    };
+    assert_eq!(line_of("[strata deps] uv sync"), 2);
+    assert_eq!(line_of("[strata runtime]"), 4);
+    // Every op but the terminal one has a place.
+    assert_eq!(source.locations.len(), mapped.def.len() - 1);
 }

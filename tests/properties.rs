@@ -137,6 +137,7 @@ proptest! {
             target,
             images: &images,
             no_cache: &[],
+                spec_source: None,
         };
         let first = llb::lower(&plan, &options);
         let replanned = strata::pipeline::plan_directory(&dir, &spec_path)

@@ -162,8 +162,8 @@ pub struct SpecLocation {
     pub filename: String,
     pub contents: Vec<u8>,
     pub language: String,
-    pub first_line: u32,
-    pub last_line: u32,
+    /// First and last line (1-based, inclusive) of each place.
+    pub ranges: Vec<(u32, u32)>,
 }
 
 impl SpecLocation {
@@ -176,15 +176,18 @@ impl SpecLocation {
         }
     }
 
-    fn range(&self) -> pb::Range {
+    fn ranges(&self) -> Vec<pb::Range> {
         let position = |line: u32| pb::Position {
             line: line.min(i32::MAX as u32) as i32,
             character: 0,
         };
-        pb::Range {
-            start: Some(position(self.first_line)),
-            end: Some(position(self.last_line)),
-        }
+        self.ranges
+            .iter()
+            .map(|&(first, last)| pb::Range {
+                start: Some(position(first)),
+                end: Some(position(last)),
+            })
+            .collect()
     }
 }
 
@@ -451,9 +454,8 @@ impl Bridge {
         let ranges = warning
             .location
             .as_ref()
-            .map(SpecLocation::range)
-            .into_iter()
-            .collect();
+            .map(SpecLocation::ranges)
+            .unwrap_or_default();
         self.client()
             .warn(gw::WarnRequest {
                 digest: warning.vertex.unwrap_or_default(),
@@ -529,7 +531,7 @@ impl Bridge {
     ) -> Result<(), BridgeError> {
         let source = ErrorSource {
             info: location.map(SpecLocation::source_info),
-            ranges: location.map(SpecLocation::range).into_iter().collect(),
+            ranges: location.map(SpecLocation::ranges).unwrap_or_default(),
         };
         self.return_status(Status {
             code: PLAIN_ERROR_CODE,
@@ -672,12 +674,11 @@ mod tests {
             filename: "strata.yaml".into(),
             contents: b"a\nb\n".to_vec(),
             language: "yaml".into(),
-            first_line: 2,
-            last_line: 2,
+            ranges: vec![(2, 2)],
         };
         let source = ErrorSource {
             info: Some(location.source_info()),
-            ranges: vec![location.range()],
+            ranges: location.ranges(),
         };
         let any = source.to_any();
         assert_eq!(any.type_url, "errdefs.Source");

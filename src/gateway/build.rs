@@ -6,12 +6,14 @@ use std::process::ExitCode;
 
 use futures_util::future::try_join_all;
 
-use super::bridge::{Bridge, EngineInfo, FrontendResult, ImageLookup, ImageResult, RefId, Warning};
+use super::bridge::{
+    Bridge, EngineInfo, FrontendResult, ImageLookup, ImageResult, RefId, SpecLocation, Warning,
+};
 use super::options::{FrontendOptions, NoCache};
 use super::{FrontendError, serve, subrequests};
 use crate::image::{self, BaseImage, ImageInputs};
 use crate::lang::{self, ContextFiles, IgnoreFile, Probe};
-use crate::llb::{self, LocalSource, LowerOptions, Platform, ResolvedImage};
+use crate::llb::{self, LocalSource, LowerOptions, Platform, ResolvedImage, SpecSource};
 use crate::plan::{Base, Plan, ProxyEnv, RunsOn, StageName};
 use crate::spec;
 
@@ -37,9 +39,32 @@ async fn build(
         )),
         (None, None) => None,
     };
+    // The spec's own lines go with the error, so buildx quotes them above it.
     let in_spec = |problems: spec::Diagnostics| {
         let source = String::from_utf8_lossy(&spec_file.contents);
-        FrontendError::Message(problems.render(&spec_file.filename, &source))
+        let message = problems.render(&spec_file.filename, &source);
+        let ranges: Vec<(u32, u32)> = problems
+            .0
+            .iter()
+            .filter(|problem| problem.file.is_none())
+            .filter_map(|problem| problem.location)
+            .map(|at| {
+                let line = u32::try_from(at.line).unwrap_or(u32::MAX);
+                (line, line)
+            })
+            .collect();
+        if ranges.is_empty() {
+            return FrontendError::Message(message);
+        }
+        FrontendError::InSpec {
+            message,
+            location: SpecLocation {
+                filename: spec_file.filename.clone(),
+                contents: spec_file.contents.clone(),
+                language: "yaml".to_string(),
+                ranges,
+            },
+        }
     };
     let mut spec = spec::parse(&spec_file.contents).map_err(in_spec)?;
     // The image the engine runs as the frontend (from the `# syntax=` line or BUILDKIT_SYNTAX).
@@ -96,17 +121,19 @@ async fn build(
     }
 
     let no_cache = stages_without_cache(&options.no_cache);
-    let images = platforms.iter().map(|platform| {
-        build_image(
-            bridge,
-            options,
-            &plan,
-            target,
-            platform,
-            &engine_platform,
-            &no_cache,
-        )
-    });
+    let spec_source = SpecSource {
+        filename: &spec_file.filename,
+        contents: &spec_file.contents,
+        stage_lines: stage_lines(&spec),
+    };
+    let request = StageRequest {
+        target,
+        no_cache: &no_cache,
+        spec_source: Some(&spec_source),
+    };
+    let images = platforms
+        .iter()
+        .map(|platform| build_image(bridge, options, &plan, &request, platform, &engine_platform));
     Ok(FrontendResult::Images(try_join_all(images).await?))
 }
 
@@ -128,29 +155,65 @@ async fn doctor_check(
     });
     let check = lang::reachability_plan(plan, &facts.to_string());
     // Always run afresh: an answer from the cache is not a check.
+    let request = StageRequest {
+        target: StageName::Deps,
+        no_cache: &[StageName::Deps],
+        spec_source: None,
+    };
     let image = build_image(
         bridge,
         options,
         &check,
-        StageName::Deps,
+        &request,
         engine_platform,
         engine_platform,
-        &[StageName::Deps],
     )
     .await?;
     Ok(FrontendResult::Images(vec![image]))
 }
 
-/// The image of `target` for one platform.
+/// Which stage to build, and how: the same for every platform.
+struct StageRequest<'a> {
+    target: StageName,
+    no_cache: &'a [StageName],
+    spec_source: Option<&'a SpecSource<'a>>,
+}
+
+/// The spec line each stage's steps are shown with when one fails: the key that chose what the
+/// stage does (the lockfiles or the language for the dependencies, `build.main` or the
+/// language for the compile, the language for the runtime), else the spec's first line.
+fn stage_lines(spec: &spec::Spec) -> BTreeMap<StageName, u32> {
+    let line = |location: Option<spec::Location>| {
+        location.map_or(1, |at| u32::try_from(at.line).unwrap_or(u32::MAX))
+    };
+    let language = spec.language.as_ref().map(|l| l.location);
+    let lockfiles = spec
+        .lockfiles
+        .as_ref()
+        .and_then(|files| files.first())
+        .map(|f| f.location);
+    let main = spec.build.main.as_ref().map(|m| m.location);
+    BTreeMap::from([
+        (StageName::Deps, line(lockfiles.or(language))),
+        (StageName::Build, line(main.or(language))),
+        (StageName::Runtime, line(language)),
+    ])
+}
+
+/// The image of the requested stage for one platform.
 async fn build_image(
     bridge: &Bridge,
     options: &FrontendOptions,
     plan: &Plan,
-    target: StageName,
+    request: &StageRequest<'_>,
     platform: &Platform,
     engine_platform: &Platform,
-    no_cache: &[StageName],
 ) -> Result<ImageResult, FrontendError> {
+    let StageRequest {
+        target,
+        no_cache,
+        spec_source,
+    } = *request;
     let lookups = resolve_base_images(bridge, options, plan, platform, engine_platform).await?;
     let resolved: BTreeMap<String, ResolvedImage> = lookups
         .iter()
@@ -171,6 +234,7 @@ async fn build_image(
             target,
             images: &resolved,
             no_cache,
+            spec_source,
         },
     );
     let result = bridge.solve(definition).await?;

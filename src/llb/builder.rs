@@ -38,6 +38,10 @@ pub struct Graph {
     metadata: BTreeMap<String, pb::OpMetadata>,
     /// `--no-cache`: the engine only passes the option on; honouring it is the frontend's job.
     ignore_cache: bool,
+    /// The spec, when ops are attributed to its lines, and the line the ops added now come from.
+    source: Option<pb::SourceInfo>,
+    line: Option<u32>,
+    lines: BTreeMap<String, u32>,
 }
 
 pub struct LocalSource<'a> {
@@ -113,11 +117,23 @@ impl Graph {
         self.ignore_cache = ignore;
     }
 
+    /// Attributes the ops added from now on to `line` of the spec `source` (an op shared by
+    /// several stages keeps the first line it was added under).
+    pub fn set_source_line(&mut self, source: &pb::SourceInfo, line: Option<u32>) {
+        if self.source.is_none() {
+            self.source = Some(source.clone());
+        }
+        self.line = line;
+    }
+
     fn add(&mut self, op: pb::Op, name: &str) -> String {
         let bytes = op.encode_to_vec();
         let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
         if !self.ops.iter().any(|(d, _)| *d == digest) {
             self.ops.push((digest.clone(), bytes));
+        }
+        if let Some(line) = self.line {
+            self.lines.entry(digest.clone()).or_insert(line);
         }
         if !name.is_empty() || self.ignore_cache {
             let mut description = BTreeMap::new();
@@ -458,11 +474,40 @@ impl Graph {
             inputs: result.iter().map(Self::input).collect(),
             ..Default::default()
         };
+        self.line = None;
         self.add(terminal, "");
+        // buildx quotes the spec line of a failed step from here; lines are 1-based, as
+        // BuildKit's own frontends write them.
+        let source = self.source.map(|info| pb::Source {
+            locations: self
+                .lines
+                .into_iter()
+                .map(|(digest, line)| {
+                    let at = pb::Position {
+                        line: i32::try_from(line).unwrap_or(i32::MAX),
+                        character: 0,
+                    };
+                    let location = pb::Location {
+                        source_index: 0,
+                        ranges: vec![pb::Range {
+                            start: Some(at),
+                            end: Some(at),
+                        }],
+                    };
+                    (
+                        digest,
+                        pb::Locations {
+                            locations: vec![location],
+                        },
+                    )
+                })
+                .collect(),
+            infos: vec![info],
+        });
         pb::Definition {
             def: self.ops.into_iter().map(|(_, bytes)| bytes).collect(),
             metadata: self.metadata,
-            source: None,
+            source,
         }
     }
 }

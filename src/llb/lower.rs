@@ -38,6 +38,18 @@ pub struct LowerOptions<'a> {
     pub images: &'a BTreeMap<String, ResolvedImage>,
     /// Stages whose steps must run again (`--no-cache`, `--no-cache-filter`).
     pub no_cache: &'a [StageName],
+    /// The spec the plan came from, when the engine should show which of its lines a step
+    /// came from. `None` for `strata llb`.
+    pub spec_source: Option<&'a SpecSource<'a>>,
+}
+
+/// The spec a definition is lowered from: BuildKit keeps it with the definition, and a failed
+/// step's error quotes the line its stage is attributed to.
+pub struct SpecSource<'a> {
+    pub filename: &'a str,
+    pub contents: &'a [u8],
+    /// The spec line of each stage's steps: the key that chose what the stage does.
+    pub stage_lines: BTreeMap<StageName, u32>,
 }
 
 /// Each stage as lowered: the filesystem later stages build on, and what it hands on.
@@ -56,10 +68,19 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         .map(Platform::to_pb);
     let mut done: BTreeMap<StageName, Lowered> = BTreeMap::new();
     let app_root = context_root(&plan.context_dir);
+    let source_info = options.spec_source.map(|spec| pb::SourceInfo {
+        filename: spec.filename.to_string(),
+        data: spec.contents.to_vec(),
+        language: "yaml".to_string(),
+        definition: None,
+    });
 
     for stage in &plan.stages {
         let label = stage.name.as_str();
         graph.set_ignore_cache(options.no_cache.contains(&stage.name));
+        if let (Some(info), Some(spec)) = (&source_info, options.spec_source) {
+            graph.set_source_line(info, spec.stage_lines.get(&stage.name).copied());
+        }
         let (platform, target_env) = match &stage.runs_on {
             RunsOn::Target => (target_platform.clone(), Vec::new()),
             RunsOn::Build { target_env } => {

@@ -9,5 +9,5 @@ mod platform;
 pub use builder::{LocalSource, normalise_image};
 pub use caps::{ENGINE_FLOOR, missing_caps, required_caps};
 pub use json::definition_to_json;
-pub use lower::{LowerOptions, ResolvedImage, Transfer, local_files, lower};
+pub use lower::{LowerOptions, ResolvedImage, SpecSource, Transfer, local_files, lower};
 pub use platform::Platform;

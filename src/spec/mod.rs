@@ -45,8 +45,8 @@ pub fn parse(bytes: &[u8]) -> Result<Spec, Diagnostics> {
 }
 
 /// The image of a `# syntax=IMAGE` first line, as BuildKit reads the directive: any spacing
-/// around `#` and `=`, the key in any case.
-fn syntax_image(source: &str) -> Option<String> {
+/// around `#` and `=`, the key in any case. `strata doctor` reads it the same way.
+pub fn syntax_image(source: &str) -> Option<String> {
     let first = source.lines().next()?.trim_start_matches('\u{feff}');
     let directive = first.trim_start().strip_prefix('#')?;
     let (key, value) = directive.split_once('=')?;
