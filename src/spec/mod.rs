@@ -29,10 +29,17 @@ pub fn parse(bytes: &[u8]) -> Result<Spec, Diagnostics> {
         .into());
     }
     let source = std::str::from_utf8(bytes).map_err(|e| {
-        Diagnostic::whole_file(format!(
-            "the file is not UTF-8 text (invalid byte at offset {})",
-            e.valid_up_to()
-        ))
+        // The valid text before the bad byte tells its line and column.
+        let before = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+        let at = Location::of_offset(before, before.len());
+        let byte = bytes[e.valid_up_to()];
+        Diagnostic::at(
+            at,
+            format!(
+                "the file is not UTF-8 text (byte 0x{byte:02x} at offset {})",
+                e.valid_up_to()
+            ),
+        )
         .with_hint("save strata.yaml as UTF-8")
     })?;
     let root = yaml::parse(source)?.ok_or_else(|| {
