@@ -7,15 +7,8 @@
 //! record ID, one at a time, so nothing else is ever removed.
 
 use std::collections::BTreeMap;
-use std::process::{Command, ExitCode};
+use std::process::Command;
 use std::time::Duration;
-
-const USAGE: &str = "\
-usage:
-  strata cache ls [--namespace NS]                      strata's cache mounts on the engine
-  strata cache prune [--namespace NS] [--older-than D]  remove them (only strata's)
-
-D is a duration such as 30m, 12h or 7d: only caches unused for longer are removed.";
 
 /// One cache-mount record of the engine's build cache that belongs to strata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,53 +29,27 @@ struct Options {
     older_than: Option<Duration>,
 }
 
-pub fn run(args: &[String]) -> ExitCode {
-    let outcome = match args.split_first() {
-        Some((command, rest)) if command == "ls" || command == "prune" => parse_options(rest)
-            .and_then(|options| {
-                let records = strata_records(&options)?;
-                if command == "ls" {
-                    print!("{}", table(&records));
-                    Ok(())
-                } else {
-                    prune(&records, &options)
-                }
-            }),
-        _ => Err(format!("strata cache: say ls or prune\n\n{USAGE}")),
+/// `strata cache ls|prune [--namespace NS] [--older-than D]`.
+pub fn run(action: &str, namespace: Option<&str>, older_than: Option<&str>) -> Result<(), String> {
+    let older_than = match older_than {
+        Some(text) => Some(parse_duration(text).ok_or_else(|| {
+            format!("strata cache: `{text}` is not a duration: write 30m, 12h or 7d")
+        })?),
+        None => None,
     };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{message}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        namespace: None,
-        older_than: None,
+    let options = Options {
+        namespace: namespace.map(str::to_string),
+        older_than,
     };
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        let mut value = |flag: &str| {
-            iter.next()
-                .cloned()
-                .ok_or_else(|| format!("strata cache: {flag} needs a value\n\n{USAGE}"))
-        };
-        match arg.as_str() {
-            "--namespace" => options.namespace = Some(value("--namespace")?),
-            "--older-than" => {
-                let text = value("--older-than")?;
-                options.older_than = Some(parse_duration(&text).ok_or_else(|| {
-                    format!("strata cache: `{text}` is not a duration: write 30m, 12h or 7d")
-                })?);
-            }
-            other => return Err(format!("strata cache: unknown option `{other}`\n\n{USAGE}")),
+    let records = strata_records(&options)?;
+    match action {
+        "ls" => {
+            print!("{}", table(&records));
+            Ok(())
         }
+        "prune" => prune(&records, &options),
+        other => Err(format!("strata cache: `{other}` is not ls or prune")),
     }
-    Ok(options)
 }
 
 /// strata's records (of one namespace when asked), from `docker buildx du --verbose`.

@@ -1,11 +1,14 @@
-//! The command line: `strata plan | llb | check | init | schema | cache | doctor`, and `strata frontend`
-//! (what the engine runs).
+//! The command line: `strata plan | llb | check | init | schema | cache | doctor | serve |
+//! completions`, and `strata frontend` (what the engine runs). `args` holds the one table of
+//! commands and options that parsing, help and completions are made from.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use args::{Invocation, Parsed};
 use prost::Message;
 
 use crate::llb::{self, LowerOptions};
@@ -13,156 +16,70 @@ use crate::pipeline::{PlanError, plan_directory};
 use crate::plan::StageName;
 use crate::spec::{self, Language};
 
-const USAGE: &str = "\
-strata: cache-correct container builds from a small strata.yaml
+mod args;
 
-usage:
-  strata plan [DIR] [-f FILE] [--json]              print the build plan
-  strata llb  [DIR] [-f FILE] [--json] [--target T] print the LLB definition (raw bytes, or JSON)
-  strata check [DIR] [-f FILE] [--json]             validate the spec against DIR; exit 1 on errors
-  strata init [DIR] [--language L] [--force] [--print] [--frontend IMAGE]
-                                                    write DIR/strata.yaml for the project in DIR
-                                                    (--print: show it, write nothing; IMAGE: the
-                                                    `# syntax=` frontend, default {DEFAULT})
-  strata schema                                     print the JSON Schema of strata.yaml
-  strata cache ls|prune [--namespace NS] [--older-than D]  strata's cache mounts on the engine
-  strata doctor [DIR] [-f FILE] [--secret S] [--build-arg A] [--allow E]
-                                                    check the engine, network and spec; say fixes
-  strata serve DIR                                  serve a built site (what a front-end app's image runs)
-  strata frontend                                   run as a BuildKit gateway frontend
-  strata --version
-
-DIR is the build context (default `.`); FILE is the spec (default DIR/strata.yaml). A spec
-file given in DIR's place is FILE, with its directory as the context.
-Exit codes: 0 success, 1 problems found (or the command failed), 2 a usage error.
-T is deps, build or runtime (default runtime).";
-
-/// The usage text, with the frontend image this build of the CLI names by default.
-fn usage() -> String {
-    USAGE.replace("{DEFAULT}", &spec::default_frontend_image())
-}
-
-enum Command {
-    Plan,
-    Llb,
-    Check,
-    Init,
-    Schema,
-}
-
-struct Args {
-    command: Command,
-    dir: PathBuf,
-    file: Option<PathBuf>,
-    json: bool,
-    target: StageName,
-    force: bool,
-    /// `strata init --print`: the spec on stdout, nothing written.
-    print: bool,
-    language: Option<Language>,
-    /// `strata init --frontend IMAGE`: the `# syntax=` line's image.
-    frontend: Option<String>,
-}
-
-fn parse_args(raw: &[String]) -> Result<Args, String> {
-    let mut args = Args {
-        command: Command::Plan,
-        dir: PathBuf::from("."),
-        file: None,
-        json: false,
-        target: StageName::Runtime,
-        force: false,
-        print: false,
-        language: None,
-        frontend: None,
-    };
-    let mut positional = Vec::new();
-    let mut iter = raw.iter();
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--json" => args.json = true,
-            "--force" => args.force = true,
-            "--print" => args.print = true,
-            "--language" => {
-                let value = iter.next().ok_or("--language needs a language name")?;
-                let language = Language::ALL.into_iter().find(|l| l.name() == value);
-                args.language =
-                    Some(language.ok_or_else(|| format!("unknown language `{value}`"))?);
-            }
-            "--frontend" => {
-                let value = iter.next().ok_or("--frontend needs an image reference")?;
-                args.frontend = Some(value.clone());
-            }
-            "-f" | "--file" => {
-                let value = iter.next().ok_or("-f needs a file name")?;
-                args.file = Some(PathBuf::from(value));
-            }
-            "--target" => {
-                let value = iter.next().ok_or("--target needs a stage name")?;
-                args.target = StageName::parse(value)?;
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            word => positional.push(word.to_string()),
+/// The `strata` command: `raw` is the command line without the program name.
+pub fn run(raw: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let parsed = match args::parse(raw) {
+        Ok(Invocation::Help(command)) => {
+            println!("{}", args::help(command));
+            return ExitCode::SUCCESS;
         }
-    }
-    let mut positional = positional.into_iter();
-    args.command = match positional.next().as_deref() {
-        Some("plan") => Command::Plan,
-        Some("llb") => Command::Llb,
-        Some("check") => Command::Check,
-        Some("init") => Command::Init,
-        Some("schema") => Command::Schema,
-        Some(other) => return Err(format!("unknown command `{other}`")),
-        None => return Err("no command given".to_string()),
-    };
-    if let Some(dir) = positional.next() {
-        args.dir = PathBuf::from(dir);
-    }
-    // `strata check path/to/strata.yaml`: a spec file where the directory goes is that spec,
-    // with its own directory as the context.
-    if args.dir.is_file() && args.file.is_none() {
-        let spec = std::mem::take(&mut args.dir);
-        args.dir = match spec.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        args.file = Some(spec);
-    }
-    if let Some(extra) = positional.next() {
-        return Err(format!("unexpected argument `{extra}`"));
-    }
-    Ok(args)
-}
-
-pub fn run(raw: &[String]) -> ExitCode {
-    // `-h`/`--help` anywhere, for every command, is a request for help, not a usage error.
-    if raw.iter().any(|arg| arg == "-h" || arg == "--help") {
-        println!("{}", usage());
-        return ExitCode::SUCCESS;
-    }
-    match raw.first().map(String::as_str) {
-        Some("--version" | "version") => {
+        Ok(Invocation::Version) => {
             println!("strata {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Some("--help" | "-h" | "help") | None => {
-            println!("{}", usage());
-            return ExitCode::SUCCESS;
-        }
-        Some("frontend") => return crate::gateway::run_frontend(),
-        Some("cache") => return crate::cache::run(&raw[1..]),
-        Some("doctor") => return crate::doctor::run(&raw[1..]),
-        Some("serve") => return crate::serve::run(&raw[1..]),
-        _ => {}
-    }
-    let args = match parse_args(raw) {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("strata: {message}\n\n{}", usage());
+        Ok(Invocation::Run(parsed)) => parsed,
+        Err(error) => {
+            eprintln!("strata: {}\n\n{}", error.message, args::help(error.command));
             return ExitCode::from(2);
         }
     };
-    match execute(&args) {
+    let dir_and_file = || spec_location(&parsed);
+    let outcome = match parsed.command.name {
+        "frontend" => return crate::gateway::run_frontend(),
+        "serve" => return crate::serve::run(Path::new(&parsed.positionals[0])),
+        "doctor" => {
+            let (dir, file) = dir_and_file();
+            let build_flags = ["secret", "build-arg", "allow", "ssh", "builder"]
+                .into_iter()
+                .flat_map(|long| {
+                    parsed
+                        .values(long)
+                        .iter()
+                        .flat_map(move |value| [format!("--{long}"), value.clone()])
+                })
+                .collect();
+            return crate::doctor::run(crate::doctor::Options {
+                dir,
+                file,
+                build_flags,
+            });
+        }
+        "cache" => crate::cache::run(
+            &parsed.positionals[0],
+            parsed.value("namespace"),
+            parsed.value("older-than"),
+        ),
+        "completions" => args::completions(&parsed.positionals[0]).map(|script| print!("{script}")),
+        "schema" => {
+            print!("{}", schema_text());
+            Ok(())
+        }
+        "init" => {
+            let (dir, file) = dir_and_file();
+            init(&parsed, &dir, &file)
+        }
+        "check" => {
+            let (dir, file) = dir_and_file();
+            check(&dir, &file, parsed.flag("json"))
+        }
+        _ => {
+            let (dir, file) = dir_and_file();
+            print_plan(&parsed, &dir, &file)
+        }
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");
@@ -171,23 +88,33 @@ pub fn run(raw: &[String]) -> ExitCode {
     }
 }
 
-fn execute(args: &Args) -> Result<(), String> {
-    let file = args
-        .file
-        .clone()
-        .unwrap_or_else(|| args.dir.join("strata.yaml"));
-    match args.command {
-        Command::Check => return check(&args.dir, &file, args.json),
-        Command::Init => return init(args, &file),
-        Command::Schema => {
-            print!("{}", schema_text());
-            return Ok(());
-        }
-        Command::Plan | Command::Llb => {}
+/// The context directory and the spec file a command names: `[DIR] [-f FILE]`, or a spec
+/// file in DIR's place, which is that spec with its own directory as the context.
+fn spec_location(parsed: &Parsed) -> (PathBuf, PathBuf) {
+    let mut dir = PathBuf::from(parsed.positionals.first().map_or(".", String::as_str));
+    let mut file = parsed.value("file").map(PathBuf::from);
+    if file.is_none() && dir.is_file() {
+        let spec = std::mem::take(&mut dir);
+        dir = match spec.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        file = Some(spec);
     }
-    let plan = plan_directory(&args.dir, &file).map_err(|e| e.to_string())?;
+    let file = file.unwrap_or_else(|| dir.join("strata.yaml"));
+    (dir, file)
+}
+
+/// `strata plan` and `strata llb`.
+fn print_plan(parsed: &Parsed, dir: &Path, file: &Path) -> Result<(), String> {
+    let plan = plan_directory(dir, file).map_err(|e| e.to_string())?;
+    let json = parsed.flag("json");
     let mut stdout = std::io::stdout().lock();
-    let written = if let Command::Llb = args.command {
+    let written = if parsed.command.name == "llb" {
+        let target = match parsed.value("target") {
+            Some(name) => StageName::parse(name)?,
+            None => StageName::Runtime,
+        };
         let definition = llb::lower(
             &plan,
             &LowerOptions {
@@ -196,19 +123,19 @@ fn execute(args: &Args) -> Result<(), String> {
                 platform: None,
                 build_platform: None,
                 image_resolve_mode: None,
-                target: args.target,
+                target,
                 images: &BTreeMap::new(),
                 no_cache: &[],
                 spec_source: None,
             },
         );
-        if args.json {
+        if json {
             let json = llb::definition_to_json(&definition);
             writeln!(stdout, "{}", to_pretty_json(&json))
         } else {
             stdout.write_all(&definition.encode_to_vec())
         }
-    } else if args.json {
+    } else if json {
         writeln!(stdout, "{}", to_pretty_json(&plan))
     } else {
         write!(stdout, "{plan}")
@@ -224,27 +151,31 @@ fn to_pretty_json(value: &impl serde::Serialize) -> String {
 /// and the JSON Schema its modeline names, so editors complete and check it from the start.
 /// With `--print`, prints the spec instead. A spec whose start command strata cannot tell is
 /// written too, with the command left to the user and a warning.
-fn init(args: &Args, file: &Path) -> Result<(), String> {
-    let dir = &args.dir;
-    if file.exists() && !args.force && !args.print {
+fn init(parsed: &Parsed, dir: &Path, file: &Path) -> Result<(), String> {
+    let force = parsed.flag("force");
+    let print = parsed.flag("print");
+    if file.exists() && !force && !print {
         return Err(format!(
             "{}: already exists; strata init leaves it alone (pass --force to replace it)",
             file.display()
         ));
     }
-    let frontend = args
-        .frontend
-        .clone()
-        .unwrap_or_else(spec::default_frontend_image);
-    let starter = crate::init::starter_spec(dir, file, args.language, &frontend)?;
-    if args.print {
+    let frontend = parsed
+        .value("frontend")
+        .map_or_else(spec::default_frontend_image, str::to_string);
+    // The parser has checked the name against the languages.
+    let language = parsed
+        .value("language")
+        .and_then(|name| Language::ALL.into_iter().find(|l| l.name() == name));
+    let starter = crate::init::starter_spec(dir, file, language, &frontend)?;
+    if print {
         print!("{}", starter.text);
     } else {
         write_file(file, &starter.text)?;
         let schema_file = file.with_file_name(crate::init::SCHEMA_FILE);
         // A schema already there may be one the user regenerated on purpose; --force
         // refreshes it.
-        let schema_written = args.force || !schema_file.exists();
+        let schema_written = force || !schema_file.exists();
         if schema_written {
             write_file(&schema_file, &schema_text())?;
         }

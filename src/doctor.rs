@@ -20,13 +20,6 @@ use crate::pipeline::plan_directory;
 use crate::plan::{ContextSelection, Mount, Plan, StageName, Step};
 use crate::spec;
 
-const USAGE: &str = "\
-usage: strata doctor [DIR] [-f FILE] [--secret S]... [--build-arg A]... [--allow E]... [--builder B]
-
-Checks what a build of DIR with FILE (default DIR/strata.yaml) needs, and says how to fix
-what fails; exit 1 if a check fails. Pass the --secret, --build-arg and --allow options the
-build gets: the network checks run with them.";
-
 /// Read by more than this, the context is worth trimming.
 const LARGE_READ: u64 = 200_000_000;
 
@@ -61,21 +54,15 @@ impl Finding {
     }
 }
 
-struct Options {
-    dir: PathBuf,
-    file: Option<PathBuf>,
+/// `strata doctor [DIR] [-f FILE] [--secret S]... [--build-arg A]... [--allow E]...`.
+pub struct Options {
+    pub dir: PathBuf,
+    pub file: PathBuf,
     /// Passed on to the check's build as given (`--secret`, `--build-arg`, `--allow`, `--builder`).
-    build_flags: Vec<String>,
+    pub build_flags: Vec<String>,
 }
 
-pub fn run(args: &[String]) -> ExitCode {
-    let options = match parse_options(args) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("strata doctor: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+pub fn run(options: Options) -> ExitCode {
     let findings = examine(&options);
     print!("{}", report(&findings));
     if findings.iter().any(|f| f.verdict == Verdict::Fail) {
@@ -85,42 +72,8 @@ pub fn run(args: &[String]) -> ExitCode {
     }
 }
 
-fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        dir: PathBuf::from("."),
-        file: None,
-        build_flags: Vec::new(),
-    };
-    let mut dir = None;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        let mut value = || {
-            iter.next()
-                .cloned()
-                .ok_or_else(|| format!("{arg} needs a value"))
-        };
-        match arg.as_str() {
-            "-f" | "--file" => options.file = Some(PathBuf::from(value()?)),
-            "--secret" | "--build-arg" | "--allow" | "--builder" | "--ssh" => {
-                let given = value()?;
-                options.build_flags.extend([arg.clone(), given]);
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            path if dir.is_none() => dir = Some(PathBuf::from(path)),
-            extra => return Err(format!("one directory only, not also `{extra}`")),
-        }
-    }
-    if let Some(dir) = dir {
-        options.dir = dir;
-    }
-    Ok(options)
-}
-
 fn examine(options: &Options) -> Vec<Finding> {
-    let spec_file = options
-        .file
-        .clone()
-        .unwrap_or_else(|| options.dir.join("strata.yaml"));
+    let spec_file = options.file.clone();
     let mut findings = Vec::new();
     let plan = match plan_directory(&options.dir, &spec_file) {
         Ok(plan) => {

@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    strata::cli::run(&args)
+    strata::cli::run(std::env::args_os().skip(1))
 }

@@ -22,15 +22,12 @@ pub const DEFAULT_PORT: u16 = 8080;
 const GZIP_FROM: u64 = 1024;
 const GZIP_UP_TO: u64 = 16 * 1024 * 1024;
 
-pub fn run(args: &[String]) -> ExitCode {
-    let [dir] = args else {
-        eprintln!("usage: strata serve DIR  (port from PORT, default {DEFAULT_PORT})");
-        return ExitCode::from(2);
-    };
-    let root = match Path::new(dir).canonicalize() {
+/// `strata serve DIR`.
+pub fn run(dir: &Path) -> ExitCode {
+    let root = match dir.canonicalize() {
         Ok(root) if root.is_dir() => root,
         _ => {
-            eprintln!("strata serve: {dir} is not a directory");
+            eprintln!("strata serve: {} is not a directory", dir.display());
             return ExitCode::FAILURE;
         }
     };

@@ -388,13 +388,85 @@ fn help_is_printed_for_every_command_with_exit_code_0() {
         let out = strata(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            stdout.contains("usage:") && stdout.contains("strata check"),
-            "{args:?}: {stdout}"
-        );
+        let expected = match args {
+            [command, ..] if !command.starts_with('-') => format!("usage: strata {command}"),
+            _ => "strata check [DIR|FILE]".to_string(),
+        };
+        assert!(stdout.contains(&expected), "{args:?}: {stdout}");
     }
     let out = strata(&["check", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2), "a usage error exits 2");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown option `--no-such-flag`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("usage: strata check"),
+        "the command's own usage: {stderr}"
+    );
+}
+
+/// The README's command-line section and the parser's table agree: every command and every
+/// option the parser takes is documented there.
+#[test]
+fn the_readme_documents_every_command_and_option() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## Command line")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Command line section");
+    let help = String::from_utf8_lossy(&strata(&["--help"]).stdout).into_owned();
+    for line in help
+        .lines()
+        .filter(|l| l.trim_start().starts_with("strata "))
+    {
+        let command = line.split_whitespace().nth(1).expect("a command word");
+        assert!(
+            section.contains(&format!("strata {command}")),
+            "README lacks `strata {command}`"
+        );
+        if command.starts_with('-') {
+            continue;
+        }
+        let own = String::from_utf8_lossy(&strata(&[command, "--help"]).stdout).into_owned();
+        for option in own.split_whitespace().filter(|w| w.starts_with("--")) {
+            let option = option.trim_end_matches(',');
+            assert!(
+                section.contains(option) || option == "--help",
+                "README's command-line section lacks `strata {command} {option}`"
+            );
+        }
+    }
+}
+
+#[test]
+fn completions_name_every_command_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = strata(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        for command in ["plan", "check", "init", "doctor", "cache", "serve"] {
+            assert!(
+                script.contains(command),
+                "{shell} completions lack {command}"
+            );
+        }
+        assert!(
+            script.contains("--language") || script.contains("-l language"),
+            "{shell}: options too"
+        );
+    }
+    let out = strata(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(1));
+    let bash = String::from_utf8_lossy(&strata(&["completions", "bash"]).stdout).into_owned();
+    let checked = std::process::Command::new("bash")
+        .args(["-n", "-c", &bash])
+        .status()
+        .expect("bash runs");
+    assert!(checked.success(), "the bash script does not parse:\n{bash}");
 }
 
 #[test]
