@@ -7,7 +7,10 @@ use support::*;
 
 /// `docker buildx build --print=<request>` on a copy of go-web: (succeeded, stdout + stderr).
 fn print(request: &str, extra: &[&str]) -> (bool, String) {
-    let ws = Workspace::copy_of("go-web");
+    print_in(&Workspace::copy_of("go-web"), request, extra)
+}
+
+fn print_in(ws: &Workspace, request: &str, extra: &[&str]) -> (bool, String) {
     let out = buildx_command("plain")
         .env("BUILDX_EXPERIMENTAL", "1")
         .args(frontend_under_test())
@@ -59,7 +62,44 @@ fn outline_names_the_build_args_and_the_ca_secret_of_a_target() {
 #[test]
 fn an_unknown_subrequest_is_refused_with_the_ones_strata_answers() {
     let Some(_engine) = engine() else { return };
-    let (ok, out) = print("lint", &[]);
+    let (ok, out) = print("nonsense", &[]);
     assert!(!ok, "{out}");
     assert!(out.contains("frontend.outline"), "{out}");
+    assert!(out.contains("frontend.lint"), "{out}");
+}
+
+/// `--call check` (`--print=lint` in buildx 0.13): the spec's problems with its lines, the
+/// plan's warnings, or a clean check, without building anything.
+#[test]
+fn check_answers_with_the_spec_s_problems_and_the_plan_s_warnings() {
+    let Some(_engine) = engine() else { return };
+    let (ok, out) = print("lint", &[]);
+    assert!(ok, "go-web checks clean:\n{out}");
+    assert!(!out.contains("WARNING"), "{out}");
+
+    let (ok, out) = print("lint", &["--build-arg", "GOFLAGS=-v"]);
+    assert!(
+        !ok,
+        "a warning fails the check, as it does a Dockerfile's:\n{out}"
+    );
+    assert!(
+        out.contains("build arg GOFLAGS is not used by strata"),
+        "{out}"
+    );
+
+    let ws = Workspace::copy_of("go-web");
+    ws.write(
+        "strata.yaml",
+        "# syntax=ghcr.io/strata-build/strata:0.1\nversion: 1\nlockfile: go.sum\n",
+    );
+    let (ok, out) = print_in(&ws, "lint", &[]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("strata.yaml:3:1: error: unknown key `lockfile`"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("go mod download"),
+        "nothing was built:\n{out}"
+    );
 }

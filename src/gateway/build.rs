@@ -44,12 +44,10 @@ async fn build(
         let source = String::from_utf8_lossy(&spec_file.contents);
         let message = problems.render(&spec_file.filename, &source);
         let ranges: Vec<(u32, u32)> = problems
-            .0
-            .iter()
-            .filter(|problem| problem.file.is_none())
-            .filter_map(|problem| problem.location)
-            .map(|at| {
-                let line = u32::try_from(at.line).unwrap_or(u32::MAX);
+            .spec_lines()
+            .into_iter()
+            .map(|line| {
+                let line = u32::try_from(line).unwrap_or(u32::MAX);
                 (line, line)
             })
             .collect();
@@ -66,7 +64,15 @@ async fn build(
             },
         }
     };
-    let mut spec = spec::parse(&spec_file.contents).map_err(in_spec)?;
+    let linting = options.request.as_deref() == Some(subrequests::LINT);
+    let lint = |outcome: Result<&[String], &spec::Diagnostics>| {
+        let answer = subrequests::lint(&spec_file.filename, &spec_file.contents, outcome);
+        Ok(FrontendResult::Answer(answer))
+    };
+    let mut spec = match spec::parse(&spec_file.contents) {
+        Err(problems) if linting => return lint(Err(&problems)),
+        parsed => parsed.map_err(in_spec)?,
+    };
     // The image the engine runs as the frontend (from the `# syntax=` line or BUILDKIT_SYNTAX).
     if let Some(source) = options.raw.get("source") {
         spec.frontend_image = Some(source.clone());
@@ -85,7 +91,15 @@ async fn build(
         [] => vec![engine_platform.clone()],
         named => named.to_vec(),
     };
-    let mut plan = lang::plan(&spec, &files).map_err(in_spec)?;
+    let mut plan = match lang::plan(&spec, &files) {
+        Err(problems) if linting => return lint(Err(&problems)),
+        Ok(plan) if linting => {
+            let mut warnings = plan.warnings.clone();
+            warnings.extend(unused_build_args(&options.build_args));
+            return lint(Ok(&warnings));
+        }
+        planned => planned.map_err(in_spec)?,
+    };
     plan.apply_build_proxy(&proxy_from_build_args(&options.build_args));
     if options.target.as_deref() == Some(DOCTOR_TARGET) {
         return doctor_check(bridge, options, &plan, &engine, &engine_platform).await;

@@ -13,6 +13,8 @@ use super::FrontendError;
 use crate::plan::{Mount, Plan, StageName, Step};
 
 const DESCRIBE: &str = "frontend.subrequests.describe";
+/// `--call check`: answered before anything is planned for building (see `lint`).
+pub const LINT: &str = "frontend.lint";
 const OUTLINE: &str = "frontend.outline";
 const TARGETS: &str = "frontend.targets";
 const VERSION: &str = "1.0.0";
@@ -48,8 +50,8 @@ pub fn answer(
         OUTLINE => outline(plan, target),
         other => {
             return Err(format!(
-                "strata does not answer the subrequest {other:?}; it answers {DESCRIBE}, {OUTLINE} \
-                 and {TARGETS}"
+                "strata does not answer the subrequest {other:?}; it answers {DESCRIBE}, {LINT}, \
+                 {OUTLINE} and {TARGETS}"
             )
             .into());
         }
@@ -71,6 +73,7 @@ fn describe() -> (Value, String) {
             vec![json!({"name": "target", "description": "Target build stage"})],
         ),
         (TARGETS, "List all targets current build supports", vec![]),
+        (LINT, "Check the spec and its plan", vec![]),
     ];
     let listed: Vec<Value> = requests
         .iter()
@@ -236,4 +239,126 @@ fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The lint rule of the plan's own warnings, and of build args nothing reads.
+const PLAN_RULE: &str = "StrataPlan";
+const UNUSED_ARG_RULE: &str = "UnusedBuildArg";
+
+/// The answer to `--call check`: the spec's problems as the lint result's build error, with
+/// their lines (buildx quotes them and fails), or the plan's warnings (buildx lists them, and
+/// exits 1 when there are any). BuildKit's LintResults shape, spec included as its one source.
+pub fn lint(
+    filename: &str,
+    spec: &[u8],
+    outcome: Result<&[String], &crate::spec::Diagnostics>,
+) -> BTreeMap<String, Vec<u8>> {
+    use base64::Engine as _;
+    let line = |line: usize| json!({"line": line});
+    let mut result = json!({
+        "warnings": [],
+        "sources": [{
+            "filename": filename,
+            "data": base64::engine::general_purpose::STANDARD.encode(spec),
+            "language": "yaml",
+        }],
+    });
+    let mut text = String::new();
+    match outcome {
+        Err(problems) => {
+            let message = problems.render(filename, &String::from_utf8_lossy(spec));
+            let ranges: Vec<Value> = problems
+                .spec_lines()
+                .into_iter()
+                .map(|at| json!({"start": line(at), "end": line(at)}))
+                .collect();
+            result["buildError"] = json!({
+                "message": message,
+                "location": {"sourceIndex": 0, "ranges": ranges},
+            });
+            text.push_str(&message);
+        }
+        Ok(warnings) => {
+            let listed: Vec<Value> = warnings
+                .iter()
+                .map(|warning| {
+                    let rule = if warning.starts_with("build arg ") {
+                        UNUSED_ARG_RULE
+                    } else {
+                        PLAN_RULE
+                    };
+                    text.push_str(&format!("WARNING: {rule}\n{warning}\n"));
+                    // Not tied to a spec line: -1 is BuildKit's "no source".
+                    json!({"ruleName": rule, "detail": warning, "location": {"sourceIndex": -1}})
+                })
+                .collect();
+            result["warnings"] = Value::Array(listed);
+        }
+    }
+    let failed = outcome.map_or(true, |warnings| !warnings.is_empty());
+    BTreeMap::from([
+        (
+            "result.json".to_string(),
+            serde_json::to_vec_pretty(&result).expect("a JSON value serialises"),
+        ),
+        ("result.txt".to_string(), text.into_bytes()),
+        (
+            "result.statuscode".to_string(),
+            if failed { b"1".to_vec() } else { b"0".to_vec() },
+        ),
+        ("version".to_string(), VERSION.as_bytes().to_vec()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result_json(answer: &BTreeMap<String, Vec<u8>>) -> Value {
+        serde_json::from_slice(&answer["result.json"]).expect("result.json is JSON")
+    }
+
+    #[test]
+    fn a_bad_spec_is_the_lint_build_error_with_its_lines() {
+        let spec = b"version: 1\nlanguage: go\nlockfile: go.sum\n";
+        let problems = crate::spec::parse(spec).expect_err("an unknown key");
+        let answer = lint("strata.yaml", spec, Err(&problems));
+        let result = result_json(&answer);
+        assert_eq!(answer["result.statuscode"], b"1");
+        let error = &result["buildError"];
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("strata.yaml:3:1: error: unknown key `lockfile`")
+        );
+        assert_eq!(error["location"]["ranges"][0]["start"]["line"], 3);
+        assert_eq!(result["sources"][0]["filename"], "strata.yaml");
+        let data = result["sources"][0]["data"].as_str().unwrap();
+        use base64::Engine as _;
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap(),
+            spec
+        );
+    }
+
+    #[test]
+    fn warnings_are_lint_warnings_and_none_is_a_clean_check() {
+        let warnings = vec![
+            "build arg X is not used by strata".to_string(),
+            "the image runs as root".to_string(),
+        ];
+        let answer = lint("strata.yaml", b"version: 1\n", Ok(&warnings));
+        let result = result_json(&answer);
+        assert_eq!(answer["result.statuscode"], b"1");
+        assert_eq!(result["warnings"][0]["ruleName"], UNUSED_ARG_RULE);
+        assert_eq!(result["warnings"][1]["ruleName"], PLAN_RULE);
+        assert_eq!(result["warnings"][1]["location"]["sourceIndex"], -1);
+        assert!(result.get("buildError").is_none());
+        let clean = lint("strata.yaml", b"version: 1\n", Ok(&[]));
+        assert_eq!(clean["result.statuscode"], b"0");
+        assert_eq!(result_json(&clean)["warnings"], json!([]));
+    }
 }

@@ -152,6 +152,19 @@ impl Diagnostics {
         out
     }
 
+    /// The spec lines the problems are on (not those in the project's other files), in order.
+    pub fn spec_lines(&self) -> Vec<usize> {
+        let mut lines: Vec<usize> = self
+            .0
+            .iter()
+            .filter(|problem| problem.file.is_none())
+            .filter_map(|problem| problem.location.map(|at| at.line))
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        lines
+    }
+
     /// Renders every problem as `subject: error: message` and its hint, for problems of a
     /// project rather than of a spec the user has (what `strata init` found).
     pub fn render_for(&self, subject: &str) -> String {
