@@ -51,6 +51,16 @@ fn lower_without_cache(
     session_id: Option<&str>,
     no_cache: &[StageName],
 ) -> Definition {
+    lower_attributed(plan, target, session_id, no_cache, None)
+}
+
+fn lower_attributed(
+    plan: &Plan,
+    target: StageName,
+    session_id: Option<&str>,
+    no_cache: &[StageName],
+    spec_source: Option<&llb::SpecSource<'_>>,
+) -> Definition {
     llb::lower(
         plan,
         &LowerOptions {
@@ -62,7 +72,7 @@ fn lower_without_cache(
             target,
             images: &BTreeMap::new(),
             no_cache,
-            spec_source: None,
+            spec_source,
         },
     )
 }
@@ -694,19 +704,12 @@ fn every_op_is_attributed_to_its_stage_line_without_changing_any_op() {
         ]),
     };
     let plain = lower(&plan, StageName::Runtime, Some("session"));
-    let mapped = llb::lower(
+    let mapped = lower_attributed(
         &plan,
-        &LowerOptions {
-            session_id: Some("session"),
-            context_directory: "context",
-            platform: None,
-            build_platform: None,
-            image_resolve_mode: None,
-            target: StageName::Runtime,
-            images: &BTreeMap::new(),
-            no_cache: &[],
-            spec_source: Some(&spec_source),
-        },
+        StageName::Runtime,
+        Some("session"),
+        &[],
+        Some(&spec_source),
     );
     assert_eq!(
         plain.def, mapped.def,

@@ -412,6 +412,14 @@ pub fn buildx_plain(ws: &Workspace, extra: &[&str]) -> (bool, String) {
     )
 }
 
+/// Whether buildx quoted line `line` of strata.yaml above an error, marked `>>>`, as it quotes
+/// a Dockerfile's.
+pub fn marks_spec_line(output: &str, line: usize, text: &str) -> bool {
+    let marked = format!("{line} | >>> {text}");
+    output.contains(&format!("strata.yaml:{line}\n"))
+        && output.lines().any(|l| l.trim_start().starts_with(&marked))
+}
+
 /// Whether buildx showed `message` as a build warning. buildx prints a warning under its vertex
 /// (`#N WARN: …`) only if that vertex gets another progress update after the warning arrives,
 /// which races with the spec vertex completing; the summary after the build (`1 warning found`
