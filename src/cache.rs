@@ -52,10 +52,14 @@ pub fn run(action: &str, namespace: Option<&str>, older_than: Option<&str>) -> R
     }
 }
 
-/// strata's records (of one namespace when asked), from `docker buildx du --verbose`.
+/// strata's records (of one namespace when asked), from `docker buildx du --format json`, or
+/// from `--verbose` on a buildx that has no `--format` there (before 0.28; the floor's 0.13).
 fn strata_records(options: &Options) -> Result<Vec<Record>, String> {
-    let out = docker(&["buildx", "du", "--verbose"])?;
-    Ok(parse_disk_usage(&out)
+    let records = match docker(&["buildx", "du", "--format", "json"]) {
+        Ok(out) => parse_disk_usage_json(&out),
+        Err(_) => parse_disk_usage(&docker(&["buildx", "du", "--verbose"])?),
+    };
+    Ok(records
         .into_iter()
         .filter(|r| {
             options
@@ -101,34 +105,52 @@ pub(crate) fn docker(args: &[&str]) -> Result<String, String> {
 fn parse_disk_usage(text: &str) -> Vec<Record> {
     text.split("\n\n")
         .filter_map(|block| {
-            let field = |key: &str| {
+            strata_record(|key| {
+                let key = if key == "LastUsedAt" {
+                    "Last used"
+                } else {
+                    key
+                };
                 block.lines().find_map(|line| {
                     let (k, v) = line.split_once(':')?;
                     (k.trim() == key).then(|| v.trim().to_string())
                 })
-            };
-            if field("Type")?.as_str() != "exec.cachemount" {
-                return None;
-            }
-            let description = field("Description")?;
-            let id = description.rsplit_once("with id \"")?.1.strip_suffix('"')?;
-            let mut parts = id.splitn(3, '/');
-            let (Some("strata"), Some(namespace), Some(kind)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                return None;
-            };
-            let last_used = field("Last used").unwrap_or_default();
-            Some(Record {
-                record: field("ID")?,
-                namespace: namespace.to_string(),
-                kind: kind.to_string(),
-                bytes: field("Size").and_then(|s| parse_size(&s)).unwrap_or(0),
-                unused_for: parse_age(&last_used),
-                last_used,
             })
         })
         .collect()
+}
+
+/// The records of `docker buildx du --format json` (a JSON object a line, with the same
+/// human-readable sizes and ages as `--verbose`) that are strata cache mounts.
+fn parse_disk_usage_json(text: &str) -> Vec<Record> {
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|record| strata_record(|key| record.get(key)?.as_str().map(str::to_string)))
+        .collect()
+}
+
+/// A record from its fields (by their JSON names), when it is one of strata's cache mounts:
+/// BuildKit describes a cache mount by the exec that made it, ending `with id "<id>"`.
+fn strata_record(field: impl Fn(&str) -> Option<String>) -> Option<Record> {
+    if field("Type")?.as_str() != "exec.cachemount" {
+        return None;
+    }
+    let description = field("Description")?;
+    let id = description.rsplit_once("with id \"")?.1.strip_suffix('"')?;
+    let mut parts = id.splitn(3, '/');
+    let (Some("strata"), Some(namespace), Some(kind)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let last_used = field("LastUsedAt").unwrap_or_default();
+    Some(Record {
+        record: field("ID")?,
+        namespace: namespace.to_string(),
+        kind: kind.to_string(),
+        bytes: field("Size").and_then(|s| parse_size(&s)).unwrap_or(0),
+        unused_for: parse_age(&last_used),
+        last_used,
+    })
 }
 
 /// `94.25MB`, `1.2GB`, `512B`, `3.5kB` (the decimal units buildx prints) as bytes.
@@ -309,6 +331,28 @@ Type:\t\tregular
         assert_eq!(records[1].namespace, "team-a");
         assert_eq!(records[1].bytes, 1_500);
         assert_eq!(records[1].unused_for, Some(Duration::from_secs(3600)));
+    }
+
+    /// `--format json` (buildx 0.28 on) gives the same records as `--verbose`.
+    #[test]
+    fn json_disk_usage_reads_as_the_verbose_form() {
+        let json = r#"{"CreatedAt":"2026-11-24 03:17:08 +0000 UTC","Description":"cached mount /root/.cache/go-build from exec /bin/sh -c go build with id \"strata/default/go-build\"","ID":"w0a75y54a0lu4ux9z2tyala5s","LastUsedAt":"13 minutes ago","Mutable":true,"Reclaimable":true,"Shared":false,"Size":"94.25MB","Type":"exec.cachemount","UsageCount":2}
+{"Description":"mount / from exec /bin/sh -c true","ID":"x1","LastUsedAt":"","Size":"1MB","Type":"regular"}
+{"Description":"cached mount /x from exec /bin/sh -c x with id \"someone-else\"","ID":"x2","Size":"1MB","Type":"exec.cachemount"}
+{"Description":"cached mount /root/.npm from exec /bin/sh -c npm ci with id \"strata/team-a/npm\"","ID":"r2","LastUsedAt":"About an hour ago","Size":"1.5kB","Type":"exec.cachemount"}
+"#;
+        let from_json = parse_disk_usage_json(json);
+        let from_verbose = parse_disk_usage(DU);
+        assert_eq!(from_json.len(), 2, "{from_json:?}");
+        assert_eq!(from_json[0], from_verbose[0]);
+        assert_eq!(
+            (
+                from_json[1].namespace.as_str(),
+                from_json[1].bytes,
+                from_json[1].unused_for
+            ),
+            ("team-a", 1_500, Some(Duration::from_secs(3600)))
+        );
     }
 
     #[test]
