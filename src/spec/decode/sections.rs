@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use super::super::model::{
+use super::{Decoder, SUPPORTED_VERSION, Section, closest, normalise_relative, text};
+use crate::spec::model::{
     Build, BuildSecret, CA_MOUNT_TARGET, GoSettings, Language, Network, NetworkMode, NodeSettings,
     Proxy, PythonSettings, Run, RuntimeBase, RustSettings, Spanned, SshSettings,
 };
-use super::super::schema;
-use super::super::yaml::{Node, Value};
-use super::{Decoder, SUPPORTED_VERSION, Section, closest, normalise_relative, text};
+use crate::spec::schema;
+use crate::spec::yaml::{Node, Value};
 
 /// `version`: present, and the one this strata reads.
 pub(super) fn version(d: &mut Decoder, top: &Section, root: &Node) {
