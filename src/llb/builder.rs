@@ -42,6 +42,41 @@ pub struct Graph {
     source: Option<pb::SourceInfo>,
     line: Option<u32>,
     lines: BTreeMap<String, u32>,
+    /// Each op's digest as BuildKit v0.25 recomputes it (see `engine_digest`), by ours.
+    engine_digests: BTreeMap<String, String>,
+}
+
+/// The digest BuildKit v0.25 gives an op: it re-encodes every op it loads, with Go's vtproto,
+/// which writes an op's `oneof` (exec, source, file…) after its platform and constraints; ours
+/// (and v0.13's) put it in field order. An op with a platform then has another digest there,
+/// and so has every op below it, and a failed step's error is looked up by that digest.
+fn engine_digest(op: &pb::Op, engine_digests: &BTreeMap<String, String>) -> String {
+    let inputs = op
+        .inputs
+        .iter()
+        .map(|input| pb::Input {
+            digest: engine_digests
+                .get(&input.digest)
+                .cloned()
+                .unwrap_or_else(|| input.digest.clone()),
+            index: input.index,
+        })
+        .collect();
+    let mut bytes = pb::Op {
+        inputs,
+        platform: op.platform.clone(),
+        constraints: op.constraints.clone(),
+        op: None,
+    }
+    .encode_to_vec();
+    bytes.extend(
+        pb::Op {
+            op: op.op.clone(),
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    );
+    format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
 }
 
 pub struct LocalSource<'a> {
@@ -131,6 +166,8 @@ impl Graph {
         let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
         if !self.ops.iter().any(|(d, _)| *d == digest) {
             self.ops.push((digest.clone(), bytes));
+            let engine = engine_digest(&op, &self.engine_digests);
+            self.engine_digests.insert(digest.clone(), engine);
         }
         if let Some(line) = self.line {
             self.lines.entry(digest.clone()).or_insert(line);
@@ -478,10 +515,22 @@ impl Graph {
         self.add(terminal, "");
         // buildx quotes the spec line of a failed step from here; lines are 1-based, as
         // BuildKit's own frontends write them.
+        // Under both digests: the one BuildKit v0.13 keeps and the one v0.25 recomputes.
+        let engine_digests = &self.engine_digests;
         let source = self.source.map(|info| pb::Source {
             locations: self
                 .lines
                 .into_iter()
+                .flat_map(|(digest, line)| {
+                    let engine = engine_digests
+                        .get(&digest)
+                        .filter(|e| **e != digest)
+                        .cloned();
+                    [Some(digest), engine]
+                        .into_iter()
+                        .flatten()
+                        .map(move |digest| (digest, line))
+                })
                 .map(|(digest, line)| {
                     let at = pb::Position {
                         line: i32::try_from(line).unwrap_or(i32::MAX),
