@@ -1,5 +1,6 @@
 //! `strata cache ls | prune`: strata's cache mounts on the engine, read and removed through
-//! the docker CLI users already have (`docker buildx du --verbose`, `docker buildx prune`).
+//! the docker CLI users already have (`docker buildx du --format json`, or `--verbose` where
+//! buildx has no `--format` there; `docker buildx prune`).
 //!
 //! BuildKit describes each cache-mount record by the exec that made it, ending in
 //! `with id "<id>"`; strata's ids are `strata/<namespace>/<kind>`, which is how its records

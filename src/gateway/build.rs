@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use futures_util::future::try_join_all;
 
 use super::bridge::{
-    Bridge, EngineInfo, FrontendResult, ImageLookup, ImageResult, RefId, SpecLocation, Warning,
+    Bridge, EngineInfo, FrontendResult, ImageLookup, ImageResult, RefId, SpecFile, SpecLocation,
+    Warning,
 };
 use super::options::{FrontendOptions, NoCache};
 use super::{FrontendError, serve, subrequests};
@@ -39,31 +40,7 @@ async fn build(
         )),
         (None, None) => None,
     };
-    // The spec's own lines go with the error, so buildx quotes them above it.
-    let in_spec = |problems: spec::Diagnostics| {
-        let source = String::from_utf8_lossy(&spec_file.contents);
-        let message = problems.render(&spec_file.filename, &source);
-        let ranges: Vec<(u32, u32)> = problems
-            .spec_lines()
-            .into_iter()
-            .map(|line| {
-                let line = u32::try_from(line).unwrap_or(u32::MAX);
-                (line, line)
-            })
-            .collect();
-        if ranges.is_empty() {
-            return FrontendError::Message(message);
-        }
-        FrontendError::InSpec {
-            message,
-            location: SpecLocation {
-                filename: spec_file.filename.clone(),
-                contents: spec_file.contents.clone(),
-                language: "yaml".to_string(),
-                ranges,
-            },
-        }
-    };
+    let in_spec = |problems| spec_error(&spec_file, problems);
     let linting = options.request.as_deref() == Some(subrequests::LINT);
     let lint = |outcome: Result<&[String], &spec::Diagnostics>| {
         let answer = subrequests::lint(&spec_file.filename, &spec_file.contents, outcome);
@@ -93,11 +70,7 @@ async fn build(
     };
     let mut plan = match lang::plan(&spec, &files) {
         Err(problems) if linting => return lint(Err(&problems)),
-        Ok(plan) if linting => {
-            let mut warnings = plan.warnings.clone();
-            warnings.extend(unused_build_args(&options.build_args));
-            return lint(Ok(&warnings));
-        }
+        Ok(plan) if linting => return lint(Ok(&warnings(&plan, options))),
         planned => planned.map_err(in_spec)?,
     };
     plan.apply_build_proxy(&proxy_from_build_args(&options.build_args));
@@ -122,9 +95,7 @@ async fn build(
             llb::ENGINE_FLOOR
         )));
     }
-    let mut warnings = plan.warnings.clone();
-    warnings.extend(unused_build_args(&options.build_args));
-    for message in warnings {
+    for message in warnings(&plan, options) {
         bridge
             .warn(Warning {
                 message,
@@ -149,6 +120,40 @@ async fn build(
         .iter()
         .map(|platform| build_image(bridge, options, &plan, &request, platform, &engine_platform));
     Ok(FrontendResult::Images(try_join_all(images).await?))
+}
+
+/// A spec's problems as the build's error. The spec's own lines go with it, so buildx quotes
+/// them above the message, marked, as it quotes a Dockerfile's.
+fn spec_error(spec_file: &SpecFile, problems: spec::Diagnostics) -> FrontendError {
+    let source = String::from_utf8_lossy(&spec_file.contents);
+    let message = problems.render(&spec_file.filename, &source);
+    let ranges: Vec<(u32, u32)> = problems
+        .spec_lines()
+        .into_iter()
+        .map(|line| {
+            let line = u32::try_from(line).unwrap_or(u32::MAX);
+            (line, line)
+        })
+        .collect();
+    if ranges.is_empty() {
+        return FrontendError::Message(message);
+    }
+    FrontendError::InSpec {
+        message,
+        location: SpecLocation {
+            filename: spec_file.filename.clone(),
+            contents: spec_file.contents.clone(),
+            language: "yaml".to_string(),
+            ranges,
+        },
+    }
+}
+
+/// What the user is warned of: the plan's warnings, and build args strata does not read.
+fn warnings(plan: &Plan, options: &FrontendOptions) -> Vec<String> {
+    let mut warnings = plan.warnings.clone();
+    warnings.extend(unused_build_args(&options.build_args));
+    warnings
 }
 
 /// What `strata doctor` asks for instead of a stage: the reachability check of the plan's
