@@ -532,3 +532,26 @@ fn a_broken_project_manifest_is_reported_in_that_file() {
     assert!(stderr.contains("error: not valid TOML"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_lockfile_that_is_a_directory_is_refused_by_check() {
+    let dir = std::env::temp_dir().join(format!("strata-cli-lockdir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("uv.lock")).unwrap();
+    std::fs::write(dir.join("uv.lock/stray"), "").unwrap();
+    std::fs::write(dir.join("strata.yaml"), "version: 1\nlanguage: python\n").unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        "[project]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("main.py"), "print(1)\n").unwrap();
+    let out = strata(&["check", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`uv.lock` in `.` is a directory, and the build reads it as a file"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

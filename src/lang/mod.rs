@@ -81,6 +81,7 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
     let provider = chosen_provider(spec, files, &all)?;
     check_patterns(spec)?;
     check_site(spec, provider.language())?;
+    check_manifests_are_files(spec, files, &provider.probe())?;
     let mut plan = provider.plan(spec, files)?;
     plan.excluded = ContextExclusions {
         ignore_file: files.ignore.as_ref().map(|i| i.name.clone()),
@@ -149,6 +150,38 @@ fn chosen_provider<'p>(
 
 /// `build.include` and `build.exclude` patterns the engine would refuse, at the line that
 /// wrote them.
+/// A manifest or lockfile the provider reads (named plainly, not by a pattern) that is a
+/// directory, a `uv.lock/` a bad volume mount left, say: the tools would fail on it halfway
+/// through the dependency step, so it is refused before anything runs.
+fn check_manifests_are_files(
+    spec: &Spec,
+    files: &ContextFiles,
+    probe: &Probe,
+) -> Result<(), Diagnostics> {
+    let plain = probe
+        .read
+        .iter()
+        .filter(|name| !name.contains(['*', '?', '[', '/']));
+    for name in plain {
+        let inside = format!("{}/", context::join(&spec.path.value, name));
+        if files.paths.iter().any(|path| path.starts_with(&inside)) {
+            return Err(Diagnostic::at(
+                spec.path.location,
+                format!(
+                    "`{name}` in `{}` is a directory, and the build reads it as a file",
+                    spec.path.value
+                ),
+            )
+            .with_hint(format!(
+                "remove the directory `{}` or put the real file there",
+                inside.trim_end_matches('/')
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 fn check_patterns(spec: &Spec) -> Result<(), Diagnostics> {
     let problems: Vec<Diagnostic> = spec
         .build
