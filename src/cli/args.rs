@@ -434,3 +434,19 @@ pub fn completions(shell: &str) -> Result<String, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::StageName;
+    use crate::spec::Language;
+
+    /// The parser's closed sets are the spec's and the plan's own names.
+    #[test]
+    fn choices_are_the_languages_and_stages_strata_knows() {
+        let languages: Vec<&str> = Language::ALL.iter().map(|l| l.name()).collect();
+        assert_eq!(LANGUAGES, languages.as_slice());
+        let stages: Vec<&str> = StageName::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(TARGETS, stages.as_slice());
+    }
+}
