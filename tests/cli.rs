@@ -467,6 +467,20 @@ fn completions_name_every_command_for_each_shell() {
         .status()
         .expect("bash runs");
     assert!(checked.success(), "the bash script does not parse:\n{bash}");
+    // What a user gets at the prompt: `strata cache p<TAB>`, `strata init --language p<TAB>`.
+    let complete = |words: &str, at: usize| {
+        let script = format!(
+            "{bash}\nCOMP_WORDS=({words}); COMP_CWORD={at}; _strata; echo \"${{COMPREPLY[@]}}\""
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .output()
+            .expect("bash runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(complete("strata cache p", 2), "prune");
+    assert_eq!(complete("strata init --language p", 3), "python");
+    assert_eq!(complete("strata do", 1), "doctor");
 }
 
 #[test]

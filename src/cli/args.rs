@@ -386,12 +386,17 @@ pub fn completions(shell: &str) -> Result<String, String> {
             out.push_str("  esac\n  case \"${COMP_WORDS[1]}\" in\n");
             for c in COMMANDS {
                 let mut words = options_of(c);
-                if c.args.contains('|') {
+                // A closed set of words (`ls|prune`) is completed instead of paths.
+                let closed = c.args.contains('|') && !c.args.contains('[');
+                let paths = if closed {
                     words.extend(c.args.split('|').map(str::to_string));
-                }
+                    ""
+                } else {
+                    "; [[ $cur == -* ]] || COMPREPLY+=($(compgen -f -- \"$cur\"))"
+                };
                 let _ = writeln!(
                     out,
-                    "    {}) COMPREPLY=($(compgen -W '{}' -- \"$cur\")); [[ $cur == -* ]] || COMPREPLY+=($(compgen -f -- \"$cur\"));;",
+                    "    {}) COMPREPLY=($(compgen -W '{}' -- \"$cur\")){paths};;",
                     c.name,
                     words.join(" ")
                 );
@@ -399,11 +404,10 @@ pub fn completions(shell: &str) -> Result<String, String> {
             out.push_str("  esac\n}\ncomplete -F _strata strata\n");
         }
         "fish" => {
-            out.push_str("complete -c strata -f\n");
             for c in COMMANDS {
                 let _ = writeln!(
                     out,
-                    "complete -c strata -n __fish_use_subcommand -a {} -d '{}'",
+                    "complete -c strata -n __fish_use_subcommand -f -a {} -d '{}'",
                     c.name,
                     c.summary.replace('\'', "\\'")
                 );
