@@ -251,7 +251,8 @@ fn bad_spec_fails_the_build_with_line_and_column() {
 }
 
 /// A dependency step that fails shows the spec line its stage comes from (the `language:` key
-/// here), as a failed RUN shows its Dockerfile line.
+/// here), as a failed RUN shows its Dockerfile line, and names the step's own command, not the
+/// CA setup and failure reader it runs with.
 #[test]
 fn a_failed_dependency_step_shows_its_spec_line() {
     let Some(_engine) = engine() else { return };
@@ -265,6 +266,13 @@ fn a_failed_dependency_step_shows_its_spec_line() {
     assert!(
         marks_spec_line(&text, 4, "language: go"),
         "the stage's spec line is not quoted and marked:\n{text}"
+    );
+    let process = failed_process(&text).unwrap_or_else(|| panic!("no failed process:\n{text}"));
+    assert!(
+        process.starts_with("/.strata/step go mod download")
+            && !process.contains("strata-ca")
+            && !process.contains("grep"),
+        "the failed process is not the step's command: {process}"
     );
 }
 

@@ -249,6 +249,11 @@ fn the_ca_is_needed_for_pypi_and_never_lands_in_a_layer() {
             && log.contains("--secret id=ca,src="),
         "no strata hint naming the step and the CA secret:\n{log}"
     );
+    assert_eq!(
+        failed_process(&log).as_deref(),
+        Some("/.strata/step uv sync --frozen --no-install-project --no-dev"),
+        "the failed process is not the step's command:\n{log}"
+    );
 
     build_with_ca(&ws, &["--no-cache"]).assert_success();
     for stage in ["deps", "build"] {

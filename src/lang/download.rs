@@ -119,9 +119,7 @@ pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
             _ => None,
         });
     for run in downloads {
-        if let [_, _, script] = run.argv.as_mut_slice() {
-            script.insert_str(0, &preamble);
-        }
+        run.setup = preamble.trim_end_matches("; ").to_string();
         run.mounts.push(Mount::Tmpfs {
             target: TRUST_DIR.to_string(),
         });

@@ -156,6 +156,7 @@ pub fn reachability_plan(plan: &Plan, engine_facts: &str) -> Plan {
         mounts,
         network: download.map_or(Network::Default, |d| d.network),
         proxy: download.and_then(|d| d.proxy.clone()),
+        setup: String::new(),
         failure_hints: Vec::new(),
     };
     Plan {

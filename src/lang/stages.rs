@@ -86,6 +86,7 @@ impl Command {
             mounts: self.mounts,
             network,
             proxy,
+            setup: String::new(),
             failure_hints: Vec::new(),
         })
     }

@@ -429,13 +429,19 @@ impl Graph {
 
     /// Files written by the graph itself (FileOp mkdir + mkfile) onto `onto`, so a step that
     /// uses them depends on exactly these bytes and nothing read from the client. Parent
-    /// directories are made first; every entry gets mode 0644/0755 and a fixed mtime, so the
-    /// layer is byte-identical wherever it is built.
+    /// directories are made first (0755); every file gets `mode` and every entry a fixed mtime,
+    /// so the layer is byte-identical wherever it is built.
     ///
     /// Written onto the stage's filesystem rather than into scratch: BuildKit starts an op
     /// without inputs on every build, like a source, so a scratch FileOp would show as run
     /// even when nothing changed.
-    pub fn write_files(&mut self, onto: &Output, files: &[(String, String)], name: &str) -> Output {
+    pub fn write_files(
+        &mut self,
+        onto: &Output,
+        files: &[(String, String)],
+        mode: i32,
+        name: &str,
+    ) -> Output {
         let mut dirs: Vec<&str> = files
             .iter()
             .filter_map(|(path, _)| path.rsplit_once('/').map(|(dir, _)| dir))
@@ -458,7 +464,7 @@ impl Graph {
         kinds.extend(files.iter().map(|(path, contents)| {
             pb::file_action::Action::Mkfile(pb::FileActionMkFile {
                 path: path.clone(),
-                mode: 0o644,
+                mode,
                 data: contents.clone().into_bytes(),
                 timestamp: FIXED_MTIME,
                 ..Default::default()

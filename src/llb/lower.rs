@@ -8,7 +8,7 @@ use super::builder::{Copy, Exec, ExecMount, Fs, Graph, LocalSource, Output};
 use super::platform::Platform;
 use crate::plan::{
     Base, CacheSharing, ContextSelection, Mount, Network, Plan, RunsOn, StageName, StageResult,
-    Step, TargetPart,
+    Step, TargetPart, WRAPPER, WRAPPER_DIR,
 };
 
 /// What the engine told us about a base image.
@@ -109,6 +109,9 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
             }
             Base::Scratch => (None, Vec::new()),
         };
+        // Step wrappers are written onto the stage's base, not onto the step's own filesystem,
+        // so they are made once and stay cached while the steps before them change.
+        let stage_base = fs.clone();
         let mut outputs: BTreeMap<String, Output> = BTreeMap::new();
         for step in &stage.steps {
             match step {
@@ -156,7 +159,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                         })
                         .collect();
                     let base = fs.expect("generated files are written onto a base image");
-                    fs = Some(graph.write_files(&base, &files, name));
+                    fs = Some(graph.write_files(&base, &files, 0o644, name));
                 }
                 Step::Run(run) => {
                     let rootfs = fs.expect("a run step has a base image with a shell and tools");
@@ -203,13 +206,32 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             Mount::SshAgent { id, target } => ExecMount::SshAgent { target, id },
                         });
                     }
-                    let (argv, run_env) = run.invocation();
-                    let mut env = step_env(&base_env, &run_env);
+                    let invocation = run.invocation();
+                    let wrapper_source = invocation.wrapper.as_ref().map(|script| {
+                        let base = stage_base
+                            .as_ref()
+                            .expect("a run step's stage has a base image");
+                        graph.write_files(
+                            base,
+                            &[(WRAPPER.to_string(), script.clone())],
+                            0o755,
+                            &format!("[internal] strata step wrapper: {}", run.name),
+                        )
+                    });
+                    if let Some(source) = wrapper_source {
+                        mounts.push(ExecMount::Bind {
+                            target: WRAPPER_DIR,
+                            source,
+                            selector: WRAPPER_DIR,
+                            readonly: true,
+                        });
+                    }
+                    let mut env = step_env(&base_env, &invocation.env);
                     env.extend(target_env.iter().cloned());
                     let done_exec = graph.exec(Exec {
                         name: &run.name,
                         rootfs,
-                        argv: &argv,
+                        argv: &invocation.argv,
                         env: &env,
                         cwd: &run.cwd,
                         mounts,

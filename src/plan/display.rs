@@ -173,6 +173,9 @@ impl Display for Plan {
                     Step::Run(run) => {
                         writeln!(f, "  {}", run.name)?;
                         writeln!(f, "      run {} in {}", quoted_list(&run.argv), run.cwd)?;
+                        if !run.setup.is_empty() {
+                            writeln!(f, "      setup {}", run.setup)?;
+                        }
                         if !run.failure_hints.is_empty() {
                             let causes: Vec<&str> =
                                 run.failure_hints.iter().map(|h| h.cause.as_str()).collect();

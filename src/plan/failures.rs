@@ -1,6 +1,9 @@
-//! Reading a failed step's output for known causes. A step with failure hints runs wrapped:
-//! its output still streams to the user, and when it fails one `strata:` line names the step
-//! and the fix for the first cause the output shows. The exit status stays the command's.
+//! How a step with setup or failure hints runs: through a small wrapper script mounted into
+//! the step, so the process the engine runs, and names when it fails, is the step's own command
+//! (`/.strata/step uv sync --frozen`), not our plumbing. The wrapper runs the step's setup
+//! (trusting the build's CA, writing SSH host keys), then the command with its output streamed
+//! and kept; when the command fails, one `strata:` line names the step and the fix for the first
+//! cause the output shows. The exit status stays the command's.
 
 use std::collections::BTreeMap;
 
@@ -22,39 +25,50 @@ pub struct FailureHint {
 const LOG: &str = "/tmp/.strata-step.log";
 const STATUS: &str = "/tmp/.strata-step.status";
 
-/// The variable that carries the failure reader into a step: a shell function, so the command
-/// line BuildKit shows when the step fails stays the step's own script plus a short prefix.
-const READER_VARIABLE: &str = "STRATA_ON_FAILURE";
+/// The directory the wrapper is mounted at (read-only, gone when the step ends), and the
+/// wrapper in it. The engine shows a failed process as its argv joined by spaces, so this path
+/// is the only plumbing a user reads.
+pub const WRAPPER_DIR: &str = "/.strata";
+pub const WRAPPER: &str = "/.strata/step";
+
+/// What the engine runs for a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub argv: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    /// The wrapper script `argv[0]` names, when the step runs through one.
+    pub wrapper: Option<String>,
+}
 
 impl RunStep {
-    /// What the engine runs: `argv` and `env` themselves, or, when the step has failure hints
-    /// and is a `/bin/sh -c` script, that script run by the failure reader, which the
-    /// environment defines.
-    pub fn invocation(&self) -> (Vec<String>, BTreeMap<String, String>) {
+    /// `argv` and `env` themselves, or, when the step has setup or failure hints and is a
+    /// `/bin/sh -c` script, that script handed to the wrapper.
+    pub fn invocation(&self) -> Invocation {
         match self.argv.as_slice() {
             [shell, flag, script]
-                if shell == "/bin/sh" && flag == "-c" && !self.failure_hints.is_empty() =>
+                if shell == "/bin/sh"
+                    && flag == "-c"
+                    && (!self.setup.is_empty() || !self.failure_hints.is_empty()) =>
             {
-                let mut env = self.env.clone();
-                env.insert(
-                    READER_VARIABLE.to_string(),
-                    failure_reader(&self.name, &self.failure_hints),
-                );
-                let argv = vec![
-                    shell.clone(),
-                    flag.clone(),
-                    format!("eval \"${READER_VARIABLE}\"; strata_run {}", quote(script)),
-                ];
-                (argv, env)
+                Invocation {
+                    argv: vec![WRAPPER.to_string(), script.clone()],
+                    env: self.env.clone(),
+                    wrapper: Some(wrapper_script(&self.name, &self.setup, &self.failure_hints)),
+                }
             }
-            _ => (self.argv.clone(), self.env.clone()),
+            _ => Invocation {
+                argv: self.argv.clone(),
+                env: self.env.clone(),
+                wrapper: None,
+            },
         }
     }
 }
 
-/// `strata_run SCRIPT`: runs SCRIPT in a subshell with its output streamed and kept, and when
-/// it fails prints the hint of the first cause the output shows; returns SCRIPT's status.
-fn failure_reader(step: &str, hints: &[FailureHint]) -> String {
+/// The wrapper: runs `setup`, then its first argument as a shell script in a subshell with
+/// its output streamed and kept, and when that fails prints the hint of the first cause the
+/// output shows; exits with the script's status.
+fn wrapper_script(step: &str, setup: &str, hints: &[FailureHint]) -> String {
     let mut diagnosis = String::new();
     for (i, hint) in hints.iter().enumerate() {
         let patterns: Vec<String> = hint
@@ -63,17 +77,32 @@ fn failure_reader(step: &str, hints: &[FailureHint]) -> String {
             .map(|f| format!("-e {}", quote(f)))
             .collect();
         diagnosis.push_str(&format!(
-            "{} grep -qiF {} {LOG}; then echo {} >&2; ",
+            "  {} grep -qiF {} {LOG}; then\n    echo {} >&2\n",
             if i == 0 { "if" } else { "elif" },
             patterns.join(" "),
             quote(&format!("strata: {step} failed: {}", hint.hint)),
         ));
     }
-    diagnosis.push_str("fi; ");
+    if !hints.is_empty() {
+        diagnosis.push_str("  fi\n");
+    }
     format!(
-        "strata_run() {{ {{ ( eval \"$1\" ); echo $? > {STATUS}; }} 2>&1 | tee {LOG}; \
-         status=$(cat {STATUS}); if [ \"$status\" != 0 ]; then {diagnosis}fi; \
-         rm -f {LOG} {STATUS}; return \"$status\"; }}"
+        "#!/bin/sh\n\
+         # strata's step wrapper: the step's setup, then its command ($1).\n\
+         {setup}\n\
+         {{ ( eval \"$1\" ); echo $? > {STATUS}; }} 2>&1 | tee {LOG}\n\
+         status=$(cat {STATUS})\n\
+         if [ \"$status\" != 0 ]; then\n\
+         {diagnosis}\
+         fi\n\
+         rm -f {LOG} {STATUS}\n\
+         exit \"$status\"\n",
+        setup = if setup.is_empty() { ":" } else { setup },
+        diagnosis = if hints.is_empty() {
+            "  :\n".to_string()
+        } else {
+            diagnosis
+        },
     )
 }
 
@@ -105,6 +134,7 @@ mod tests {
             mounts: Vec::new(),
             network: super::super::Network::Default,
             proxy: None,
+            setup: "export GREETING=hello".to_string(),
             failure_hints: vec![
                 hint("proxy-auth", &["407 Proxy"], "check the proxy's password"),
                 hint("auth", &["401", "407"], "declare a netrc"),
@@ -117,15 +147,24 @@ mod tests {
             std::process::id(),
             RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         ));
-        let (argv, env) = step.invocation();
-        let reader =
-            env[READER_VARIABLE].replace("/tmp/.strata-step", &private.display().to_string());
+        let invocation = step.invocation();
+        assert_eq!(
+            invocation.argv,
+            [WRAPPER, script],
+            "the engine shows the step's own command"
+        );
+        let wrapper = invocation
+            .wrapper
+            .expect("a step with hints runs wrapped")
+            .replace("/tmp/.strata-step", &private.display().to_string());
+        let wrapper_file = private.with_extension("sh");
+        std::fs::write(&wrapper_file, wrapper).expect("temp dir is writable");
         let out = Command::new("/bin/sh")
-            .arg("-c")
-            .arg(&argv[2])
-            .env(READER_VARIABLE, reader)
+            .arg(&wrapper_file)
+            .arg(&invocation.argv[1])
             .output()
             .expect("sh runs");
+        std::fs::remove_file(&wrapper_file).ok();
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
         (out.status.code().unwrap_or(-1), text)
@@ -154,6 +193,8 @@ mod tests {
     fn success_and_unknown_failures_add_nothing() {
         let (status, text) = run("echo fine");
         assert_eq!((status, text.as_str()), (0, "fine\n"));
+        let (_, text) = run("echo \"$GREETING from the setup\"");
+        assert_eq!(text, "hello from the setup\n");
         let (status, text) = run("echo 'syntax error in go.mod'; exit 1");
         assert_eq!(status, 1);
         assert!(!text.contains("strata:"), "{text}");
@@ -169,8 +210,13 @@ mod tests {
             mounts: Vec::new(),
             network: super::super::Network::None,
             proxy: None,
+            setup: String::new(),
             failure_hints: Vec::new(),
         };
-        assert_eq!(step.invocation(), (step.argv.clone(), step.env.clone()));
+        let invocation = step.invocation();
+        assert_eq!(
+            (invocation.argv, invocation.wrapper),
+            (step.argv.clone(), None)
+        );
     }
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use failures::FailureHint;
+pub use failures::{FailureHint, Invocation, WRAPPER, WRAPPER_DIR};
 pub use images::{ImageRole, default_image, default_version, image_for, version_in};
 pub use patterns::{ParentMatches, PatternList, literal, walk_select};
 
@@ -276,8 +276,12 @@ pub struct RunStep {
     /// Proxy settings travel beside the command, not in its env: BuildKit leaves them out of
     /// the cache key and out of the image, so changing a proxy rebuilds nothing.
     pub proxy: Option<ProxyEnv>,
-    /// Known failures to recognise in the command's output, each with the fix to print; see
-    /// [`RunStep::command`].
+    /// Shell run before the command, in the shell that runs it (trusting the build's CA,
+    /// writing SSH host keys): kept apart from `argv` so the command the engine shows when the
+    /// step fails is the step's own; see [`RunStep::invocation`].
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub setup: String,
+    /// Known failures to recognise in the command's output, each with the fix to print.
     pub failure_hints: Vec<FailureHint>,
 }
 

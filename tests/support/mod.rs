@@ -6,13 +6,13 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+mod progress;
+pub use progress::{Vertex, parse_rawjson};
 
 /// The frontend image the examples name on their `# syntax=` line: the published one, as a
 /// user's spec does (`tests/cli.rs` checks they agree with `strata init`).
@@ -234,41 +234,6 @@ pub fn unique_token() -> String {
     format!("{nanos:x}-{}", std::process::id())
 }
 
-/// One step as the engine reported it.
-#[derive(Debug, Clone, Default)]
-pub struct Vertex {
-    pub name: String,
-    pub cached: bool,
-    pub started: bool,
-    pub completed: bool,
-    pub error: Option<String>,
-}
-
-impl Vertex {
-    /// It did work in this build (as opposed to being taken from the cache).
-    pub fn executed(&self) -> bool {
-        self.started && !self.cached
-    }
-
-    /// A step of the plan (`[strata deps] …`, `[strata build] …`, `[strata runtime] …`), as
-    /// opposed to what every build does anew by design: transferring the context, resolving
-    /// base images, the frontend's own reads, exporting.
-    /// A step of strata's plan: `[strata <stage>] …`, or `[<target> strata <stage>] …` as bake
-    /// names the steps of each target.
-    pub fn is_plan_step(&self) -> bool {
-        let label = self
-            .name
-            .strip_prefix('[')
-            .and_then(|rest| rest.split_once("] "))
-            .map(|(label, _)| label);
-        label.is_some_and(|label| {
-            ["strata deps", "strata build", "strata runtime"]
-                .iter()
-                .any(|stage| label == *stage || label.ends_with(&format!(" {stage}")))
-        }) && !self.name.contains("] load context: ")
-    }
-}
-
 pub struct Build {
     pub success: bool,
     pub seconds: f64,
@@ -287,7 +252,7 @@ impl Build {
     pub fn executed_steps(&self) -> Vec<&Vertex> {
         self.vertices
             .iter()
-            .filter(|v| v.executed() && v.is_plan_step())
+            .filter(|v| v.executed() && v.is_step())
             .collect()
     }
 
@@ -420,6 +385,18 @@ pub fn marks_spec_line(output: &str, line: usize, text: &str) -> bool {
         && output.lines().any(|l| l.trim_start().starts_with(&marked))
 }
 
+/// The process a failed step ran, as the engine names it in `process "…" did not complete
+/// successfully` (its argv joined by spaces, Go-quoted).
+pub fn failed_process(output: &str) -> Option<String> {
+    let start = output.find("process \"")? + "process \"".len();
+    let end = start + output[start..].find("\" did not complete successfully")?;
+    Some(
+        output[start..end]
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\"),
+    )
+}
+
 /// Whether buildx showed `message` as a build warning. buildx prints a warning under its vertex
 /// (`#N WARN: …`) only if that vertex gets another progress update after the warning arrives,
 /// which races with the spec vertex completing; the summary after the build (`1 warning found`
@@ -436,59 +413,6 @@ pub fn warning_shown(text: &str, message: &str) -> bool {
                 .is_some_and(|warning| warning.starts_with(message))
         });
     inline || summary
-}
-
-/// Folds rawjson status objects into one record per vertex, in first-seen order. buildx
-/// writes them pretty-printed, one after another; other lines (the final `ERROR:`) are
-/// skipped.
-fn parse_rawjson(text: &str) -> Vec<Vertex> {
-    let mut order: Vec<String> = Vec::new();
-    let mut by_digest: BTreeMap<String, Vertex> = BTreeMap::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        if !rest.starts_with('{') {
-            rest = rest.split_once('\n').map_or("", |(_, after)| after);
-            continue;
-        }
-        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
-        let status = match stream.next() {
-            Some(Ok(status)) => status,
-            _ => {
-                rest = rest.split_once('\n').map_or("", |(_, after)| after);
-                continue;
-            }
-        };
-        rest = rest[stream.byte_offset()..].trim_start();
-        for v in status
-            .get("vertexes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(digest) = v.get("digest").and_then(Value::as_str) else {
-                continue;
-            };
-            if !by_digest.contains_key(digest) {
-                order.push(digest.to_string());
-            }
-            let entry = by_digest.entry(digest.to_string()).or_default();
-            if let Some(name) = v.get("name").and_then(Value::as_str) {
-                entry.name = name.to_string();
-            }
-            entry.cached |= v.get("cached").and_then(Value::as_bool).unwrap_or(false);
-            entry.started |= v.get("started").is_some_and(|s| !s.is_null());
-            entry.completed |= v.get("completed").is_some_and(|s| !s.is_null());
-            if let Some(e) = v.get("error").and_then(Value::as_str) {
-                if !e.is_empty() {
-                    entry.error = Some(e.to_string());
-                }
-            }
-        }
-    }
-    order
-        .into_iter()
-        .filter_map(|d| by_digest.remove(&d))
-        .collect()
 }
 
 /// The strata CLI under test: whether it succeeded, and stdout then stderr.

@@ -1,0 +1,68 @@
+//! The one definition of an executed step, shared by the engine tests and `make bench`
+//! (tests/support/progress.rs), checked against progress shaped as buildx writes it.
+
+mod support;
+
+use support::parse_rawjson;
+
+/// Two rawjson status objects as buildx prints them (pretty, back to back), a vertex's start
+/// and completion arriving in different objects, and buildx's final error line.
+const PROGRESS: &str = r#"{
+  "vertexes": [
+    {"digest": "sha256:a", "name": "[internal] load build definition from strata.yaml", "started": "2026-12-02T03:00:00Z"},
+    {"digest": "sha256:b", "name": "[strata] read strata.yaml", "started": "2026-12-02T03:00:00Z"},
+    {"digest": "sha256:c", "name": "docker-image://docker.io/library/golang:1.24@sha256:f", "started": "2026-12-02T03:00:00Z", "completed": "2026-12-02T03:00:01Z"},
+    {"digest": "sha256:d", "name": "[strata deps] load context: go.mod, go.sum", "started": "2026-12-02T03:00:00Z"},
+    {"digest": "sha256:e", "name": "[strata deps] go mod download (go.mod, go.sum)", "started": "2026-12-02T03:00:01Z"},
+    {"digest": "sha256:g", "name": "[strata build] go build", "started": "2026-12-02T03:00:01Z", "completed": "2026-12-02T03:00:01Z", "cached": true},
+    {"digest": "sha256:h", "name": "[internal] strata step wrapper: [strata deps] go mod download (go.mod, go.sum)", "started": "2026-12-02T03:00:00Z"}
+  ]
+}
+{
+  "vertexes": [
+    {"digest": "sha256:e", "name": "[strata deps] go mod download (go.mod, go.sum)", "started": "2026-12-02T03:00:01Z", "completed": "2026-12-02T03:00:09Z"},
+    {"digest": "sha256:i", "name": "[builder 3/4] RUN --mount=type=cache,target=/root/.cache go build", "started": null},
+    {"digest": "sha256:j", "name": "[web strata runtime] copy build:/out/web -> /app/web (linked)", "started": "2026-12-02T03:00:10Z", "completed": "2026-12-02T03:00:10Z"},
+    {"digest": "sha256:k", "name": "exporting to image", "started": "2026-12-02T03:00:11Z"}
+  ]
+}
+ERROR: failed to solve: process "/.strata/step go mod download" did not complete successfully: exit code: 1
+"#;
+
+#[test]
+fn a_step_is_what_the_build_asked_for_and_executed_means_started_and_not_cached() {
+    let vertices = parse_rawjson(PROGRESS);
+    assert_eq!(vertices.len(), 10, "{vertices:#?}");
+    let steps: Vec<(&str, bool)> = vertices
+        .iter()
+        .filter(|v| v.is_step())
+        .map(|v| (v.name.as_str(), v.executed()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("[strata deps] go mod download (go.mod, go.sum)", true),
+            ("[strata build] go build", false),
+            (
+                "[builder 3/4] RUN --mount=type=cache,target=/root/.cache go build",
+                false
+            ),
+            (
+                "[web strata runtime] copy build:/out/web -> /app/web (linked)",
+                true
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_vertex_reported_twice_is_one_record_with_what_both_said() {
+    let vertices = parse_rawjson(PROGRESS);
+    let download: Vec<_> = vertices
+        .iter()
+        .filter(|v| v.name.contains("go mod download (go.mod"))
+        .filter(|v| v.is_step())
+        .collect();
+    assert_eq!(download.len(), 1);
+    assert!(download[0].started && download[0].completed && !download[0].cached);
+}
