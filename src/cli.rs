@@ -107,7 +107,15 @@ fn spec_location(parsed: &Parsed) -> (PathBuf, PathBuf) {
 
 /// `strata plan` and `strata llb`.
 fn print_plan(parsed: &Parsed, dir: &Path, file: &Path) -> Result<(), String> {
-    let plan = plan_directory(dir, file).map_err(|e| e.to_string())?;
+    let build_args: BTreeMap<String, String> = parsed
+        .values("build-arg")
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => Err(format!("--build-arg {pair}: write it as NAME=value")),
+        })
+        .collect::<Result<_, _>>()?;
+    let plan = plan_directory(dir, file, &build_args).map_err(|e| e.to_string())?;
     let json = parsed.flag("json");
     let mut stdout = std::io::stdout().lock();
     let written = if parsed.command.name == "llb" {
@@ -213,7 +221,7 @@ fn schema_text() -> String {
 /// `strata check`: the same validation a build does, without an engine. Problems go to stdout
 /// (as JSON with --json, for editors and CI) and make the exit code 1.
 fn check(context: &Path, spec_file: &Path, json: bool) -> Result<(), String> {
-    let outcome = plan_directory(context, spec_file);
+    let outcome = plan_directory(context, spec_file, &BTreeMap::new());
     let file = spec_file.display().to_string();
     if json {
         let problems: Vec<&spec::Diagnostic> = match &outcome {

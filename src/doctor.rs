@@ -75,7 +75,7 @@ pub fn run(options: Options) -> ExitCode {
 fn examine(options: &Options) -> Vec<Finding> {
     let spec_file = options.file.clone();
     let mut findings = Vec::new();
-    let plan = match plan_directory(&options.dir, &spec_file) {
+    let plan = match plan_directory(&options.dir, &spec_file, &build_args(&options.build_flags)) {
         Ok(plan) => {
             findings.push(finding(
                 "spec",
@@ -109,7 +109,7 @@ fn examine(options: &Options) -> Vec<Finding> {
         findings.push(disk());
     }
     // BUILDKIT_SYNTAX replaces the spec's image, for the engine and so for the check.
-    let syntax = match build_arg(&options.build_flags, "BUILDKIT_SYNTAX") {
+    let syntax = match build_args(&options.build_flags).remove("BUILDKIT_SYNTAX") {
         Some(image) => Ok(image.to_string()),
         None => syntax_image(&spec_file),
     };
@@ -443,13 +443,15 @@ fn disk() -> Finding {
     }
 }
 
-/// The value of `--build-arg NAME=value` among the flags passed on to the build.
-fn build_arg<'a>(flags: &'a [String], name: &str) -> Option<&'a str> {
+/// Every `--build-arg NAME=value` among the flags passed on to the build; a later one wins,
+/// as with buildx.
+fn build_args(flags: &[String]) -> BTreeMap<String, String> {
     flags
         .windows(2)
         .filter(|pair| pair[0] == "--build-arg")
-        .filter_map(|pair| pair[1].strip_prefix(name)?.strip_prefix('='))
-        .next_back()
+        .filter_map(|pair| pair[1].split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// The image named by the spec's `# syntax=` line.

@@ -3,6 +3,7 @@
 //! reads the same two things from the engine, shares the steps (`spec::parse`, `lang::plan`) and
 //! the rendering of their problems.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::lang;
@@ -34,8 +35,13 @@ impl std::fmt::Display for PlanError {
     }
 }
 
-/// Reads a spec from disk and plans it against the context directory.
-pub fn plan_directory(context: &Path, spec_file: &Path) -> Result<Plan, PlanError> {
+/// Reads a spec from disk and plans it against the context directory, with the mirrors the
+/// build args give (`--build-arg GOPROXY=…`) over the spec's.
+pub fn plan_directory(
+    context: &Path,
+    spec_file: &Path,
+    build_args: &BTreeMap<String, String>,
+) -> Result<Plan, PlanError> {
     let file = spec_file.display().to_string();
     let bytes = std::fs::read(spec_file).map_err(|e| {
         PlanError::Unreadable(format!(
@@ -48,7 +54,9 @@ pub fn plan_directory(context: &Path, spec_file: &Path) -> Result<Plan, PlanErro
         source: source.clone(),
         problems,
     };
-    let spec = spec::parse(&bytes).map_err(invalid)?;
+    let mut spec = spec::parse(&bytes).map_err(invalid)?;
+    spec::mirrors::apply_build_args(&mut spec, build_args)
+        .map_err(|problems| PlanError::Unreadable(build_arg_problems(&problems)))?;
     let files = lang::list_directory(context, spec_file, &spec).map_err(|e| {
         PlanError::Unreadable(format!(
             "{}: error: cannot list the build context: {e}",
@@ -56,4 +64,13 @@ pub fn plan_directory(context: &Path, spec_file: &Path) -> Result<Plan, PlanErro
         ))
     })?;
     lang::plan(&spec, &files).map_err(invalid)
+}
+
+/// Problems with build args, one `error:` each: they have no place in a file to point at.
+pub fn build_arg_problems(problems: &[String]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("error: {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

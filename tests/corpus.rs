@@ -70,7 +70,7 @@ fn find_spec(dir: &Path) -> Option<PathBuf> {
 
 fn snapshot(project: &str) -> String {
     let (ws, spec, origin) = with_spec(project);
-    let plan = strata::pipeline::plan_directory(&ws.dir, &spec)
+    let plan = strata::pipeline::plan_directory(&ws.dir, &spec, &Default::default())
         .unwrap_or_else(|e| panic!("{project}: the spec does not plan:\n{e}"));
     let spec_text = std::fs::read_to_string(&spec).unwrap();
     let mut out = format!(
@@ -131,7 +131,8 @@ fn every_corpus_project_plans_as_a_new_user_meets_it() {
 fn ignored_files_are_in_no_view_of_the_context() {
     use strata::llb::{self, LowerOptions};
     let (ws, spec, _) = with_spec("python/dockerignore-secret");
-    let plan = strata::pipeline::plan_directory(&ws.dir, &spec).unwrap_or_else(|e| panic!("{e}"));
+    let plan = strata::pipeline::plan_directory(&ws.dir, &spec, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
     let ignored = ["local_secrets.py", "config/local.toml", "NOTES.md"];
     let all = support::files_under(&ws.dir);
     for stage in &plan.stages {

@@ -367,3 +367,89 @@ fn a_missing_lockfile_fails_cleanly_and_never_hangs() {
     );
     eprintln!("refused in {:.1} s", started.elapsed().as_secs_f64());
 }
+
+/// The testbed's module proxy on docker0's address, which a step on the default network
+/// reaches, and its own access log.
+const BRIDGE_GOPROXY: &str = "http://172.17.0.1:5080";
+const BRIDGE_GOPROXY_LOG: &str = "goproxy/access-bridge.log";
+
+fn bridge_goproxy_log() -> String {
+    std::fs::read_to_string(testbed_cache().join(BRIDGE_GOPROXY_LOG)).unwrap_or_default()
+}
+
+/// Mirrors per environment: go-web's spec with no `go:` or `network:` section, as a user
+/// commits it, gets its module proxy from `--build-arg GOPROXY`. The modules come through that
+/// proxy; another GOPROXY value re-runs no step; the value is in no part of the image; and a
+/// GOPROXY carrying credentials is refused without being echoed.
+#[test]
+fn a_goproxy_build_arg_is_used_and_changing_it_rebuilds_nothing() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    ws.write(
+        "strata.yaml",
+        "# syntax=ghcr.io/strata-build/strata:0.1\nversion: 1\nlanguage: go\nrun:\n  ports: [8080]\n",
+    );
+    ws.use_cache_namespace(&fresh_namespace());
+    let mirror = |url: &str| {
+        [
+            "--build-arg".to_string(),
+            format!("GOPROXY={url}"),
+            "--build-arg".to_string(),
+            "GOSUMDB=off".to_string(),
+        ]
+    };
+    let args = |url: &str, extra: &[&str]| -> Vec<String> {
+        mirror(url)
+            .into_iter()
+            .chain(extra.iter().map(|s| s.to_string()))
+            .collect()
+    };
+    let run = |args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        buildx(&ws, &args)
+    };
+
+    let log_before = bridge_goproxy_log();
+    let tag = "strata-test/go-web:mirror-from-build-arg";
+    let first = run(&args(BRIDGE_GOPROXY, &["--no-cache", "--load", "-t", tag]));
+    first.assert_success();
+    let fetched = bridge_goproxy_log()[log_before.len()..].to_string();
+    assert!(
+        fetched.contains("github.com/go-chi/chi") && fetched.contains(".zip"),
+        "the modules did not come through the build arg's proxy:\n{fetched}"
+    );
+    let container = Container::run_published(tag, 8080);
+    assert_eq!(http_get(&container.address(8080), "/healthz"), "ok\n");
+
+    // The same proxy under another spelling: a new value, the same modules.
+    let again = run(&args(&format!("{BRIDGE_GOPROXY}/"), &[]));
+    again.assert_success();
+    assert!(
+        again.executed_steps().is_empty(),
+        "changing only GOPROXY re-ran steps:\n{}",
+        again.summary()
+    );
+
+    let patterns = leak_patterns(&ws.dir, &["172.17.0.1:5080"]);
+    assert_eq!(
+        scan_image(tag, &patterns),
+        None,
+        "the build arg's proxy is in the image"
+    );
+
+    let canary = format!("canary-{}", unique_token());
+    let refused = run(&args(&format!("http://ci:{canary}@172.17.0.1:5080"), &[]));
+    assert!(!refused.success, "a GOPROXY with credentials was used");
+    assert!(
+        refused
+            .output
+            .contains("build arg GOPROXY carries credentials in its URL"),
+        "{}",
+        refused.errors()
+    );
+    assert!(
+        !refused.output.contains(&canary),
+        "the refusal echoed the password:\n{}",
+        refused.output
+    );
+}

@@ -38,7 +38,8 @@ fn context_and_spec(example: &str) -> (PathBuf, PathBuf) {
 
 fn plan_of(example: &str) -> Plan {
     let (context, spec) = context_and_spec(example);
-    strata::pipeline::plan_directory(&context, &spec).unwrap_or_else(|e| panic!("{example}: {e}"))
+    strata::pipeline::plan_directory(&context, &spec, &Default::default())
+        .unwrap_or_else(|e| panic!("{example}: {e}"))
 }
 
 fn lower(plan: &Plan, target: StageName, session_id: Option<&str>) -> Definition {
@@ -393,7 +394,7 @@ fn declared_secrets_mount_only_into_download_steps() {
         let spec_path = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("{}.yaml", example.replace('/', "-")));
         std::fs::write(&spec_path, spec).unwrap();
-        let plan = strata::pipeline::plan_directory(&dir, &spec_path)
+        let plan = strata::pipeline::plan_directory(&dir, &spec_path, &Default::default())
             .unwrap_or_else(|e| panic!("{example}: {e}"));
         for run in plan
             .stages
@@ -490,8 +491,9 @@ fn plan_of_edited(example: &str, edit: impl Fn(&Path)) -> Plan {
     let _ = std::fs::remove_dir_all(&dir);
     copy_tree(&source, &dir);
     edit(&dir);
-    let plan = strata::pipeline::plan_directory(&dir, &dir.join("strata.yaml"))
-        .unwrap_or_else(|e| panic!("{example}: {e}"));
+    let plan =
+        strata::pipeline::plan_directory(&dir, &dir.join("strata.yaml"), &Default::default())
+            .unwrap_or_else(|e| panic!("{example}: {e}"));
     let _ = std::fs::remove_dir_all(&dir);
     plan
 }
@@ -739,4 +741,133 @@ fn every_op_is_attributed_to_its_stage_line_without_changing_any_op() {
     assert_eq!(line_of("[strata runtime]"), 4);
     // Every op but the terminal one has a place.
     assert_eq!(source.locations.len(), mapped.def.len() - 1);
+}
+
+fn plan_with_build_args(example: &str, args: &[(&str, &str)]) -> Plan {
+    let (context, spec) = context_and_spec(example);
+    let args: BTreeMap<String, String> = args
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    strata::pipeline::plan_directory(&context, &spec, &args)
+        .unwrap_or_else(|e| panic!("{example}: {e}"))
+}
+
+/// The variables each download step of `plan` gets from build settings (build args), and
+/// whether any step still carries one of `names` set to `value` in its own env.
+fn build_settings(plan: &Plan, names: &[&str], value: &str) -> (BTreeMap<String, String>, bool) {
+    let mut settings = BTreeMap::new();
+    let mut in_env = false;
+    for step in plan.stages.iter().flat_map(|s| &s.steps) {
+        let Step::Run(run) = step else { continue };
+        for mount in &run.mounts {
+            if let Mount::BuildSettings { env, .. } = mount {
+                settings.extend(env.clone());
+            }
+        }
+        in_env |= names
+            .iter()
+            .any(|n| run.env.get(*n).is_some_and(|v| v == value));
+    }
+    (settings, in_env)
+}
+
+/// A mirror from a build arg wins over the spec's, reaches every download step through build
+/// settings rather than its env (so not its cache key), and the plan says where it came from.
+#[test]
+fn each_ecosystems_mirror_build_args_reach_its_download_steps_outside_their_env() {
+    for (example, arg, url, variables) in [
+        (
+            "go-web",
+            "GOPROXY",
+            "https://goproxy.cn,direct",
+            &["GOPROXY"][..],
+        ),
+        (
+            "python-pip",
+            "PIP_INDEX_URL",
+            "https://pypi.corp.example/simple",
+            &["PIP_INDEX_URL"],
+        ),
+        (
+            "python-uv",
+            "UV_DEFAULT_INDEX",
+            "https://pypi.corp.example/simple",
+            &["UV_DEFAULT_INDEX"],
+        ),
+        (
+            "node-npm",
+            "NPM_CONFIG_REGISTRY",
+            "https://npm.corp.example/",
+            &["npm_config_registry", "COREPACK_NPM_REGISTRY"],
+        ),
+        (
+            "rust-axum",
+            "STRATA_CARGO_MIRROR",
+            "https://crates.corp.example/index/",
+            &["STRATA_CARGO_MIRROR"],
+        ),
+    ] {
+        let plan = plan_with_build_args(example, &[(arg, url)]);
+        let (settings, in_env) = build_settings(&plan, variables, url);
+        for variable in variables {
+            assert_eq!(
+                settings.get(*variable).map(String::as_str),
+                Some(url),
+                "{example}: {variable}"
+            );
+        }
+        assert!(!in_env, "{example}: the mirror is still in a step's env");
+        let mirror = plan
+            .mirrors
+            .iter()
+            .find(|m| m.value == url)
+            .unwrap_or_else(|| panic!("{example}: no mirror listed: {:?}", plan.mirrors));
+        assert_eq!(mirror.from, format!("build arg {arg}"), "{example}");
+        assert!(
+            plan.contacts
+                .iter()
+                .any(|c| url.contains(c.trim_end_matches('/'))),
+            "{example}: doctor would not probe the mirror: {:?}",
+            plan.contacts
+        );
+    }
+    // Without build args nothing moves: the spec's go.proxy stays in the step's env.
+    let (settings, in_env) =
+        build_settings(&plan_of("go-web"), &["GOPROXY"], "http://127.0.0.1:5080");
+    assert!(settings.is_empty() && in_env);
+}
+
+#[test]
+fn a_mirror_build_arg_with_credentials_is_refused_without_echoing_them() {
+    let (context, spec) = context_and_spec("node-npm");
+    let args = BTreeMap::from([(
+        "NPM_CONFIG_REGISTRY".to_string(),
+        "https://ci:hunter2@npm.corp.example/".to_string(),
+    )]);
+    let error = match strata::pipeline::plan_directory(&context, &spec, &args) {
+        Ok(_) => panic!("a registry URL with credentials was planned"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        error.contains("build arg NPM_CONFIG_REGISTRY carries credentials in its URL"),
+        "{error}"
+    );
+    assert!(!error.contains("hunter2"), "{error}");
+}
+
+/// Changing a mirror build arg changes no op a step's cache key is made of but the writer of
+/// the build settings, which runs every build anyway: the lowered definitions differ only
+/// there and in the settings cache directory's id, which the engine leaves out of cache keys.
+#[test]
+fn another_mirror_value_changes_only_the_settings_writer() {
+    let json = |url: &str| {
+        let plan = plan_with_build_args("go-web", &[("GOPROXY", url)]);
+        llb::definition_to_json(&lower(&plan, StageName::Runtime, None)).to_string()
+    };
+    let (a, b) = (json("https://a.example"), json("https://b.example"));
+    assert_ne!(a, b);
+    let writer = |text: &str| text.matches("settings from build args").count();
+    assert_eq!(writer(&a), 1, "one writer of build settings");
+    assert!(!a.contains("https://b.example") && b.contains("https://b.example"));
 }

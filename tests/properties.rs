@@ -123,7 +123,7 @@ proptest! {
         let spec_path = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("property-{}-{dir_name}.yaml", std::process::id()));
         std::fs::write(&spec_path, &spec).unwrap();
-        let plan = strata::pipeline::plan_directory(&dir, &spec_path)
+        let plan = strata::pipeline::plan_directory(&dir, &spec_path, &Default::default())
             .map_err(|e| TestCaseError::fail(format!("{spec}\n{e}")))?;
         let platform = Platform::parse(if arm { "linux/arm64" } else { "linux/amd64" }).unwrap();
         let engine = Platform::parse("linux/amd64").unwrap();
@@ -140,7 +140,7 @@ proptest! {
                 spec_source: None,
         };
         let first = llb::lower(&plan, &options);
-        let replanned = strata::pipeline::plan_directory(&dir, &spec_path)
+        let replanned = strata::pipeline::plan_directory(&dir, &spec_path, &Default::default())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let again = llb::lower(&replanned, &options);
         prop_assert_eq!(first.encode_to_vec(), again.encode_to_vec(), "not deterministic:\n{}", spec);

@@ -14,7 +14,8 @@ fn plan(spec: &str, files: &[(&str, &str)]) -> Result<Plan, String> {
     for (path, text) in files {
         ws.write(path, text);
     }
-    strata::pipeline::plan_directory(&ws.dir, &ws.path("strata.yaml")).map_err(|e| e.to_string())
+    strata::pipeline::plan_directory(&ws.dir, &ws.path("strata.yaml"), &Default::default())
+        .map_err(|e| e.to_string())
 }
 
 fn builder(plan: &Plan) -> &str {

@@ -45,6 +45,11 @@ const FILE: Opt = Opt {
     help: "the spec (default DIR/strata.yaml)",
 };
 const JSON: Opt = opt("json", None, "print JSON");
+const BUILD_ARG: Opt = opt(
+    "build-arg",
+    Some("K=V"),
+    "a mirror as the build gets it, e.g. GOPROXY=URL (repeatable)",
+);
 const LANGUAGES: &[&str] = &["go", "python", "node", "rust", "static"];
 const TARGETS: &[&str] = &["deps", "build", "runtime"];
 
@@ -53,7 +58,7 @@ pub const COMMANDS: &[Cmd] = &[
         name: "plan",
         args: "[DIR|FILE]",
         summary: "print the build plan",
-        options: &[FILE, JSON],
+        options: &[FILE, JSON, BUILD_ARG],
         positionals: (0, 1),
     },
     Cmd {
@@ -63,6 +68,7 @@ pub const COMMANDS: &[Cmd] = &[
         options: &[
             FILE,
             JSON,
+            BUILD_ARG,
             Opt {
                 choices: TARGETS,
                 ..opt(

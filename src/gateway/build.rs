@@ -15,6 +15,7 @@ use super::{FrontendError, serve, subrequests};
 use crate::image::{self, BaseImage, ImageInputs};
 use crate::lang::{self, ContextFiles, IgnoreFile, Probe};
 use crate::llb::{self, LocalSource, LowerOptions, Platform, ResolvedImage, SpecSource};
+use crate::pipeline::build_arg_problems;
 use crate::plan::{Base, Plan, ProxyEnv, RunsOn, StageName};
 use crate::spec;
 
@@ -54,6 +55,8 @@ async fn build(
     if let Some(source) = options.raw.get("source") {
         spec.frontend_image = Some(source.clone());
     }
+    spec::mirrors::apply_build_args(&mut spec, &options.build_args)
+        .map_err(|problems| FrontendError::Message(build_arg_problems(&problems)))?;
 
     let probe = lang::probe_for(&spec);
     // Independent round trips to the engine: overlap them.
@@ -434,10 +437,15 @@ fn unused_build_args(args: &BTreeMap<String, String>) -> Vec<String> {
         .chain(ENGINE_ARGS)
         .collect();
     args.keys()
-        .filter(|k| !known.contains(k.as_str()) && !k.starts_with("BUILDKIT_"))
+        .filter(|k| {
+            !known.contains(k.as_str())
+                && !spec::mirrors::is_mirror_arg(k)
+                && !k.starts_with("BUILDKIT_")
+        })
         .map(|k| {
             format!(
-                "build arg {k} is not used by strata (it reads only proxy settings from build args)"
+                "build arg {k} is not used by strata (it reads proxy and mirror settings from \
+                 build args: README's \"Mirrors per environment\")"
             )
         })
         .collect()
@@ -448,11 +456,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn proxy_build_args_are_read_in_either_case_and_others_are_reported() {
+    fn proxy_build_args_are_read_in_either_case_mirrors_are_known_and_others_are_reported() {
         let args = BTreeMap::from([
             ("https_proxy".to_string(), "http://proxy:3128".to_string()),
             ("NO_PROXY".to_string(), "localhost".to_string()),
             ("GOPROXY".to_string(), "direct".to_string()),
+            ("GOFLAGS".to_string(), "-v".to_string()),
             ("BUILDKIT_INLINE_CACHE".to_string(), "1".to_string()),
             ("SOURCE_DATE_EPOCH".to_string(), "0".to_string()),
         ]);
@@ -462,6 +471,9 @@ mod tests {
         assert_eq!(proxy.http, None);
         let unused = unused_build_args(&args);
         assert_eq!(unused.len(), 1, "{unused:?}");
-        assert!(unused[0].starts_with("build arg GOPROXY is not used"));
+        assert!(
+            unused[0].starts_with("build arg GOFLAGS is not used"),
+            "{unused:?}"
+        );
     }
 }

@@ -6,9 +6,14 @@
 //! A step downloads when it mounts the CA bundle: providers give the CA to exactly those steps,
 //! and everything here keys on that one fact.
 
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
 use super::CA_TARGET;
 use crate::plan::{FailureHint, Mount, Plan, RunStep, Step};
 use crate::spec::Spec;
+use crate::spec::mirrors::MIRROR_KEYS;
 
 /// An in-memory directory where the merged bundle is written: the step's filesystem becomes a
 /// layer, this directory never does.
@@ -103,8 +108,41 @@ fn git_rewrite_env(spec: &Spec) -> Vec<(String, String)> {
     env
 }
 
+/// Where a download step finds the settings build args gave (`env`, export lines).
+const BUILD_SETTINGS_DIR: &str = "/run/strata-build-settings";
+
+/// Moves the values build args gave (mirrors) out of a download step's env into settings the
+/// step reads at run time, so changing them rebuilds nothing: with a lockfile the packages are
+/// hash-checked, and only the route to them changes. Returns the setup that reads them.
+fn carry_build_settings(run: &mut RunStep, spec: &Spec) -> Option<String> {
+    let moved: BTreeMap<String, String> = MIRROR_KEYS
+        .iter()
+        .filter(|mirror| spec.mirror_args.contains_key(mirror.key))
+        .flat_map(|mirror| mirror.step_env)
+        .filter_map(|name| run.env.remove(*name).map(|value| (name.to_string(), value)))
+        .collect();
+    if moved.is_empty() {
+        return None;
+    }
+    let listing: Vec<String> = moved.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let id = format!(
+        "strata/build-settings/{}",
+        &hex::encode(Sha256::digest(listing.join("\n")))[..16]
+    );
+    run.mounts.push(Mount::BuildSettings {
+        target: BUILD_SETTINGS_DIR.to_string(),
+        id,
+        env: moved,
+    });
+    Some(format!(
+        "if [ ! -f {BUILD_SETTINGS_DIR}/env ]; then echo 'strata: the settings from build args \
+         are missing from the builder'\\''s cache (pruned during the build?): build again' >&2; \
+         exit 1; fi; . {BUILD_SETTINGS_DIR}/env"
+    ))
+}
+
 /// Gives every download step the merged CA bundle, the SSH agent and git settings, the spec's
-/// secrets and the failure hints.
+/// secrets, the settings build args gave and the failure hints.
 pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
     let (ssh_preamble, ssh_env) = ssh_preamble_and_env(spec);
     let preamble = format!("{}{ssh_preamble}", trust_preamble());
@@ -120,6 +158,9 @@ pub(super) fn finish_download_steps(plan: &mut Plan, spec: &Spec) {
         });
     for run in downloads {
         run.setup = preamble.trim_end_matches("; ").to_string();
+        if let Some(read_settings) = carry_build_settings(run, spec) {
+            run.setup = format!("{}; {read_settings}", run.setup);
+        }
         run.mounts.push(Mount::Tmpfs {
             target: TRUST_DIR.to_string(),
         });

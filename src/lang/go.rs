@@ -188,6 +188,7 @@ fn download_steps(spec: &Spec, lockfiles: &[String]) -> Vec<Step> {
         ("GOPROXY", &spec.go.proxy),
         ("GOSUMDB", &spec.go.sumdb),
         ("GOPRIVATE", &spec.go.private),
+        ("GONOSUMDB", &spec.go.nosumdb),
         ("GOFLAGS", &spec.go.flags),
     ] {
         if let Some(value) = value {

@@ -101,6 +101,13 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
     // A plan without a download step (a vendored Go module) contacts nothing.
     if download::plan_downloads(&plan) {
         plan.contacts = provider.contacts(spec);
+        // Only this language's: a CI may pass every ecosystem's mirror to every build.
+        let language = format!("{}.", provider.language().name());
+        plan.mirrors = crate::spec::mirrors::effective(spec)
+            .into_iter()
+            .filter(|(key, _, _)| key.starts_with(&language))
+            .map(|(key, value, from)| crate::plan::MirrorSetting { key, value, from })
+            .collect();
     }
     plan.warnings.extend(spec_warnings(spec));
     Ok(plan)

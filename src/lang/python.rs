@@ -210,12 +210,15 @@ impl Installer {
             ));
         }
         if let (Installer::Uv { .. }, Some(_)) = (self, &spec.python.index) {
-            warnings.push(
-                "python.index does not move uv.lock's packages: uv.lock records where each one \
+            let setting = match spec.mirror_args.get("python.index") {
+                Some(arg) => format!("build arg {arg}"),
+                None => "python.index".to_string(),
+            };
+            warnings.push(format!(
+                "{setting} does not move uv.lock's packages: uv.lock records where each one \
                  comes from, and `uv sync --frozen` installs from there; configure the mirror \
                  when locking (`[[tool.uv.index]]`, `uv lock`)"
-                    .to_string(),
-            );
+            ));
         }
         warnings
     }

@@ -259,6 +259,7 @@ fn dependency_steps(
             SRC,
         )
         .env(cargo_env(spec))
+        .env(mirror_env(spec))
         .mount(cache("registry", "cargo-registry"))
         .mount(cache("git", "cargo-git"))
         .downloads(spec, network(spec.network.deps, Network::Default)),
@@ -268,17 +269,31 @@ fn dependency_steps(
 /// `cargo vendor` options that replace crates.io with the spec's mirror, for the one step that
 /// downloads. Cargo takes source replacement from config only (no environment variable), so it
 /// goes on the command line, and `cargo vendor` ignores it unless told to respect it; the
-/// vendored copy it makes is what every later cargo command reads.
+/// vendored copy it makes is what every later cargo command reads. The URL itself comes from
+/// [`MIRROR_VARIABLE`], so a mirror given as a build arg stays out of the step's cache key.
 fn mirror_options(spec: &Spec) -> String {
-    let Some(url) = &spec.rust.registry else {
+    if spec.rust.registry.is_none() {
         return String::new();
-    };
-    // Cargo joins index paths onto the URL: it must end with `/`.
-    let slash = if url.ends_with('/') { "" } else { "/" };
+    }
     format!(
         " --respect-source-config --config 'source.crates-io.replace-with=\"strata-mirror\"' \
-         --config 'source.strata-mirror.registry=\"sparse+{url}{slash}\"'"
+         --config \"source.strata-mirror.registry=\\\"sparse+${MIRROR_VARIABLE}\\\"\""
     )
+}
+
+/// Where the download step finds the mirror's index URL (`rust.registry`, or the build arg of
+/// the same name), ending with `/` as cargo joins index paths onto it.
+const MIRROR_VARIABLE: &str = "STRATA_CARGO_MIRROR";
+
+fn mirror_env(spec: &Spec) -> Vec<(String, String)> {
+    spec.rust
+        .registry
+        .iter()
+        .map(|url| {
+            let slash = if url.ends_with('/') { "" } else { "/" };
+            (MIRROR_VARIABLE.to_string(), format!("{url}{slash}"))
+        })
+        .collect()
 }
 
 /// CARGO_HOME and the target directory, and RUSTFLAGS for a static binary: the same in both

@@ -166,6 +166,7 @@ impl Stages {
             image: self.image,
             warnings: self.warnings,
             contacts: Vec::new(),
+            mirrors: Vec::new(),
         }
     }
 }

@@ -43,6 +43,9 @@ pub fn required_caps(plan: &Plan) -> BTreeMap<&'static str, &'static str> {
                         Mount::SshAgent { .. } => ("exec.mount.ssh", "the SSH agent"),
                         Mount::Context { .. } => ("exec.mount.bind", "source mounts"),
                         Mount::Output { .. } => ("exec.mount.bind", "output directories"),
+                        Mount::BuildSettings { .. } => {
+                            ("exec.mount.cache.sharing", "settings from build args")
+                        }
                     };
                     caps.insert(id, what);
                 }

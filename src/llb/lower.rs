@@ -8,7 +8,7 @@ use super::builder::{Copy, Exec, ExecMount, Fs, Graph, LocalSource, Output};
 use super::platform::Platform;
 use crate::plan::{
     Base, CacheSharing, ContextSelection, Mount, Network, Plan, RunsOn, StageName, StageResult,
-    Step, TargetPart, WRAPPER, WRAPPER_DIR,
+    Step, TargetPart, WRAPPER, WRAPPER_DIR, shell_quote,
 };
 
 /// What the engine told us about a base image.
@@ -166,6 +166,31 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                     let mut mounts = Vec::new();
                     let mut output_targets = Vec::new();
                     for mount in &run.mounts {
+                        if let Mount::BuildSettings { target, id, env } = mount {
+                            let base = stage_base
+                                .clone()
+                                .expect("a run step's stage has a base image");
+                            let written = write_build_settings(
+                                &mut graph,
+                                base,
+                                (target, id, env),
+                                &base_env,
+                                platform.clone(),
+                            );
+                            graph.set_ignore_cache(options.no_cache.contains(&stage.name));
+                            mounts.push(ExecMount::Cache {
+                                target,
+                                id,
+                                sharing: pb::CacheSharingOpt::Shared,
+                            });
+                            mounts.push(ExecMount::Bind {
+                                target: SETTINGS_WRITTEN,
+                                source: written,
+                                selector: "",
+                                readonly: true,
+                            });
+                            continue;
+                        }
                         mounts.push(match mount {
                             Mount::Cache {
                                 target,
@@ -204,6 +229,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             },
                             Mount::Tmpfs { target } => ExecMount::Tmpfs { target },
                             Mount::SshAgent { id, target } => ExecMount::SshAgent { target, id },
+                            Mount::BuildSettings { .. } => unreachable!("mounted above"),
                         });
                     }
                     let invocation = run.invocation();
@@ -280,6 +306,61 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         .map(|s| s.result.clone())
         .unwrap_or_default();
     graph.into_definition(&result)
+}
+
+/// Where a step that reads build settings mounts the (empty) output of the step that wrote
+/// them: that makes the writer run first, and, an empty directory's content being all the
+/// engine keys a read-only mount by, keeps the values out of the reader's cache key.
+const SETTINGS_WRITTEN: &str = "/run/strata-build-settings-written";
+
+/// The step that writes build settings (`env`, as export lines) into the cache directory `id`
+/// at `target`. It runs on every build, as the values are not in any cache key: the written
+/// file is always this build's. Returns its empty output, for the reader to mount.
+fn write_build_settings(
+    graph: &mut Graph,
+    base: Output,
+    (target, id, env): (&str, &str, &BTreeMap<String, String>),
+    base_env: &[String],
+    platform: Option<pb::Platform>,
+) -> Output {
+    let exports: String = env
+        .iter()
+        .map(|(k, v)| format!("export {k}={}\n", shell_quote(v)))
+        .collect();
+    let argv = [
+        "/bin/sh".to_string(),
+        "-c".to_string(),
+        format!("printf '%s' \"$STRATA_BUILD_SETTINGS\" > {target}/env"),
+    ];
+    let env = step_env(
+        base_env,
+        &BTreeMap::from([("STRATA_BUILD_SETTINGS".to_string(), exports)]),
+    );
+    graph.set_ignore_cache(true);
+    let done = graph.exec(Exec {
+        name: "[internal] strata: settings from build args",
+        rootfs: base,
+        argv: &argv,
+        env: &env,
+        cwd: "/",
+        mounts: vec![
+            ExecMount::Cache {
+                target,
+                id,
+                sharing: pb::CacheSharingOpt::Shared,
+            },
+            ExecMount::Output {
+                target: SETTINGS_WRITTEN,
+            },
+        ],
+        network: pb::NetMode::None,
+        proxy: None,
+        platform,
+    });
+    done.outputs
+        .into_iter()
+        .next()
+        .expect("the writer has one output mount")
 }
 
 /// An image as a source. A reference the spec pins by digest stays as written; any other is

@@ -227,6 +227,15 @@ impl Display for Plan {
                                 Mount::SshAgent { id, target } => {
                                     writeln!(f, "      ssh agent {id} at {target} (optional)")?
                                 }
+                                Mount::BuildSettings { target, env, .. } => {
+                                    for (k, v) in env {
+                                        writeln!(
+                                            f,
+                                            "      env {k}={v} (from a build arg, via {target}; \
+                                             not in cache key or image)"
+                                        )?;
+                                    }
+                                }
                             }
                         }
                         let network = match run.network {
@@ -278,6 +287,13 @@ impl Display for Plan {
                 f,
                 "\ndependency steps fetch from {}",
                 self.contacts.join(", ")
+            )?;
+        }
+        for mirror in &self.mirrors {
+            writeln!(
+                f,
+                "mirror {} = {} ({})",
+                mirror.key, mirror.value, mirror.from
             )?;
         }
         for warning in &self.warnings {

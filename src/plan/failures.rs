@@ -107,7 +107,7 @@ fn wrapper_script(step: &str, setup: &str, hints: &[FailureHint]) -> String {
 }
 
 /// Single-quotes a word for /bin/sh.
-fn quote(word: &str) -> String {
+pub fn quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 

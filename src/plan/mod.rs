@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use failures::{FailureHint, Invocation, WRAPPER, WRAPPER_DIR};
+pub use failures::{FailureHint, Invocation, WRAPPER, WRAPPER_DIR, quote as shell_quote};
 pub use images::{ImageRole, default_image, default_version, image_for, version_in};
 pub use patterns::{ParentMatches, PatternList, literal, walk_select};
 
@@ -36,6 +36,18 @@ pub struct Plan {
     /// The URLs the dependency steps fetch from (module proxies, package indexes, registries):
     /// what a firewall must let through, and what `strata doctor` probes.
     pub contacts: Vec<String>,
+    /// The mirror settings in effect that are not the tools' defaults, and where each came
+    /// from (a build arg or strata.yaml).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mirrors: Vec<MirrorSetting>,
+}
+
+/// A mirror setting in effect: `go.proxy = https://goproxy.cn (build arg GOPROXY)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MirrorSetting {
+    pub key: String,
+    pub value: String,
+    pub from: String,
 }
 
 /// A toolchain at a version: `Python 3.14`, and what chose it (`.python-version`, the
@@ -316,6 +328,15 @@ pub enum Mount {
     Tmpfs { target: String },
     /// The client's SSH agent socket (`--ssh id`), absent when the build does not forward it.
     SshAgent { id: String, target: String },
+    /// Settings given at build time (mirrors from build args) as `export` lines in
+    /// `target/env`, which the step's setup reads. A separate step writes them afresh on every
+    /// build into the cache directory `id` (named by their hash), so they reach the step without
+    /// entering its cache key (the engine leaves cache ids out of it) or any layer.
+    BuildSettings {
+        target: String,
+        id: String,
+        env: BTreeMap<String, String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -344,51 +344,80 @@ impl Decoder {
         allow_keywords: &[&str],
     ) -> Option<String> {
         let Spanned { value, location } = spanned;
-        // URLs reach shell scripts and tool configs: characters a URL never carries unescaped
-        // are refused rather than quoted.
-        if let Some(c) = value
-            .chars()
-            .find(|c| c.is_whitespace() || c.is_control() || "'\"\\`$".contains(*c))
-        {
-            self.fail(
-                location,
-                format!("`{key}` has the character {c:?}, which a URL cannot carry unescaped"),
-                "percent-encode it (a space is %20)",
-            );
-            return None;
-        }
-        for part in value.split([',', '|']) {
-            if allow_keywords.contains(&part) {
-                continue;
-            }
-            let Some((scheme, rest)) = part.split_once("://") else {
-                self.fail(
-                    location,
-                    format!("`{key}: {value}` is not a URL"),
-                    "write it as `http://host:port` or `https://host`",
+        match url_problem(&value, allow_keywords) {
+            None => Some(value),
+            Some(problem) => {
+                let (message, hint) = problem.explain(
+                    &format!("`{key}`"),
+                    "strata.yaml is committed, so they would leak",
                 );
-                return None;
-            };
-            if !matches!(scheme, "http" | "https" | "socks5" | "file") {
-                self.fail(
-                    location,
-                    format!("`{key}` uses the unsupported scheme `{scheme}`"),
-                    "use http://, https:// or file://",
-                );
-                return None;
-            }
-            let authority = rest.split('/').next().unwrap_or_default();
-            if authority.contains('@') {
-                self.fail(
-                    location,
-                    format!("`{key}` carries credentials in its URL; strata.yaml is committed, so they would leak"),
-                    "remove the `user:password@` part: pass a proxy's credentials with `--build-arg HTTPS_PROXY=...`, a registry's as a netrc under `secrets:`",
-                );
-                return None;
+                self.fail(location, message, hint);
+                None
             }
         }
-        Some(value)
     }
+}
+
+/// What makes a URL setting unusable.
+pub(crate) enum UrlProblem {
+    /// A character a URL never carries unescaped: URLs reach shell scripts and tool configs,
+    /// so these are refused rather than quoted.
+    Character(char),
+    NotAUrl(String),
+    Scheme(String),
+    /// `user:password@` in the authority.
+    Credentials,
+}
+
+impl UrlProblem {
+    /// The message about `what` (the setting, as the user named it) and its fix; `leak` says
+    /// where credentials in it would end up.
+    pub(crate) fn explain(&self, what: &str, leak: &str) -> (String, &'static str) {
+        match self {
+            UrlProblem::Character(c) => (
+                format!("{what} has the character {c:?}, which a URL cannot carry unescaped"),
+                "percent-encode it (a space is %20)",
+            ),
+            UrlProblem::NotAUrl(part) => (
+                format!("{what}: `{part}` is not a URL"),
+                "write it as `http://host:port` or `https://host`",
+            ),
+            UrlProblem::Scheme(scheme) => (
+                format!("{what} uses the unsupported scheme `{scheme}`"),
+                "use http://, https:// or file://",
+            ),
+            UrlProblem::Credentials => (
+                format!("{what} carries credentials in its URL; {leak}"),
+                "remove the `user:password@` part: pass a proxy's credentials with `--build-arg HTTPS_PROXY=...`, a registry's as a netrc under `secrets:`",
+            ),
+        }
+    }
+}
+
+/// Checks a URL, or a `,`/`|` list of them as GOPROXY takes, where `allow_keywords` (`direct`,
+/// `off`) may stand for one.
+pub(crate) fn url_problem(value: &str, allow_keywords: &[&str]) -> Option<UrlProblem> {
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "'\"\\`$".contains(*c))
+    {
+        return Some(UrlProblem::Character(c));
+    }
+    for part in value.split([',', '|']) {
+        if allow_keywords.contains(&part) {
+            continue;
+        }
+        let Some((scheme, rest)) = part.split_once("://") else {
+            return Some(UrlProblem::NotAUrl(part.to_string()));
+        };
+        if !matches!(scheme, "http" | "https" | "socks5" | "file") {
+            return Some(UrlProblem::Scheme(scheme.to_string()));
+        }
+        if rest.split('/').next().unwrap_or_default().contains('@') {
+            return Some(UrlProblem::Credentials);
+        }
+    }
+    None
 }
 
 /// `./a//b/` → `a/b`; `.` and `./` → `.`. Refuses absolute paths and `..` climbing out.
@@ -482,5 +511,6 @@ pub fn decode(root: &Node) -> Result<Spec, Vec<Diagnostic>> {
         ca_secret,
         secrets,
         frontend_image: None,
+        mirror_args: BTreeMap::new(),
     })
 }

@@ -2,6 +2,7 @@
 
 mod decode;
 mod diagnostic;
+pub mod mirrors;
 mod model;
 pub mod schema;
 pub mod yaml;

@@ -93,6 +93,9 @@ pub struct Spec {
     /// The frontend image the build runs: the `# syntax=` line's (the engine's own word, when
     /// it gives one, replaces it). A front-end app's image takes its web server from there.
     pub frontend_image: Option<String>,
+    /// The mirror keys a build arg set, each with that build arg (`go.proxy` → `GOPROXY`):
+    /// their values stay out of the steps' cache keys; see `spec::mirrors`.
+    pub mirror_args: BTreeMap<&'static str, String>,
 }
 
 /// `ssh:`: which forwarded agent the download steps use and which host keys they trust.
@@ -198,6 +201,8 @@ pub struct GoSettings {
     pub proxy: Option<String>,
     pub sumdb: Option<String>,
     pub private: Option<String>,
+    /// GONOSUMDB: modules not checked against the checksum database (build arg only).
+    pub nosumdb: Option<String>,
     pub flags: Option<String>,
 }
 
