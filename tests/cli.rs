@@ -269,7 +269,7 @@ fn init_names_the_project_when_it_cannot_build_it() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("package.json"),
-        r#"{"dependencies": {"express": "5"}}"#,
+        r#"{"packageManager": "pnpm@9.15.9", "dependencies": {"express": "5"}}"#,
     )
     .unwrap();
     let out = strata(&["init", dir.to_str().unwrap()]);
@@ -279,7 +279,7 @@ fn init_names_the_project_when_it_cannot_build_it() {
         error.starts_with(&format!("{}: error: ", dir.display())),
         "{error}"
     );
-    assert!(error.contains("no package-lock.json"), "{error}");
+    assert!(error.contains("has no pnpm-lock.yaml"), "{error}");
     assert!(!error.contains("generated"), "{error}");
     assert!(!dir.join("strata.yaml").exists());
 }

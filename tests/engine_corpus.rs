@@ -184,6 +184,26 @@ fn an_express_server_serves_its_views_and_public_files() {
     assert!(http_get(&address, "/public/style.css").contains("color"));
 }
 
+/// A sample app that commits package.json alone, as tutorials and hosting samples do: npm
+/// resolves it in the build, and the production install follows the lockfile that wrote.
+#[test]
+fn an_express_app_without_a_lockfile_builds_and_answers() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("node/unlocked-express");
+    let tag = build_image(&ws, "node/unlocked-express");
+    assert_eq!(answer(&tag, "/healthz"), "ok\n");
+    let listed = docker_ok(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "node",
+        &tag,
+        "-e",
+        "console.log(require('express/package.json').version)",
+    ]);
+    assert!(listed.trim().starts_with("4."), "express {listed}");
+}
+
 /// A Vite app: index.html at the root, CSS and an SVG imported by the code, `public/`, and the
 /// committed `.env.production` read by the bundler, served as a static site. The `.env.local`
 /// a developer keeps (with what may be secrets) never reaches the bundle.

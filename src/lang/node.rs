@@ -130,6 +130,14 @@ impl Manager {
     }
 }
 
+/// npm without a lockfile: the full install resolves package.json and writes
+/// package-lock.json, which the production install follows, so both get the same versions.
+const UNLOCKED_NPM_INSTALLS: (&str, &str) = (
+    "npm install --no-audit --no-fund",
+    "cp /app/package-lock.json . && npm ci --omit=dev --prefer-offline --no-audit --no-fund",
+);
+const UNLOCKED_PROD_PREFIX: &str = "cp /app/package-lock.json . && ";
+
 /// pnpm's content-addressed store, at a fixed path so every step (and every build) finds it.
 const PNPM_STORE: &str = "/pnpm/store";
 const YARN_CACHE: &str = "/root/.cache/yarn";
@@ -305,19 +313,20 @@ impl Provider for Node {
         let package = read_package(spec, files)?;
         let kind = sites::kind(spec, files, &package);
         let mut warnings = Vec::new();
-        let install = install(spec, files, &package, &local)?;
+        let install = install(spec, files, &package, &local, &mut warnings)?;
         let deps = match &install {
-            Some((manager, members)) => {
+            Some((manager, members, locked)) => {
                 let installs = Installs {
                     manager: *manager,
                     members,
                     production: kind == AppKind::Server,
+                    locked: *locked,
                 };
                 dependency_steps(spec, &installs, &package, &local, &mut warnings)
             }
             None => Vec::new(),
         };
-        let manager = install.map(|(manager, _)| manager);
+        let manager = install.map(|(manager, _, _)| manager);
         let sources = sources(spec, files, &package, &local, &mut warnings);
         let app = app_name(spec, &package);
         let mut build = vec![copy_sources("build", &sources)];
@@ -431,17 +440,31 @@ fn lts_major(alias: &str) -> Option<Line> {
         })
 }
 
-/// The package manager and the workspace members' manifests, or `None` when there is nothing
-/// to install: an app that depends on nothing often has no lockfile either.
+/// The package manager, the workspace members' manifests and whether a lockfile pins the
+/// versions, or `None` when there is nothing to install: an app that depends on nothing often
+/// has no lockfile either.
 fn install(
     spec: &Spec,
     files: &ContextFiles,
     package: &PackageJson,
     local: &[&str],
-) -> Result<Option<(Manager, Vec<String>)>, Diagnostics> {
+    warnings: &mut Vec<String>,
+) -> Result<Option<(Manager, Vec<String>, bool)>, Diagnostics> {
     let locked = Manager::ALL.iter().any(|m| local.contains(&m.lockfile()));
     if !locked && !package.declares_dependencies && package.package_manager.is_none() {
         return Ok(None);
+    }
+    if !locked && package.package_manager.is_none() {
+        // Many small apps and samples commit package.json alone; npm resolves it as `npm
+        // install` would on the user's machine, and the versions may move between builds.
+        warnings.push(
+            "no package-lock.json, pnpm-lock.yaml or yarn.lock beside package.json: npm \
+             resolves its version ranges at build time, so versions can change between builds; \
+             run `npm install` and commit package-lock.json to pin them"
+                .to_string(),
+        );
+        require_named_lockfiles(spec, files, "check the name")?;
+        return Ok(Some((Manager::Npm, Vec::new(), false)));
     }
     let manager = manager(spec, package, local)?;
     require_named_lockfiles(
@@ -450,7 +473,7 @@ fn install(
         "check the name; Node lockfiles are package-lock.json, pnpm-lock.yaml or yarn.lock",
     )?;
     let members = workspace_members(spec, files, manager, package, local)?;
-    Ok(Some((manager, members)))
+    Ok(Some((manager, members, true)))
 }
 
 /// The name of the app: package.json's, else its directory's.
@@ -596,6 +619,9 @@ struct Installs<'a> {
     manager: Manager,
     members: &'a [String],
     production: bool,
+    /// A lockfile pins the versions; without one (npm only) the full install resolves them
+    /// and writes the lockfile the production install then follows.
+    locked: bool,
 }
 
 fn dependency_steps(
@@ -606,7 +632,7 @@ fn dependency_steps(
     warnings: &mut Vec<String>,
 ) -> Vec<Step> {
     let manager = installs.manager;
-    let (lockfiles, manifests) = install_inputs(spec, manager, installs.members, local);
+    let (lockfiles, manifests) = install_inputs(spec, installs, local);
     let inputs: Vec<String> = lockfiles.iter().chain(&manifests).cloned().collect();
     let listed = inputs.join(", ");
     let copy = |names: &[String], dest: &str, what: &str| copy_lockfiles(spec, names, dest, what);
@@ -644,8 +670,18 @@ fn dependency_steps(
     } else {
         steps.push(copy(&inputs, APP_DIR, ""));
     }
-    let (full_install, prod_install) = manager.install_commands();
-    let name = |install: &str| format!("[strata deps] {install} ({listed})");
+    let (full_install, prod_install) = if installs.locked {
+        manager.install_commands()
+    } else {
+        UNLOCKED_NPM_INSTALLS
+    };
+    // Without a lockfile the production install follows the one the full install wrote.
+    let name = |install: &str| match install.strip_prefix(UNLOCKED_PROD_PREFIX) {
+        Some(install) => {
+            format!("[strata deps] {install} (package-lock.json from the full install)")
+        }
+        None => format!("[strata deps] {install} ({listed})"),
+    };
     steps.push(download(
         name(full_install),
         full_install.to_string(),
@@ -666,13 +702,12 @@ fn dependency_steps(
 
 /// What the installs see: the lockfile (with pnpm's workspace file and whatever the spec adds:
 /// an .npmrc, a patches directory), and the manifests of the app and its workspace members.
-fn install_inputs(
-    spec: &Spec,
-    manager: Manager,
-    members: &[String],
-    local: &[&str],
-) -> (Vec<String>, Vec<String>) {
-    let mut lockfiles = vec![manager.lockfile().to_string()];
+fn install_inputs(spec: &Spec, installs: &Installs, local: &[&str]) -> (Vec<String>, Vec<String>) {
+    let (manager, members) = (installs.manager, installs.members);
+    let mut lockfiles = Vec::new();
+    if installs.locked {
+        lockfiles.push(manager.lockfile().to_string());
+    }
     if manager == Manager::Pnpm && local.contains(&"pnpm-workspace.yaml") {
         lockfiles.push("pnpm-workspace.yaml".to_string());
     }
@@ -843,12 +878,7 @@ fn manager(spec: &Spec, package: &PackageJson, local: &[&str]) -> Result<Manager
     }
     match present.as_slice() {
         [one] => Ok(*one),
-        [] => Err(Diagnostic::at(
-            spec.path.location,
-            format!("`{dir}` has no package-lock.json, pnpm-lock.yaml or yarn.lock: strata installs only locked dependencies"),
-        )
-        .with_hint("run `npm install` (or pnpm/yarn) and commit the lockfile")
-        .into()),
+        [] => unreachable!("install() plans npm itself when there is no lockfile"),
         many => {
             let names: Vec<&str> = many.iter().map(|m| m.lockfile()).collect();
             Err(Diagnostic::at(
@@ -1193,7 +1223,7 @@ mod tests {
     }
 
     #[test]
-    fn several_lockfiles_or_none_or_yarn_berry_are_refused() {
+    fn several_lockfiles_or_yarn_berry_are_refused_and_none_installs_unlocked() {
         let both = [
             ("package.json", "{}"),
             ("package-lock.json", ""),
@@ -1202,15 +1232,23 @@ mod tests {
         ];
         let err = plan_of(SPEC, &both).unwrap_err();
         assert!(err.contains("several lockfiles"), "{err}");
-        let err = plan_of(
+        // No lockfile at all is npm resolving package.json, with a warning.
+        let unlocked = plan_of(
             SPEC,
             &[
                 ("package.json", r#"{"dependencies": {"x": "1"}}"#),
                 ("index.js", ""),
             ],
         )
-        .unwrap_err();
-        assert!(err.contains("only locked dependencies"), "{err}");
+        .unwrap();
+        assert!(
+            unlocked
+                .warnings
+                .iter()
+                .any(|w| w.contains("no package-lock.json")),
+            "{:?}",
+            unlocked.warnings
+        );
         let err = plan_of(
             SPEC,
             &[
