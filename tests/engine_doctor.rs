@@ -10,7 +10,9 @@ use support::*;
 fn doctor(ws: &Workspace, extra: &[&str]) -> (bool, String) {
     let dir = ws.dir.display().to_string();
     let switch = frontend_under_test();
+    let mirrors = test_mirror_args();
     let mut args = vec!["doctor", dir.as_str(), &switch[0], &switch[1]];
+    args.extend(mirrors.iter().map(String::as_str));
     args.extend(extra);
     strata(&args)
 }
@@ -81,13 +83,13 @@ fn doctor_passes_on_the_testbed_with_the_ca_secret() {
 fn doctor_tries_the_go_module_proxy_with_curl() {
     let Some(_engine) = engine() else { return };
     let ws = workspace("go-web");
-    let (passed, report) = doctor(&ws, &["--allow", "network.host"]);
+    let (passed, report) = doctor(&ws, &[]);
     assert!(passed, "{report}");
     let reach = lines_of(&report, "reach");
     assert_eq!(reach.len(), 1, "{report}");
     assert!(
         reach[0].starts_with("ok ")
-            && reach[0].contains("http://127.0.0.1:5080: HTTP ")
+            && reach[0].contains(&format!("{}: HTTP ", test_goproxy()))
             && reach[0].contains("(curl)"),
         "{report}"
     );

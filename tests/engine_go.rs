@@ -368,28 +368,20 @@ fn a_missing_lockfile_fails_cleanly_and_never_hangs() {
     eprintln!("refused in {:.1} s", started.elapsed().as_secs_f64());
 }
 
-/// The testbed's module proxy on docker0's address, which a step on the default network
-/// reaches, and its own access log.
-const BRIDGE_GOPROXY: &str = "http://172.17.0.1:5080";
-const BRIDGE_GOPROXY_LOG: &str = "goproxy/access-bridge.log";
-
-fn bridge_goproxy_log() -> String {
-    std::fs::read_to_string(testbed_cache().join(BRIDGE_GOPROXY_LOG)).unwrap_or_default()
-}
-
-/// Mirrors per environment: go-web's spec with no `go:` or `network:` section, as a user
-/// commits it, gets its module proxy from `--build-arg GOPROXY`. The modules come through that
-/// proxy; another GOPROXY value re-runs no step; the value is in no part of the image; and a
-/// GOPROXY carrying credentials is refused without being echoed.
+/// Mirrors per environment: go-web's spec, which names no module proxy, gets one from
+/// `--build-arg GOPROXY`, as every test build here does. The modules come through that proxy;
+/// another GOPROXY value re-runs no step; the value is in no part of the image; and a GOPROXY
+/// carrying credentials is refused without being echoed.
 #[test]
 fn a_goproxy_build_arg_is_used_and_changing_it_rebuilds_nothing() {
     let Some(_engine) = engine() else { return };
     let ws = Workspace::copy_of("go-web");
-    ws.write(
-        "strata.yaml",
-        "# syntax=ghcr.io/strata-build/strata:0.1\nversion: 1\nlanguage: go\nrun:\n  ports: [8080]\n",
+    assert!(
+        !ws.read("strata.yaml").contains("go:"),
+        "the example names a proxy"
     );
     ws.use_cache_namespace(&fresh_namespace());
+    let proxy = test_goproxy();
     let mirror = |url: &str| {
         [
             "--build-arg".to_string(),
@@ -409,11 +401,11 @@ fn a_goproxy_build_arg_is_used_and_changing_it_rebuilds_nothing() {
         buildx(&ws, &args)
     };
 
-    let log_before = bridge_goproxy_log();
+    let log_before = goproxy_log();
     let tag = "strata-test/go-web:mirror-from-build-arg";
-    let first = run(&args(BRIDGE_GOPROXY, &["--no-cache", "--load", "-t", tag]));
+    let first = run(&args(&proxy, &["--no-cache", "--load", "-t", tag]));
     first.assert_success();
-    let fetched = bridge_goproxy_log()[log_before.len()..].to_string();
+    let fetched = new_log_lines(&log_before);
     assert!(
         fetched.contains("github.com/go-chi/chi") && fetched.contains(".zip"),
         "the modules did not come through the build arg's proxy:\n{fetched}"
@@ -422,7 +414,7 @@ fn a_goproxy_build_arg_is_used_and_changing_it_rebuilds_nothing() {
     assert_eq!(http_get(&container.address(8080), "/healthz"), "ok\n");
 
     // The same proxy under another spelling: a new value, the same modules.
-    let again = run(&args(&format!("{BRIDGE_GOPROXY}/"), &[]));
+    let again = run(&args(&format!("{proxy}/"), &[]));
     again.assert_success();
     assert!(
         again.executed_steps().is_empty(),
@@ -430,7 +422,8 @@ fn a_goproxy_build_arg_is_used_and_changing_it_rebuilds_nothing() {
         again.summary()
     );
 
-    let patterns = leak_patterns(&ws.dir, &["172.17.0.1:5080"]);
+    let address = proxy.trim_start_matches("http://");
+    let patterns = leak_patterns(&ws.dir, &[address]);
     assert_eq!(
         scan_image(tag, &patterns),
         None,
@@ -438,7 +431,7 @@ fn a_goproxy_build_arg_is_used_and_changing_it_rebuilds_nothing() {
     );
 
     let canary = format!("canary-{}", unique_token());
-    let refused = run(&args(&format!("http://ci:{canary}@172.17.0.1:5080"), &[]));
+    let refused = run(&args(&format!("http://ci:{canary}@{address}"), &[]));
     assert!(!refused.success, "a GOPROXY with credentials was used");
     assert!(
         refused

@@ -178,7 +178,14 @@ fn vendored_project_downloads_nothing_and_compiles_offline() {
 
 #[test]
 fn plans_name_the_hosts_their_dependency_steps_fetch_from() {
-    assert_eq!(plan_of("go-web").contacts, ["http://127.0.0.1:5080"]);
+    assert_eq!(
+        plan_of("go-web").contacts,
+        ["https://proxy.golang.org", "https://sum.golang.org"]
+    );
+    assert_eq!(
+        plan_with_build_args("go-web", &[("GOPROXY", "http://172.17.0.1:5080")]).contacts,
+        ["http://172.17.0.1:5080", "https://sum.golang.org"]
+    );
     assert_eq!(
         plan_of("python-pip").contacts,
         [
@@ -832,9 +839,16 @@ fn each_ecosystems_mirror_build_args_reach_its_download_steps_outside_their_env(
             plan.contacts
         );
     }
-    // Without build args nothing moves: the spec's go.proxy stays in the step's env.
+    // Without build args nothing moves, and a spec's go.proxy stays in the step's env.
+    let (settings, _) = build_settings(&plan_of("go-web"), &["GOPROXY"], "");
+    assert!(settings.is_empty());
+    let from_spec = plan_of_edited("go-web", |dir| {
+        let spec = dir.join("strata.yaml");
+        let text = std::fs::read_to_string(&spec).unwrap();
+        std::fs::write(&spec, text + "go:\n  proxy: https://goproxy.corp.example\n").unwrap();
+    });
     let (settings, in_env) =
-        build_settings(&plan_of("go-web"), &["GOPROXY"], "http://127.0.0.1:5080");
+        build_settings(&from_spec, &["GOPROXY"], "https://goproxy.corp.example");
     assert!(settings.is_empty() && in_env);
 }
 

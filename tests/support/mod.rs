@@ -36,7 +36,38 @@ pub fn frontend_under_test() -> [String; 2] {
         format!("BUILDKIT_SYNTAX={}", frontend_image()),
     ]
 }
-pub const GOPROXY_LOG: &str = "goproxy/access.log";
+/// The access log of the testbed's module proxy on docker0's address (scripts/testbed), which
+/// the tests pass to every build as `GOPROXY`: a step on the default network reaches the host
+/// there, so no spec has to carry this machine's settings.
+pub const GOPROXY_LOG: &str = "goproxy/access-bridge.log";
+
+/// The testbed's module proxy as a step on the default network reaches it: docker0's address.
+pub fn test_goproxy() -> String {
+    let out = Command::new("ip")
+        .args(["-4", "-o", "addr", "show", "docker0"])
+        .output()
+        .expect("ip runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let address = text
+        .split_whitespace()
+        .skip_while(|w| *w != "inet")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
+        .unwrap_or("172.17.0.1")
+        .to_string();
+    format!("http://{address}:5080")
+}
+
+/// The mirror settings this machine needs, as a CI or a developer passes theirs: the
+/// testbed's module proxy, whose go.sum lines come from itself (no checksum database).
+pub fn test_mirror_args() -> [String; 4] {
+    [
+        "--build-arg".to_string(),
+        format!("GOPROXY={}", test_goproxy()),
+        "--build-arg".to_string(),
+        "GOSUMDB=off".to_string(),
+    ]
+}
 
 /// One engine build at a time: tests measure what a build executed and downloaded.
 static ENGINE: Mutex<()> = Mutex::new(());
@@ -309,6 +340,7 @@ pub fn buildx_command(progress: &str) -> Command {
         "--allow",
         "network.host",
     ]);
+    command.args(test_mirror_args());
     command
 }
 
@@ -332,6 +364,9 @@ pub fn bake(ws: &Workspace, extra: &[&str]) -> Build {
         .current_dir(&ws.dir)
         .args(["buildx", "bake", "--progress=rawjson", "--set"])
         .arg(format!("*.args.BUILDKIT_SYNTAX={}", frontend_image()))
+        .arg("--set")
+        .arg(format!("*.args.GOPROXY={}", test_goproxy()))
+        .args(["--set", "*.args.GOSUMDB=off"])
         .args(extra);
     with_progress(command)
 }
