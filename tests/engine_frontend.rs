@@ -89,7 +89,10 @@ fn strata_yaml_builds_a_working_frontend_image_of_strata_itself() {
         "{{index .Config.Labels \"moby.buildkit.frontend.caps\"}}",
         SELF_BUILT,
     ]);
-    assert_eq!(label, "moby.buildkit.frontend.subrequests");
+    assert_eq!(
+        label,
+        "moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+    );
 
     go_web_builds_with(SELF_BUILT);
 }

@@ -446,3 +446,50 @@ fn a_goproxy_build_arg_is_used_and_changing_it_rebuilds_nothing() {
         refused.output
     );
 }
+
+/// A base image from a company's registry mirror, the BuildKit way: `--build-context
+/// golang:1.27-trixie=docker-image://MIRROR/…` replaces the builder as it replaces a
+/// Dockerfile's `FROM`. The mirror here is the builder stand-in pushed to the testbed's
+/// registry under another name; the build resolves that name and the image answers.
+#[test]
+fn a_named_context_replaces_a_base_image_with_a_mirrors() {
+    let Some(_engine) = engine() else { return };
+    let ws = Workspace::copy_of("go-web");
+    let plan = strata(&["plan", "--json", &ws.dir.display().to_string()]);
+    assert!(plan.0, "{}", plan.1);
+    let builder = serde_json::from_str::<serde_json::Value>(&plan.1).expect("plan JSON")
+        ["stages"][0]["base"]["reference"]
+        .as_str()
+        .expect("the deps stage starts from an image")
+        .to_string();
+    let mirrored = format!("127.0.0.1:5000/strata-mirror-test/{builder}");
+    docker_ok(&["tag", &builder, &mirrored]);
+    docker_ok(&["push", "-q", &mirrored]);
+
+    let tag = "strata-test/go-web:mirrored-builder";
+    let context = format!("{builder}=docker-image://{mirrored}");
+    let build = buildx(&ws, &["--build-context", &context, "--load", "-t", tag]);
+    build.assert_success();
+    assert!(
+        build
+            .vertices
+            .iter()
+            .any(|v| v.name.contains(&format!("resolve image config for {mirrored}"))),
+        "the mirror's image was not used:\n{}",
+        build.summary()
+    );
+    let container = Container::run_published(tag, 8080);
+    assert_eq!(http_get(&container.address(8080), "/healthz"), "ok\n");
+
+    let refused = buildx(
+        &ws,
+        &["--build-context", "node:24=docker-image://mirror.example/node:24"],
+    );
+    assert!(!refused.success);
+    assert!(
+        refused.output.contains("named context node:24 names no image of this build")
+            && refused.output.contains(&builder),
+        "{}",
+        refused.errors()
+    );
+}

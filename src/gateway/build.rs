@@ -77,6 +77,7 @@ async fn build(
         planned => planned.map_err(in_spec)?,
     };
     plan.apply_build_proxy(&proxy_from_build_args(&options.build_args));
+    replace_named_images(&mut plan, options)?;
     if options.target.as_deref() == Some(DOCTOR_TARGET) {
         return doctor_check(bridge, options, &plan, &engine, &engine_platform).await;
     }
@@ -407,6 +408,52 @@ async fn resolve_base_images(
     Ok(try_join_all(lookups).await?.into_iter().collect())
 }
 
+/// Base images replaced from the command line as the Dockerfile frontend replaces a `FROM`:
+/// `--build-context golang:1.27-trixie=docker-image://mirror.corp/library/golang:1.27-trixie`
+/// (buildx sends it as `context:<name>`). The name matches a plan's image as written or in
+/// its full form (`docker.io/library/…`). A named context of another kind, or one that names
+/// no image of the plan, is an error that lists the names that can be replaced.
+fn replace_named_images(plan: &mut Plan, options: &FrontendOptions) -> Result<(), FrontendError> {
+    let named: BTreeMap<&str, &str> = options
+        .raw
+        .iter()
+        // `context:NAME::PLATFORM` is a name's context for one platform.
+        .filter_map(|(key, value)| {
+            let name = key.strip_prefix("context:")?;
+            Some((name.split("::").next().unwrap_or(name), value.as_str()))
+        })
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let images: Vec<String> = plan.images().iter().map(|(r, _)| r.to_string()).collect();
+    let replaceable = || images.join(", ");
+    let mut replacements = BTreeMap::new();
+    for (name, value) in named {
+        let Some(image) = value.strip_prefix("docker-image://") else {
+            return Err(FrontendError::Message(format!(
+                "named context {name}={value}: strata replaces base images only, with \
+                 docker-image://IMAGE; the images this build can replace are {}",
+                replaceable()
+            )));
+        };
+        let wanted = llb::normalise_image(name);
+        let Some(original) = images
+            .iter()
+            .find(|i| *i == name || llb::normalise_image(i) == wanted)
+        else {
+            return Err(FrontendError::Message(format!(
+                "named context {name} names no image of this build; the images it can \
+                 replace are {}",
+                replaceable()
+            )));
+        };
+        replacements.insert(original.clone(), image.to_string());
+    }
+    plan.replace_images(|reference| replacements.get(reference).cloned());
+    Ok(())
+}
+
 /// The build args every tool understands as proxy settings, in either case.
 const PROXY_ARGS: [(&str, &str); 3] = [
     ("HTTP_PROXY", "http_proxy"),
@@ -475,5 +522,63 @@ mod tests {
             unused[0].starts_with("build arg GOFLAGS is not used"),
             "{unused:?}"
         );
+    }
+
+    fn options(pairs: &[(&str, &str)]) -> FrontendOptions {
+        let raw = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        FrontendOptions::from_raw(raw, String::new()).expect("valid options")
+    }
+
+    fn go_web() -> Plan {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/go-web");
+        crate::pipeline::plan_directory(&dir, &dir.join("strata.yaml"), &BTreeMap::new())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_named_image_context_replaces_that_base_image_as_written_or_in_full() {
+        let original: Vec<String> = go_web()
+            .images()
+            .iter()
+            .map(|(r, _)| r.to_string())
+            .collect();
+        let builder = original[0].clone();
+        for name in [builder.clone(), format!("docker.io/library/{builder}")] {
+            let mut plan = go_web();
+            let key = format!("context:{name}");
+            let value = "docker-image://127.0.0.1:5000/mirror/golang:1.27-trixie";
+            replace_named_images(&mut plan, &options(&[(&key, value)])).unwrap();
+            let images: Vec<String> = plan.images().iter().map(|(r, _)| r.to_string()).collect();
+            assert_eq!(
+                images[0], "127.0.0.1:5000/mirror/golang:1.27-trixie",
+                "{name}"
+            );
+            assert_eq!(images[1..], original[1..], "other images stay");
+        }
+    }
+
+    #[test]
+    fn a_named_context_strata_cannot_use_is_refused_with_the_replaceable_images() {
+        for (key, value, expected) in [
+            (
+                "context:node:24",
+                "docker-image://mirror/node:24",
+                "names no image of this build",
+            ),
+            (
+                "context:golang:1.27-trixie",
+                "oci-layout://store@sha256:00",
+                "docker-image://IMAGE",
+            ),
+        ] {
+            let error = replace_named_images(&mut go_web(), &options(&[(key, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{error}");
+            assert!(error.contains("golang:1.27-trixie"), "{error}");
+        }
     }
 }

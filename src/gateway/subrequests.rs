@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::FrontendError;
 use crate::plan::{Mount, Plan, StageName, Step};
+use crate::spec;
 
 const DESCRIBE: &str = "frontend.subrequests.describe";
 /// `--call check`: answered before anything is planned for building (see `lint`).
@@ -176,12 +177,31 @@ fn outline(plan: &Plan, target: StageName) -> (Value, String) {
             }
         }
     }
+    // The proxy and engine args, then the mirrors this language reads.
+    let language = format!("{}.", plan.language);
+    let args: Vec<(String, String)> = BUILD_ARGS
+        .iter()
+        .map(|(n, d)| (n.to_string(), d.to_string()))
+        .chain(
+            spec::mirrors::MIRROR_KEYS
+                .iter()
+                .filter(|m| m.key.starts_with(&language))
+                .flat_map(|m| {
+                    m.build_args.iter().map(|arg| {
+                        let what = format!("{}: kept out of cache keys and the image", m.key);
+                        (arg.to_string(), what)
+                    })
+                }),
+        )
+        .collect();
+    let images: Vec<String> = plan.images().iter().map(|(r, _)| r.to_string()).collect();
     let json = json!({
         "name": target.as_str(),
         "description": stage_description(plan, target),
-        "args": BUILD_ARGS.iter().map(|(name, description)| {
+        "args": args.iter().map(|(name, description)| {
             json!({"name": name, "description": description})
         }).collect::<Vec<_>>(),
+        "images": images,
         "secrets": secrets.iter().map(|(name, required)| {
             json!({"name": name, "required": required})
         }).collect::<Vec<_>>(),
@@ -194,10 +214,12 @@ fn outline(plan: &Plan, target: StageName) -> (Value, String) {
     );
     text.push_str(&table(
         &["BUILD ARG", "DESCRIPTION"],
-        BUILD_ARGS
-            .iter()
-            .map(|(n, d)| vec![n.to_string(), d.to_string()])
-            .collect(),
+        args.into_iter().map(|(n, d)| vec![n, d]).collect(),
+    ));
+    text.push('\n');
+    text.push_str(&table(
+        &["BASE IMAGE (--build-context NAME=docker-image://MIRROR)"],
+        images.iter().map(|i| vec![i.clone()]).collect(),
     ));
     if !secrets.is_empty() {
         text.push('\n');

@@ -436,6 +436,25 @@ impl Plan {
 
     /// Every image the plan uses (stage bases, images files are copied from) once, with where
     /// the first stage that uses it runs.
+    /// Replaces every base image and copied-from image `replacement` names (a named
+    /// context of the build), keeping the rest.
+    pub fn replace_images(&mut self, replacement: impl Fn(&str) -> Option<String>) {
+        for stage in &mut self.stages {
+            if let Base::Image { reference } = &mut stage.base {
+                if let Some(new) = replacement(reference) {
+                    *reference = new;
+                }
+            }
+            for step in &mut stage.steps {
+                if let Step::CopyFromImage { image, .. } = step {
+                    if let Some(new) = replacement(image) {
+                        *image = new;
+                    }
+                }
+            }
+        }
+    }
+
     pub fn images(&self) -> Vec<(&str, &RunsOn)> {
         let mut out: Vec<(&str, &RunsOn)> = Vec::new();
         for stage in &self.stages {
