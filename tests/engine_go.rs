@@ -457,8 +457,8 @@ fn a_named_context_replaces_a_base_image_with_a_mirrors() {
     let ws = Workspace::copy_of("go-web");
     let plan = strata(&["plan", "--json", &ws.dir.display().to_string()]);
     assert!(plan.0, "{}", plan.1);
-    let builder = serde_json::from_str::<serde_json::Value>(&plan.1).expect("plan JSON")
-        ["stages"][0]["base"]["reference"]
+    let builder = serde_json::from_str::<serde_json::Value>(&plan.1).expect("plan JSON")["stages"]
+        [0]["base"]["reference"]
         .as_str()
         .expect("the deps stage starts from an image")
         .to_string();
@@ -471,10 +471,9 @@ fn a_named_context_replaces_a_base_image_with_a_mirrors() {
     let build = buildx(&ws, &["--build-context", &context, "--load", "-t", tag]);
     build.assert_success();
     assert!(
-        build
-            .vertices
-            .iter()
-            .any(|v| v.name.contains(&format!("resolve image config for {mirrored}"))),
+        build.vertices.iter().any(|v| v
+            .name
+            .contains(&format!("resolve image config for {mirrored}"))),
         "the mirror's image was not used:\n{}",
         build.summary()
     );
@@ -483,11 +482,16 @@ fn a_named_context_replaces_a_base_image_with_a_mirrors() {
 
     let refused = buildx(
         &ws,
-        &["--build-context", "node:24=docker-image://mirror.example/node:24"],
+        &[
+            "--build-context",
+            "node:24=docker-image://mirror.example/node:24",
+        ],
     );
     assert!(!refused.success);
     assert!(
-        refused.output.contains("named context node:24 names no image of this build")
+        refused
+            .output
+            .contains("named context node:24 names no image of this build")
             && refused.output.contains(&builder),
         "{}",
         refused.errors()

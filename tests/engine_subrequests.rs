@@ -56,13 +56,24 @@ fn targets_lists_the_three_stages_with_runtime_as_default() {
 }
 
 #[test]
-fn outline_names_the_build_args_and_the_ca_secret_of_a_target() {
+fn outline_names_the_build_args_the_ca_secret_and_the_base_images_of_a_target() {
     let Some(_engine) = engine() else { return };
     let (ok, out) = print("outline", &["--target", "deps"]);
     assert!(ok, "{out}");
     assert!(out.contains("TARGET:      deps"), "{out}");
     assert!(out.contains("HTTPS_PROXY"), "{out}");
     assert!(out.contains("SOURCE_DATE_EPOCH"), "{out}");
+    // Go's mirror args, not another language's, and the base images a named context replaces.
+    assert!(
+        out.contains("GOPROXY") && !out.contains("PIP_INDEX_URL"),
+        "{out}"
+    );
+    let builder = strata::plan::default_image(strata::plan::ImageRole::GoBuilder);
+    assert!(
+        out.contains("BASE IMAGE") && out.lines().any(|l| l.trim_end() == builder),
+        "the replaceable base images are not listed:
+{out}"
+    );
     assert!(
         out.lines().any(|l| l.trim_end() == "ca"),
         "the optional CA secret is not listed:\n{out}"
