@@ -73,17 +73,9 @@ fn the_runtime_has_production_dependencies_only() {
     let tag = "strata-test/node-pnpm:prod-only";
     build_with_ca(&ws, &["--load", "-t", tag]).assert_success();
     let resolve = |package: &str| {
-        docker(&[
-            "run",
-            "--rm",
-            "--entrypoint",
-            "node",
-            tag,
-            "-e",
-            &format!("require.resolve('{package}')"),
-        ])
-        .status
-        .success()
+        node_eval(tag, &format!("require.resolve('{package}')"))
+            .status
+            .success()
     };
     assert!(resolve("ms"), "the production dependency is missing");
     assert!(
@@ -186,15 +178,12 @@ fn lockfile_change_reruns_the_dependency_step() {
             "{example}: the dependency step did not re-run:\n{}",
             build.summary()
         );
-        docker_ok(&[
-            "run",
-            "--rm",
-            "--entrypoint",
-            "node",
-            &tag,
-            "-e",
-            "require('kleur')",
-        ]);
+        let loaded = node_eval(&tag, "require('kleur')");
+        assert!(
+            loaded.status.success(),
+            "{example}: {}",
+            String::from_utf8_lossy(&loaded.stderr)
+        );
     }
 }
 

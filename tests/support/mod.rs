@@ -468,6 +468,11 @@ pub fn docker(args: &[&str]) -> Output {
         .expect("docker runs")
 }
 
+/// Runs `node -e script` in the image: the run's output, whether it succeeded or not.
+pub fn node_eval(image: &str, script: &str) -> Output {
+    docker(&["run", "--rm", "--entrypoint", "node", image, "-e", script])
+}
+
 pub fn docker_ok(args: &[&str]) -> String {
     let out = docker(args);
     assert!(
