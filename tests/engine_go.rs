@@ -458,7 +458,7 @@ fn a_named_context_replaces_a_base_image_with_a_mirrors() {
     let plan = strata(&["plan", "--json", &ws.dir.display().to_string()]);
     assert!(plan.0, "{}", plan.1);
     let builder = serde_json::from_str::<serde_json::Value>(&plan.1).expect("plan JSON")["stages"]
-        [0]["base"]["reference"]
+        [0]["base"]["image"]["reference"]
         .as_str()
         .expect("the deps stage starts from an image")
         .to_string();

@@ -10,7 +10,8 @@ use support::parse_rawjson;
 const PROGRESS: &str = r#"{
   "vertexes": [
     {"digest": "sha256:a", "name": "[internal] load build definition from strata.yaml", "started": "2026-12-02T03:00:00Z"},
-    {"digest": "sha256:b", "name": "[strata] read strata.yaml", "started": "2026-12-02T03:00:00Z"},
+    {"digest": "sha256:b", "name": "[strata] resolve image config for golang:1.27-trixie (linux/amd64)", "started": "2026-12-02T03:00:00Z"},
+    {"digest": "sha256:b2", "name": "[strata 0.1.0] list the build context", "started": "2026-12-02T03:00:00Z"},
     {"digest": "sha256:c", "name": "docker-image://docker.io/library/golang:1.24@sha256:f", "started": "2026-12-02T03:00:00Z", "completed": "2026-12-02T03:00:01Z"},
     {"digest": "sha256:d", "name": "[strata deps] load context: go.mod, go.sum", "started": "2026-12-02T03:00:00Z"},
     {"digest": "sha256:e", "name": "[strata deps] go mod download (go.mod, go.sum)", "started": "2026-12-02T03:00:01Z"},
@@ -32,7 +33,7 @@ ERROR: failed to solve: process "/.strata/step go mod download" did not complete
 #[test]
 fn a_step_is_what_the_build_asked_for_and_executed_means_started_and_not_cached() {
     let vertices = parse_rawjson(PROGRESS);
-    assert_eq!(vertices.len(), 10, "{vertices:#?}");
+    assert_eq!(vertices.len(), 11, "{vertices:#?}");
     let steps: Vec<(&str, bool)> = vertices
         .iter()
         .filter(|v| v.is_step())

@@ -18,9 +18,9 @@ pub struct Vertex {
 
 /// Vertices every build makes anew by design, or that are the engine's and the frontend's own
 /// plumbing rather than a build step: reading the definition and the context, resolving and
-/// pulling images, exporting, and strata's own reads and step wrappers (`[strata] `,
-/// `[internal] `, as the Dockerfile frontend names its own).
-const BOOKKEEPING: [&str; 15] = [
+/// pulling images, exporting, and strata's step wrappers (`[internal] `, as the Dockerfile
+/// frontend names its own). The frontend's own reads are [`frontend_own`].
+const BOOKKEEPING: [&str; 14] = [
     "[internal]",
     "load build definition",
     "load .dockerignore",
@@ -35,8 +35,22 @@ const BOOKKEEPING: [&str; 15] = [
     "sending tarball",
     "preparing layers",
     "load local bake",
-    "[strata] ",
 ];
+
+/// The frontend's own work, named `[strata] …` or `[strata 0.1.0] …` (its version): reading
+/// the context listing, resolving base images.
+fn frontend_own(name: &str) -> bool {
+    let label = name
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .map(|(label, _)| label);
+    label.is_some_and(|label| {
+        label == "strata"
+            || label
+                .strip_prefix("strata ")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    })
+}
 
 impl Vertex {
     /// It did work in this build, as opposed to being taken from the cache.
@@ -50,6 +64,7 @@ impl Vertex {
         !BOOKKEEPING
             .iter()
             .any(|prefix| self.name.starts_with(prefix))
+            && !frontend_own(&self.name)
             && !self.name.contains("load context: ")
             && !self.name.starts_with("docker-image://")
     }
