@@ -24,7 +24,15 @@ const PROGRESS: &str = r#"{
     {"digest": "sha256:e", "name": "[strata deps] go mod download (go.mod, go.sum)", "started": "2026-12-02T03:00:01Z", "completed": "2026-12-02T03:00:09Z"},
     {"digest": "sha256:i", "name": "[builder 3/4] RUN --mount=type=cache,target=/root/.cache go build", "started": null},
     {"digest": "sha256:j", "name": "[web strata runtime] copy build:/out/web -> /app/web (linked)", "started": "2026-12-02T03:00:10Z", "completed": "2026-12-02T03:00:10Z"},
-    {"digest": "sha256:k", "name": "exporting to image", "started": "2026-12-02T03:00:11Z"}
+    {"digest": "sha256:k", "name": "exporting to image", "started": "2026-12-02T03:00:11Z"},
+    {"digest": "sha256:l", "name": "[api internal] strata step wrapper: [strata deps] go mod download (go.mod, go.sum)", "started": "2026-12-02T03:00:11Z"},
+    {"digest": "sha256:m", "name": "[api] resolve image config for docker-image://docker.io/library/strata:dev", "started": "2026-12-02T03:00:11Z"},
+    {"digest": "sha256:n", "name": "[admin strata] resolve image config for golang:1.27-trixie (linux/amd64)", "started": "2026-12-02T03:00:11Z"},
+    {"digest": "sha256:o", "name": "[api strata 0.1.0] list the build context", "started": "2026-12-02T03:00:11Z"},
+    {"digest": "sha256:p", "name": "[worker] exporting to image", "started": "2026-12-02T03:00:11Z"},
+    {"digest": "sha256:q", "name": "[api strata build] load context: go.mod", "started": "2026-12-02T03:00:11Z"},
+    {"digest": "sha256:r", "name": "[admin strata deps] go mod download (go.mod, go.sum)", "started": "2026-12-02T03:00:11Z", "completed": "2026-12-02T03:00:11Z", "error": "failed to calculate checksum of ref x::y: context canceled: context canceled"},
+    {"digest": "sha256:s", "name": "[admin strata build] go build ./services/admin", "started": "2026-12-02T03:00:11Z", "completed": "2026-12-02T03:00:12Z", "error": "process \"/bin/sh -c go build\" did not complete successfully: exit code: 1"}
   ]
 }
 ERROR: failed to solve: process "/.strata/step go mod download" did not complete successfully: exit code: 1
@@ -33,7 +41,7 @@ ERROR: failed to solve: process "/.strata/step go mod download" did not complete
 #[test]
 fn a_step_is_what_the_build_asked_for_and_executed_means_started_and_not_cached() {
     let vertices = parse_rawjson(PROGRESS);
-    assert_eq!(vertices.len(), 11, "{vertices:#?}");
+    assert_eq!(vertices.len(), 19, "{vertices:#?}");
     let steps: Vec<(&str, bool)> = vertices
         .iter()
         .filter(|v| v.is_step())
@@ -52,6 +60,11 @@ fn a_step_is_what_the_build_asked_for_and_executed_means_started_and_not_cached(
                 "[web strata runtime] copy build:/out/web -> /app/web (linked)",
                 true
             ),
+            (
+                "[admin strata deps] go mod download (go.mod, go.sum)",
+                false
+            ),
+            ("[admin strata build] go build ./services/admin", true),
         ]
     );
 }
@@ -61,7 +74,7 @@ fn a_vertex_reported_twice_is_one_record_with_what_both_said() {
     let vertices = parse_rawjson(PROGRESS);
     let download: Vec<_> = vertices
         .iter()
-        .filter(|v| v.name.contains("go mod download (go.mod"))
+        .filter(|v| v.name.starts_with("[strata deps] go mod download"))
         .filter(|v| v.is_step())
         .collect();
     assert_eq!(download.len(), 1);

@@ -14,6 +14,8 @@ use bollard_buildkit_proto::pb;
 use prost::Message;
 use tonic::transport::Channel;
 
+use crate::llb::OCI_LAYOUT_SCHEME;
+
 use super::options::{CacheImport, FrontendOptions, ImageResolveMode};
 use super::transport::MAX_MESSAGE_BYTES;
 use crate::llb::{self, Platform};
@@ -416,23 +418,40 @@ impl Bridge {
     }
 
     /// Looks up a base image's config. `log_name` becomes a progress line (empty: none).
+    /// An image's config and digest: from a registry (`mode` says whether the engine's local
+    /// copy may answer), or, for `oci-layout://STORE@DIGEST`, from the OCI layout the client
+    /// serves in `session_id` (buildx's `--build-context NAME=oci-layout://DIR`).
     pub async fn resolve_image_config(
         &self,
         reference: &str,
         platform: Option<&Platform>,
         mode: ImageResolveMode,
+        session_id: &str,
         log_name: &str,
     ) -> Result<ImageLookup, BridgeError> {
+        let request = match reference.strip_prefix(OCI_LAYOUT_SCHEME) {
+            Some(layout) => gw::ResolveImageConfigRequest {
+                r#ref: layout.to_string(),
+                // 1 = an OCI layout in the client's session, named by its store id.
+                resolver_type: 1,
+                session_id: session_id.to_string(),
+                store_id: layout.split('@').next().unwrap_or(layout).to_string(),
+                ..Default::default()
+            },
+            None => gw::ResolveImageConfigRequest {
+                r#ref: reference.to_string(),
+                resolve_mode: mode.as_str().to_string(),
+                // 0 = registry resolver.
+                resolver_type: 0,
+                ..Default::default()
+            },
+        };
         let response = self
             .client()
             .resolve_image_config(gw::ResolveImageConfigRequest {
-                r#ref: reference.to_string(),
                 platform: platform.map(Platform::to_pb),
-                resolve_mode: mode.as_str().to_string(),
                 log_name: log_name.to_string(),
-                // 0 = registry resolver (the other is an OCI layout in the session).
-                resolver_type: 0,
-                ..Default::default()
+                ..request
             })
             .await
             .map_err(|s| BridgeError::from_tonic("resolve image config", s))?

@@ -395,11 +395,16 @@ async fn resolve_base_images(
                 RunsOn::Target => platform,
                 RunsOn::Build { .. } => engine_platform,
             };
+            let resolvable = match reference.starts_with(llb::OCI_LAYOUT_SCHEME) {
+                true => reference.to_string(),
+                false => llb::normalise_image(reference),
+            };
             let lookup = bridge
                 .resolve_image_config(
-                    &llb::normalise_image(reference),
+                    &resolvable,
                     Some(for_platform),
                     options.image_resolve_mode,
+                    &options.session_id,
                     &format!("[strata] resolve image config for {reference} ({for_platform})"),
                 )
                 .await?;
@@ -430,12 +435,21 @@ fn replace_named_images(plan: &mut Plan, options: &FrontendOptions) -> Result<()
     let replaceable = || images.join(", ");
     let mut replacements = BTreeMap::new();
     for (name, value) in named {
-        let Some(image) = value.strip_prefix("docker-image://") else {
-            return Err(FrontendError::Message(format!(
-                "named context {name}={value}: strata replaces base images only, with \
-                 docker-image://IMAGE; the images this build can replace are {}",
-                replaceable()
-            )));
+        // A registry image by its reference; an OCI layout as buildx sends it (the client's
+        // store id and the image's digest), which stays a reference of its own kind.
+        let image = match value.strip_prefix("docker-image://") {
+            Some(image) => image,
+            None if value.starts_with(llb::OCI_LAYOUT_SCHEME) && value.contains("@sha256:") => {
+                value
+            }
+            None => {
+                return Err(FrontendError::Message(format!(
+                    "named context {name}={value}: strata replaces base images only, with \
+                     docker-image://IMAGE or oci-layout://DIR; the images this build can \
+                     replace are {}",
+                    replaceable()
+                )));
+            }
         };
         let wanted = llb::normalise_image(name);
         let Some(original) = images
@@ -558,6 +572,31 @@ mod tests {
             );
             assert_eq!(images[1..], original[1..], "other images stay");
         }
+        // An OCI layout, as buildx sends it: the client's store id and the image's digest.
+        let layout = format!("oci-layout://k2f9x1@sha256:{}", "0".repeat(64));
+        let mut plan = go_web();
+        let key = format!("context:{builder}");
+        replace_named_images(&mut plan, &options(&[(&key, &layout)])).unwrap();
+        assert_eq!(plan.images()[0].0, layout);
+        let definition = crate::llb::lower(
+            &plan,
+            &crate::llb::LowerOptions {
+                session_id: Some("session-1"),
+                context_directory: "context",
+                platform: None,
+                build_platform: None,
+                image_resolve_mode: None,
+                target: StageName::Deps,
+                images: &BTreeMap::new(),
+                no_cache: &[],
+                spec_source: None,
+            },
+        );
+        let json = crate::llb::definition_to_json(&definition).to_string();
+        assert!(
+            json.contains(&layout) && json.contains("session-1") && json.contains("k2f9x1"),
+            "the layout is not a source with its session and store: {json}"
+        );
     }
 
     #[test]
@@ -570,7 +609,7 @@ mod tests {
             ),
             (
                 "context:golang:1.27-trixie",
-                "oci-layout://store@sha256:00",
+                "local:golang",
                 "docker-image://IMAGE",
             ),
         ] {

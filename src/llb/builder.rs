@@ -196,21 +196,35 @@ impl Graph {
         }
     }
 
+    /// An image from a registry, or an `oci-layout://STORE@DIGEST` one the client serves in
+    /// `session_id` (a named context of the build).
     pub fn image(
         &mut self,
         reference: &str,
         platform: Option<pb::Platform>,
         resolve_mode: Option<&str>,
+        session_id: Option<&str>,
     ) -> Output {
         let mut attrs = BTreeMap::new();
-        if let Some(mode) = resolve_mode {
-            attrs.insert("image.resolvemode".to_string(), mode.to_string());
-        }
+        let identifier = match reference.strip_prefix(OCI_LAYOUT_SCHEME) {
+            Some(layout) => {
+                let store = layout.split('@').next().unwrap_or(layout);
+                attrs.insert("oci.store".to_string(), store.to_string());
+                attrs.insert(
+                    "oci.session".to_string(),
+                    session_id.unwrap_or_default().to_string(),
+                );
+                reference.to_string()
+            }
+            None => {
+                if let Some(mode) = resolve_mode {
+                    attrs.insert("image.resolvemode".to_string(), mode.to_string());
+                }
+                format!("docker-image://{}", normalise_image(reference))
+            }
+        };
         let op = pb::Op {
-            op: Some(pb::op::Op::Source(pb::SourceOp {
-                identifier: format!("docker-image://{}", normalise_image(reference)),
-                attrs,
-            })),
+            op: Some(pb::op::Op::Source(pb::SourceOp { identifier, attrs })),
             platform,
             ..Default::default()
         };
@@ -569,6 +583,9 @@ impl Graph {
 
 /// `golang:1.24` → `docker.io/library/golang:1.24`, as BuildKit's image source expects a fully
 /// qualified reference.
+/// How a plan names an image that comes from an OCI layout on the client, not a registry.
+pub const OCI_LAYOUT_SCHEME: &str = "oci-layout://";
+
 pub fn normalise_image(reference: &str) -> String {
     let (name, suffix) = split_name(reference);
     let first = name.split('/').next().unwrap_or_default();

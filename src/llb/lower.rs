@@ -377,7 +377,12 @@ fn image_source(
         }
         _ => reference.to_string(),
     };
-    graph.image(&pinned, platform, options.image_resolve_mode)
+    graph.image(
+        &pinned,
+        platform,
+        options.image_resolve_mode,
+        options.session_id,
+    )
 }
 
 /// `src` of `from` copied into an empty filesystem, as a layer stacked onto `fs` without

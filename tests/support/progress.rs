@@ -16,12 +16,10 @@ pub struct Vertex {
     pub error: Option<String>,
 }
 
-/// Vertices every build makes anew by design, or that are the engine's and the frontend's own
-/// plumbing rather than a build step: reading the definition and the context, resolving and
-/// pulling images, exporting, and strata's step wrappers (`[internal] `, as the Dockerfile
-/// frontend names its own). The frontend's own reads are [`frontend_own`].
-const BOOKKEEPING: [&str; 14] = [
-    "[internal]",
+/// What every build does anew by design, or the engine's own work rather than a build step,
+/// as the start of a vertex's name after its label: reading the definition, resolving and
+/// pulling images, exporting.
+const BOOKKEEPING: [&str; 13] = [
     "load build definition",
     "load .dockerignore",
     "load metadata",
@@ -30,43 +28,60 @@ const BOOKKEEPING: [&str; 14] = [
     "naming to",
     "unpacking",
     "importing cache",
-    "[auth]",
     "writing image",
     "sending tarball",
     "preparing layers",
     "load local bake",
+    "docker-image://",
 ];
 
-/// The frontend's own work, named `[strata] …` or `[strata 0.1.0] …` (its version): reading
-/// the context listing, resolving base images.
-fn frontend_own(name: &str) -> bool {
-    let label = name
+/// A vertex's name as its label (`[strata deps]`, or `[api strata deps]` as bake prefixes
+/// each target's) and the rest.
+fn label_and_rest(name: &str) -> (Option<&str>, &str) {
+    match name
         .strip_prefix('[')
-        .and_then(|rest| rest.split_once(']'))
-        .map(|(label, _)| label);
-    label.is_some_and(|label| {
-        label == "strata"
-            || label
-                .strip_prefix("strata ")
-                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
-    })
+        .and_then(|rest| rest.split_once("] "))
+    {
+        Some((label, rest)) => (Some(label), rest),
+        None => (None, name),
+    }
+}
+
+/// Labels of plumbing rather than steps: the engine's and the Dockerfile frontend's
+/// `[internal]` and `[auth]`, and the frontend's own work, `[strata]` or `[strata 0.1.0]` (its
+/// version), each perhaps after a bake target's name.
+fn plumbing_label(label: &str) -> bool {
+    let words: Vec<&str> = label.split(' ').collect();
+    let last = words.last().copied().unwrap_or_default();
+    let strata_at = words.iter().position(|w| *w == "strata");
+    matches!(last, "internal" | "auth")
+        || strata_at.is_some_and(|i| {
+            words
+                .get(i + 1)
+                .is_none_or(|next| next.starts_with(|c: char| c.is_ascii_digit()))
+        })
 }
 
 impl Vertex {
-    /// It did work in this build, as opposed to being taken from the cache.
+    /// It did work in this build, as opposed to being taken from the cache. A vertex two
+    /// solves share (bake's targets) may be reported started and then canceled while its
+    /// cache key was being checksummed, because the other solve found it cached: that did no
+    /// work either.
     pub fn executed(&self) -> bool {
-        self.started && !self.cached
+        let canceled = self
+            .error
+            .as_deref()
+            .is_some_and(|e| e.ends_with("context canceled"));
+        self.started && !self.cached && !canceled
     }
 
     /// A step of the build (a plan step of strata's, a Dockerfile instruction), as opposed to
     /// bookkeeping, per-build context transfers (strata's `load context: …`) and image sources.
     pub fn is_step(&self) -> bool {
-        !BOOKKEEPING
-            .iter()
-            .any(|prefix| self.name.starts_with(prefix))
-            && !frontend_own(&self.name)
-            && !self.name.contains("load context: ")
-            && !self.name.starts_with("docker-image://")
+        let (label, rest) = label_and_rest(&self.name);
+        !label.is_some_and(plumbing_label)
+            && !BOOKKEEPING.iter().any(|prefix| rest.starts_with(prefix))
+            && !rest.contains("load context: ")
     }
 }
 
