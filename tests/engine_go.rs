@@ -450,9 +450,10 @@ fn a_goproxy_build_arg_is_used_and_changing_it_rebuilds_nothing() {
 /// A base image from a company's registry mirror, the BuildKit way: `--build-context
 /// golang:1.27-trixie=docker-image://MIRROR/…` replaces the builder as it replaces a
 /// Dockerfile's `FROM`. The mirror here is the builder stand-in pushed to the testbed's
-/// registry under another name; the build resolves that name and the image answers.
+/// registry under another name; the build resolves that name and the image answers. The
+/// runtime base then comes from an OCI layout directory (`oci-layout://DIR:TAG`).
 #[test]
-fn a_named_context_replaces_a_base_image_with_a_mirrors() {
+fn a_named_context_replaces_a_base_image_from_a_mirror_or_an_oci_layout() {
     let Some(_engine) = engine() else { return };
     let ws = Workspace::copy_of("go-web");
     let plan = strata(&["plan", "--json", &ws.dir.display().to_string()]);
@@ -478,6 +479,42 @@ fn a_named_context_replaces_a_base_image_with_a_mirrors() {
         build.summary()
     );
     let container = Container::run_published(tag, 8080);
+    assert_eq!(http_get(&container.address(8080), "/healthz"), "ok\n");
+
+    // The runtime base from an OCI layout on the client, as `docker save` writes one.
+    let runtime = serde_json::from_str::<serde_json::Value>(&plan.1).expect("plan JSON")["stages"]
+        [2]["base"]["image"]["reference"]
+        .as_str()
+        .expect("the runtime starts from an image")
+        .to_string();
+    let layout = ws.dir.with_extension("oci-layout");
+    std::fs::create_dir_all(&layout).unwrap();
+    let saved = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "docker save {runtime} | tar -x -C {}",
+            layout.display()
+        ))
+        .status()
+        .expect("sh runs");
+    assert!(saved.success(), "docker save {runtime}");
+    let tag_of = runtime.rsplit_once(':').map_or("latest", |(_, t)| t);
+    let context = format!("{runtime}=oci-layout://{}:{tag_of}", layout.display());
+    let from_layout = "strata-test/go-web:runtime-from-oci-layout";
+    let build = buildx(
+        &ws,
+        &["--build-context", &context, "--load", "-t", from_layout],
+    );
+    build.assert_success();
+    assert!(
+        build
+            .vertices
+            .iter()
+            .any(|v| v.name.starts_with("oci-layout://")),
+        "the layout was not a source:\n{}",
+        build.summary()
+    );
+    let container = Container::run_published(from_layout, 8080);
     assert_eq!(http_get(&container.address(8080), "/healthz"), "ok\n");
 
     let refused = buildx(

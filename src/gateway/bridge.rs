@@ -14,7 +14,7 @@ use bollard_buildkit_proto::pb;
 use prost::Message;
 use tonic::transport::Channel;
 
-use crate::llb::OCI_LAYOUT_SCHEME;
+use crate::llb::{OCI_LAYOUT_SCHEME, oci_layout_store};
 
 use super::options::{CacheImport, FrontendOptions, ImageResolveMode};
 use super::transport::MAX_MESSAGE_BYTES;
@@ -429,13 +429,13 @@ impl Bridge {
         session_id: &str,
         log_name: &str,
     ) -> Result<ImageLookup, BridgeError> {
-        let request = match reference.strip_prefix(OCI_LAYOUT_SCHEME) {
-            Some(layout) => gw::ResolveImageConfigRequest {
-                r#ref: layout.to_string(),
+        let request = match oci_layout_store(reference) {
+            Some(store) => gw::ResolveImageConfigRequest {
+                r#ref: reference[OCI_LAYOUT_SCHEME.len()..].to_string(),
                 // 1 = an OCI layout in the client's session, named by its store id.
                 resolver_type: 1,
                 session_id: session_id.to_string(),
-                store_id: layout.split('@').next().unwrap_or(layout).to_string(),
+                store_id: store.to_string(),
                 ..Default::default()
             },
             None => gw::ResolveImageConfigRequest {

@@ -435,22 +435,19 @@ fn replace_named_images(plan: &mut Plan, options: &FrontendOptions) -> Result<()
     let replaceable = || images.join(", ");
     let mut replacements = BTreeMap::new();
     for (name, value) in named {
-        // A registry image by its reference; an OCI layout as buildx sends it (the client's
-        // store id and the image's digest), which stays a reference of its own kind.
-        let image = match value.strip_prefix("docker-image://") {
-            Some(image) => image,
-            None if value.starts_with(llb::OCI_LAYOUT_SCHEME) && value.contains("@sha256:") => {
-                value
-            }
-            None => {
-                return Err(FrontendError::Message(format!(
-                    "named context {name}={value}: strata replaces base images only, with \
-                     docker-image://IMAGE or oci-layout://DIR; the images this build can \
-                     replace are {}",
-                    replaceable()
-                )));
-            }
-        };
+        // A registry image by its reference; an OCI layout as buildx sends it, the client's
+        // store id with the image's digest (`oci-layout://STORE[:TAG]@DIGEST`).
+        let oci_layout = value
+            .strip_prefix(llb::OCI_LAYOUT_SCHEME)
+            .and_then(|layout| layout.split_once('@'));
+        if value.strip_prefix("docker-image://").is_none() && oci_layout.is_none() {
+            return Err(FrontendError::Message(format!(
+                "named context {name}={value}: strata replaces base images only, with \
+                 docker-image://IMAGE or oci-layout://DIR; the images this build can replace \
+                 are {}",
+                replaceable()
+            )));
+        }
         let wanted = llb::normalise_image(name);
         let Some(original) = images
             .iter()
@@ -462,7 +459,21 @@ fn replace_named_images(plan: &mut Plan, options: &FrontendOptions) -> Result<()
                 replaceable()
             )));
         };
-        replacements.insert(original.clone(), image.to_string());
+        let image = match (value.strip_prefix("docker-image://"), oci_layout) {
+            (Some(image), _) => image.to_string(),
+            // The plan's form: the store id, then the replaced image's name without its tag.
+            (None, Some((store, digest))) => {
+                let store = store.split(':').next().unwrap_or(store);
+                let full = llb::normalise_image(original);
+                let name = match full.rsplit_once(':') {
+                    Some((name, tag)) if !tag.contains('/') => name,
+                    _ => full.as_str(),
+                };
+                format!("{}{store}/{name}@{digest}", llb::OCI_LAYOUT_SCHEME)
+            }
+            (None, None) => unreachable!("refused above"),
+        };
+        replacements.insert(original.clone(), image);
     }
     plan.replace_images(|reference| replacements.get(reference).cloned());
     Ok(())
@@ -573,10 +584,12 @@ mod tests {
             assert_eq!(images[1..], original[1..], "other images stay");
         }
         // An OCI layout, as buildx sends it: the client's store id and the image's digest.
-        let layout = format!("oci-layout://k2f9x1@sha256:{}", "0".repeat(64));
+        let digest = format!("sha256:{}", "0".repeat(64));
+        let layout = format!("oci-layout://k2f9x1:1.27-trixie@{digest}");
         let mut plan = go_web();
         let key = format!("context:{builder}");
         replace_named_images(&mut plan, &options(&[(&key, &layout)])).unwrap();
+        let layout = format!("oci-layout://k2f9x1/docker.io/library/golang@{digest}");
         assert_eq!(plan.images()[0].0, layout);
         let definition = crate::llb::lower(
             &plan,

@@ -206,9 +206,8 @@ impl Graph {
         session_id: Option<&str>,
     ) -> Output {
         let mut attrs = BTreeMap::new();
-        let identifier = match reference.strip_prefix(OCI_LAYOUT_SCHEME) {
-            Some(layout) => {
-                let store = layout.split('@').next().unwrap_or(layout);
+        let identifier = match oci_layout_store(reference) {
+            Some(store) => {
                 attrs.insert("oci.store".to_string(), store.to_string());
                 attrs.insert(
                     "oci.session".to_string(),
@@ -583,8 +582,16 @@ impl Graph {
 
 /// `golang:1.24` → `docker.io/library/golang:1.24`, as BuildKit's image source expects a fully
 /// qualified reference.
-/// How a plan names an image that comes from an OCI layout on the client, not a registry.
+/// How a plan names an image that comes from an OCI layout on the client, not a registry:
+/// `oci-layout://STORE/NAME@DIGEST`, the client's store id (a named context as buildx sends
+/// it) in front of the name of the image it replaces, which keeps it a valid reference.
 pub const OCI_LAYOUT_SCHEME: &str = "oci-layout://";
+
+/// The client's store id of an OCI layout reference, `None` for a registry image.
+pub fn oci_layout_store(reference: &str) -> Option<&str> {
+    let layout = reference.strip_prefix(OCI_LAYOUT_SCHEME)?;
+    Some(layout.split('/').next().unwrap_or(layout))
+}
 
 pub fn normalise_image(reference: &str) -> String {
     let (name, suffix) = split_name(reference);
