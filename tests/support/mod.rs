@@ -273,10 +273,15 @@ pub struct Build {
 }
 
 impl Build {
+    /// The step whose name contains `name_part`, or else any vertex's: a step's name also
+    /// appears inside its wrapper's (`[internal] strata step wrapper: [strata deps] …`).
     pub fn vertex(&self, name_part: &str) -> &Vertex {
+        let named = |v: &&Vertex| v.name.contains(name_part);
         self.vertices
             .iter()
-            .find(|v| v.name.contains(name_part))
+            .filter(|v| v.is_step())
+            .find(named)
+            .or_else(|| self.vertices.iter().find(named))
             .unwrap_or_else(|| panic!("no step named like `{name_part}` in:\n{}", self.summary()))
     }
 
