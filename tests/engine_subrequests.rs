@@ -70,9 +70,11 @@ fn outline_names_the_build_args_the_ca_secret_and_the_base_images_of_a_target() 
     );
     let builder = strata::plan::default_image(strata::plan::ImageRole::GoBuilder);
     assert!(
-        out.contains("BASE IMAGE") && out.lines().any(|l| l.trim_end() == builder),
-        "the replaceable base images are not listed:
-{out}"
+        out.lines().any(|l| l.starts_with("DESCRIPTION:")
+            && l.contains(&format!(
+                "base images (--build-context NAME=docker-image://MIRROR): {builder}, "
+            ))),
+        "the replaceable base images are not listed:\n{out}"
     );
     assert!(
         out.lines().any(|l| l.trim_end() == "ca"),

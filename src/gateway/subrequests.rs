@@ -194,14 +194,20 @@ fn outline(plan: &Plan, target: StageName) -> (Value, String) {
                 }),
         )
         .collect();
+    // buildx renders the outline from its JSON, whose fields have no place for images: the
+    // description names the ones a named context can replace.
     let images: Vec<String> = plan.images().iter().map(|(r, _)| r.to_string()).collect();
+    let description = format!(
+        "{}; base images (--build-context NAME=docker-image://MIRROR): {}",
+        stage_description(plan, target),
+        images.join(", ")
+    );
     let json = json!({
         "name": target.as_str(),
-        "description": stage_description(plan, target),
+        "description": description,
         "args": args.iter().map(|(name, description)| {
             json!({"name": name, "description": description})
         }).collect::<Vec<_>>(),
-        "images": images,
         "secrets": secrets.iter().map(|(name, required)| {
             json!({"name": name, "required": required})
         }).collect::<Vec<_>>(),
@@ -210,17 +216,13 @@ fn outline(plan: &Plan, target: StageName) -> (Value, String) {
     let mut text = format!(
         "TARGET:      {}\nDESCRIPTION: {}\n\n",
         target.as_str(),
-        stage_description(plan, target)
+        description
     );
     text.push_str(&table(
         &["BUILD ARG", "DESCRIPTION"],
         args.into_iter().map(|(n, d)| vec![n, d]).collect(),
     ));
-    text.push('\n');
-    text.push_str(&table(
-        &["BASE IMAGE (--build-context NAME=docker-image://MIRROR)"],
-        images.iter().map(|i| vec![i.clone()]).collect(),
-    ));
+
     if !secrets.is_empty() {
         text.push('\n');
         text.push_str(&table(
