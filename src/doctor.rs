@@ -75,7 +75,8 @@ pub fn run(options: Options) -> ExitCode {
 fn examine(options: &Options) -> Vec<Finding> {
     let spec_file = options.file.clone();
     let mut findings = Vec::new();
-    let plan = match plan_directory(&options.dir, &spec_file, &build_args(&options.build_flags)) {
+    let mut build_args = build_args(&options.build_flags);
+    let plan = match plan_directory(&options.dir, &spec_file, &build_args) {
         Ok(plan) => {
             findings.push(finding(
                 "spec",
@@ -109,7 +110,7 @@ fn examine(options: &Options) -> Vec<Finding> {
         findings.push(disk());
     }
     // BUILDKIT_SYNTAX replaces the spec's image, for the engine and so for the check.
-    let syntax = match build_args(&options.build_flags).remove("BUILDKIT_SYNTAX") {
+    let syntax = match build_args.remove("BUILDKIT_SYNTAX") {
         Some(image) => Ok(image.to_string()),
         None => syntax_image(&spec_file),
     };

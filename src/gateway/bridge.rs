@@ -14,11 +14,9 @@ use bollard_buildkit_proto::pb;
 use prost::Message;
 use tonic::transport::Channel;
 
-use crate::llb::{OCI_LAYOUT_SCHEME, oci_layout_store};
-
 use super::options::{CacheImport, FrontendOptions, ImageResolveMode};
 use super::transport::MAX_MESSAGE_BYTES;
-use crate::llb::{self, Platform};
+use crate::llb::{self, OCI_LAYOUT_SCHEME, Platform, oci_layout_store};
 
 /// gRPC code `Unknown`: the one code whose message buildx prints as is, after
 /// `ERROR: failed to solve: `; other codes add their own prefixes.
@@ -417,10 +415,10 @@ impl Bridge {
         Ok(entries.into_iter().map(FileEntry::from_stat).collect())
     }
 
-    /// Looks up a base image's config. `log_name` becomes a progress line (empty: none).
     /// An image's config and digest: from a registry (`mode` says whether the engine's local
-    /// copy may answer), or, for `oci-layout://STORE@DIGEST`, from the OCI layout the client
-    /// serves in `session_id` (buildx's `--build-context NAME=oci-layout://DIR`).
+    /// copy may answer), or, for an `oci-layout://` reference, from the OCI layout the client
+    /// serves in `session_id` (buildx's `--build-context NAME=oci-layout://DIR`). `log_name`
+    /// becomes a progress line (empty: none).
     pub async fn resolve_image_config(
         &self,
         reference: &str,

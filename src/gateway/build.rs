@@ -437,10 +437,11 @@ fn replace_named_images(plan: &mut Plan, options: &FrontendOptions) -> Result<()
     for (name, value) in named {
         // A registry image by its reference; an OCI layout as buildx sends it, the client's
         // store id with the image's digest (`oci-layout://STORE[:TAG]@DIGEST`).
-        let oci_layout = value
+        let registry = value.strip_prefix("docker-image://");
+        let layout = value
             .strip_prefix(llb::OCI_LAYOUT_SCHEME)
             .and_then(|layout| layout.split_once('@'));
-        if value.strip_prefix("docker-image://").is_none() && oci_layout.is_none() {
+        if registry.is_none() && layout.is_none() {
             return Err(FrontendError::Message(format!(
                 "named context {name}={value}: strata replaces base images only, with \
                  docker-image://IMAGE or oci-layout://DIR; the images this build can replace \
@@ -459,7 +460,7 @@ fn replace_named_images(plan: &mut Plan, options: &FrontendOptions) -> Result<()
                 replaceable()
             )));
         };
-        let image = match (value.strip_prefix("docker-image://"), oci_layout) {
+        let image = match (registry, layout) {
             (Some(image), _) => image.to_string(),
             // The plan's form: the store id, then the replaced image's name without its tag.
             (None, Some((store, digest))) => {

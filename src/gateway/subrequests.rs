@@ -178,14 +178,13 @@ fn outline(plan: &Plan, target: StageName) -> (Value, String) {
         }
     }
     // The proxy and engine args, then the mirrors this language reads.
-    let language = format!("{}.", plan.language);
     let args: Vec<(String, String)> = BUILD_ARGS
         .iter()
         .map(|(n, d)| (n.to_string(), d.to_string()))
         .chain(
             spec::mirrors::MIRROR_KEYS
                 .iter()
-                .filter(|m| m.key.starts_with(&language))
+                .filter(|m| m.language() == plan.language)
                 .flat_map(|m| {
                     m.build_args.iter().map(|arg| {
                         let what = format!("{}: kept out of cache keys and the image", m.key);
@@ -222,7 +221,6 @@ fn outline(plan: &Plan, target: StageName) -> (Value, String) {
         &["BUILD ARG", "DESCRIPTION"],
         args.into_iter().map(|(n, d)| vec![n, d]).collect(),
     ));
-
     if !secrets.is_empty() {
         text.push('\n');
         text.push_str(&table(

@@ -102,10 +102,11 @@ pub fn plan(spec: &Spec, files: &ContextFiles) -> Result<Plan, Diagnostics> {
     if download::plan_downloads(&plan) {
         plan.contacts = provider.contacts(spec);
         // Only this language's: a CI may pass every ecosystem's mirror to every build.
-        let language = format!("{}.", provider.language().name());
         plan.mirrors = crate::spec::mirrors::effective(spec)
             .into_iter()
-            .filter(|(key, _, _)| key.starts_with(&language))
+            .filter(|(key, _, _)| {
+                crate::spec::mirrors::language_of(key) == provider.language().name()
+            })
             .map(|(key, value, from)| crate::plan::MirrorSetting { key, value, from })
             .collect();
     }

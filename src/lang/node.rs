@@ -134,9 +134,8 @@ impl Manager {
 /// package-lock.json, which the production install follows, so both get the same versions.
 const UNLOCKED_NPM_INSTALLS: (&str, &str) = (
     "npm install --no-audit --no-fund",
-    "cp /app/package-lock.json . && npm ci --omit=dev --prefer-offline --no-audit --no-fund",
+    "npm ci --omit=dev --prefer-offline --no-audit --no-fund",
 );
-const UNLOCKED_PROD_PREFIX: &str = "cp /app/package-lock.json . && ";
 
 /// pnpm's content-addressed store, at a fixed path so every step (and every build) finds it.
 const PNPM_STORE: &str = "/pnpm/store";
@@ -670,17 +669,18 @@ fn dependency_steps(
     } else {
         steps.push(copy(&inputs, APP_DIR, ""));
     }
-    let (full_install, prod_install) = if installs.locked {
-        manager.install_commands()
-    } else {
-        UNLOCKED_NPM_INSTALLS
-    };
+    let name = |install: &str| format!("[strata deps] {install} ({listed})");
     // Without a lockfile the production install follows the one the full install wrote.
-    let name = |install: &str| match install.strip_prefix(UNLOCKED_PROD_PREFIX) {
-        Some(install) => {
-            format!("[strata deps] {install} (package-lock.json from the full install)")
-        }
-        None => format!("[strata deps] {install} ({listed})"),
+    let (full_install, (prod_name, prod_script)) = if installs.locked {
+        let (full, prod) = manager.install_commands();
+        (full, (name(prod), prod.to_string()))
+    } else {
+        let (full, prod) = UNLOCKED_NPM_INSTALLS;
+        let name = format!("[strata deps] {prod} (package-lock.json from the full install)");
+        (
+            full,
+            (name, format!("cp {APP_DIR}/package-lock.json . && {prod}")),
+        )
     };
     steps.push(download(
         name(full_install),
@@ -690,12 +690,7 @@ fn dependency_steps(
     ));
     if installs.production {
         steps.push(copy(&inputs, PROD_DIR, " for the production install"));
-        steps.push(download(
-            name(prod_install),
-            prod_install.to_string(),
-            PROD_DIR,
-            true,
-        ));
+        steps.push(download(prod_name, prod_script, PROD_DIR, true));
     }
     steps
 }

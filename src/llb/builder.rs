@@ -152,6 +152,15 @@ impl Graph {
         self.ignore_cache = ignore;
     }
 
+    /// Adds what `add` adds with the cache ignored (it runs on every build), whatever the
+    /// stage's setting, which holds again afterwards.
+    pub fn ignoring_cache<T>(&mut self, add: impl FnOnce(&mut Graph) -> T) -> T {
+        let stage_setting = std::mem::replace(&mut self.ignore_cache, true);
+        let added = add(self);
+        self.ignore_cache = stage_setting;
+        added
+    }
+
     /// Attributes the ops added from now on to `line` of the spec `source` (an op shared by
     /// several stages keeps the first line it was added under).
     pub fn set_source_line(&mut self, source: &pb::SourceInfo, line: Option<u32>) {
@@ -580,8 +589,6 @@ impl Graph {
     }
 }
 
-/// `golang:1.24` → `docker.io/library/golang:1.24`, as BuildKit's image source expects a fully
-/// qualified reference.
 /// How a plan names an image that comes from an OCI layout on the client, not a registry:
 /// `oci-layout://STORE/NAME@DIGEST`, the client's store id (a named context as buildx sends
 /// it) in front of the name of the image it replaces, which keeps it a valid reference.
@@ -593,6 +600,8 @@ pub fn oci_layout_store(reference: &str) -> Option<&str> {
     Some(layout.split('/').next().unwrap_or(layout))
 }
 
+/// `golang:1.24` → `docker.io/library/golang:1.24`, as BuildKit's image source expects a fully
+/// qualified reference.
 pub fn normalise_image(reference: &str) -> String {
     let (name, suffix) = split_name(reference);
     let first = name.split('/').next().unwrap_or_default();

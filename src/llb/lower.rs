@@ -177,7 +177,6 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                 &base_env,
                                 platform.clone(),
                             );
-                            graph.set_ignore_cache(options.no_cache.contains(&stage.name));
                             mounts.push(ExecMount::Cache {
                                 target,
                                 id,
@@ -336,26 +335,27 @@ fn write_build_settings(
         base_env,
         &BTreeMap::from([("STRATA_BUILD_SETTINGS".to_string(), exports)]),
     );
-    graph.set_ignore_cache(true);
-    let done = graph.exec(Exec {
-        name: "[internal] strata: settings from build args",
-        rootfs: base,
-        argv: &argv,
-        env: &env,
-        cwd: "/",
-        mounts: vec![
-            ExecMount::Cache {
-                target,
-                id,
-                sharing: pb::CacheSharingOpt::Shared,
-            },
-            ExecMount::Output {
-                target: SETTINGS_WRITTEN,
-            },
-        ],
-        network: pb::NetMode::None,
-        proxy: None,
-        platform,
+    let done = graph.ignoring_cache(|graph| {
+        graph.exec(Exec {
+            name: "[internal] strata: settings from build args",
+            rootfs: base,
+            argv: &argv,
+            env: &env,
+            cwd: "/",
+            mounts: vec![
+                ExecMount::Cache {
+                    target,
+                    id,
+                    sharing: pb::CacheSharingOpt::Shared,
+                },
+                ExecMount::Output {
+                    target: SETTINGS_WRITTEN,
+                },
+            ],
+            network: pb::NetMode::None,
+            proxy: None,
+            platform,
+        })
     });
     done.outputs
         .into_iter()

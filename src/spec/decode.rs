@@ -394,14 +394,20 @@ impl UrlProblem {
     }
 }
 
+/// The first character of `value` that settings reaching shell scripts and tool configs never
+/// carry unescaped (whitespace, controls, quotes, `\\`, `` ` ``, `$`).
+pub(crate) fn unquotable(value: &str) -> Option<UrlProblem> {
+    value
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "'\"\\`$".contains(*c))
+        .map(UrlProblem::Character)
+}
+
 /// Checks a URL, or a `,`/`|` list of them as GOPROXY takes, where `allow_keywords` (`direct`,
 /// `off`) may stand for one.
 pub(crate) fn url_problem(value: &str, allow_keywords: &[&str]) -> Option<UrlProblem> {
-    if let Some(c) = value
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || "'\"\\`$".contains(*c))
-    {
-        return Some(UrlProblem::Character(c));
+    if let Some(problem) = unquotable(value) {
+        return Some(problem);
     }
     for part in value.split([',', '|']) {
         if allow_keywords.contains(&part) {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::decode::{UrlProblem, url_problem};
+use super::decode::{UrlProblem, unquotable, url_problem};
 use super::model::Spec;
 
 /// A spec key a build arg can set, and the build args that set it (the first one given wins).
@@ -86,6 +86,18 @@ pub const MIRROR_KEYS: [MirrorKey; 8] = [
     },
 ];
 
+impl MirrorKey {
+    /// The language whose tools read it: `go` for `go.proxy`.
+    pub fn language(&self) -> &'static str {
+        language_of(self.key)
+    }
+}
+
+/// The language a mirror key belongs to: the section it is written in.
+pub fn language_of(key: &str) -> &str {
+    key.split('.').next().unwrap_or(key)
+}
+
 /// Whether `name` is a build arg that sets a mirror.
 pub fn is_mirror_arg(name: &str) -> bool {
     MIRROR_KEYS.iter().any(|k| k.build_args.contains(&name))
@@ -142,10 +154,7 @@ fn form_problem(form: Form, value: &str) -> Option<UrlProblem> {
             .split(' ')
             .filter(|part| part.contains("://"))
             .find_map(|url| url_problem(url, &[])),
-        Form::Patterns => value
-            .chars()
-            .find(|c| c.is_whitespace() || c.is_control() || "'\"\\`$".contains(*c))
-            .map(UrlProblem::Character),
+        Form::Patterns => unquotable(value),
     }
 }
 
@@ -166,8 +175,8 @@ fn set(spec: &mut Spec, key: &str, value: &str) {
     }
 }
 
-/// The mirror settings in effect, each with where it came from (`build arg GOPROXY` or
-/// `strata.yaml`); settings left at the tool's default are not listed.
+/// The mirror settings in effect, each with its value and where it came from (`build arg
+/// GOPROXY` or `strata.yaml`); settings left at the tool's default are not listed.
 pub fn effective(spec: &Spec) -> Vec<(String, String, String)> {
     MIRROR_KEYS
         .iter()
