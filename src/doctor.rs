@@ -218,9 +218,10 @@ fn selections(step: &Step) -> Vec<&ContextSelection> {
                 _ => None,
             })
             .collect(),
-        Step::CopyFromStage { .. } | Step::CopyFromImage { .. } | Step::WriteFiles { .. } => {
-            Vec::new()
-        }
+        Step::CopyFromStage { .. }
+        | Step::CopyFromImage { .. }
+        | Step::LayersOfStage { .. }
+        | Step::WriteFiles { .. } => Vec::new(),
     }
 }
 

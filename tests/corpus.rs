@@ -6,9 +6,10 @@
 
 mod support;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use strata::plan::{StageName, Step};
+use strata::plan::{Base, ContextSelection, Plan, StageName, Step};
 
 /// Every corpus project, as `language/name`.
 fn corpus() -> Vec<String> {
@@ -89,13 +90,23 @@ fn snapshot(project: &str) -> String {
     let all = support::files_under(&ws.dir);
     for step in &runtime.steps {
         out.push_str(&format!("  {}\n", step.name()));
-        if let Step::CopyContext { files, .. } = step {
-            for file in files
-                .pick(&plan.excluded, all.iter().map(String::as_str))
-                .unwrap()
-            {
-                out.push_str(&format!("    {file}\n"));
-            }
+        // What the runtime receives from the context: its own copies, and those in the chain
+        // of a stage whose layers it takes.
+        let copies: Vec<&ContextSelection> = match step {
+            Step::CopyContext { files, .. } => vec![files],
+            Step::LayersOfStage { stage, .. } => chain_copies(&plan, *stage),
+            _ => Vec::new(),
+        };
+        let picked: BTreeSet<&str> = copies
+            .into_iter()
+            .flat_map(|files| {
+                files
+                    .pick(&plan.excluded, all.iter().map(String::as_str))
+                    .unwrap()
+            })
+            .collect();
+        for file in picked {
+            out.push_str(&format!("    {file}\n"));
         }
     }
     out.push_str(&format!(
@@ -106,6 +117,24 @@ fn snapshot(project: &str) -> String {
         out.push_str(&format!("\nwarning: {warning}\n"));
     }
     out
+}
+
+/// The context copies of `stage` and of the stages it builds on.
+fn chain_copies(plan: &Plan, stage: StageName) -> Vec<&ContextSelection> {
+    let mut copies = Vec::new();
+    let mut next = Some(stage);
+    while let Some(name) = next {
+        let stage = plan.stage(name).unwrap();
+        copies.extend(stage.steps.iter().filter_map(|step| match step {
+            Step::CopyContext { files, .. } => Some(files),
+            _ => None,
+        }));
+        next = match stage.base {
+            Base::Stage { stage } => Some(stage),
+            _ => None,
+        };
+    }
+    copies
 }
 
 #[test]

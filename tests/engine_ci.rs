@@ -8,7 +8,8 @@ mod support;
 use support::*;
 
 #[test]
-fn cache_from_on_a_pruned_engine_runs_no_dependency_step() {
+fn cache_from_on_a_pruned_engine_runs_no_dependency_step_and_a_pull_request_reuses_compiled_packages()
+ {
     let Some(_engine) = engine() else { return };
     let ws = Workspace::copy_of("go-web");
     // A change of its own, so the exported cache is this test's and not an older build's.
@@ -36,8 +37,41 @@ fn cache_from_on_a_pruned_engine_runs_no_dependency_step() {
         build.summary()
     );
 
+    {
+        let container = Container::run_published(tag, 8080);
+        assert!(http_get(&container.address(8080), "/").starts_with("hello from go-web "));
+    }
+
+    // A pull request on another cold runner: one source file edited, the main branch's cache
+    // imported. The standard library's and the dependencies' packages come compiled in a layer
+    // of that cache, which the compile step's build cache starts as.
+    docker_ok(&["builder", "prune", "-af"]);
+    let token = unique_token();
+    let main = ws.read("main.go");
+    assert!(main.contains("hello from go-web "), "main.go changed shape");
+    ws.write(
+        "main.go",
+        &main.replacen(
+            "hello from go-web ",
+            &format!("hello from go-web {token} "),
+            1,
+        ),
+    );
+    let pull_request = buildx(&ws, &["--cache-from", &cache_from, "--load", "-t", tag]);
+    pull_request.assert_success();
+    let imported = pull_request.vertex("packages the binary imports");
+    assert!(
+        imported.cached && !imported.executed(),
+        "the imported packages were compiled again:\n{}",
+        pull_request.summary()
+    );
+    assert!(pull_request.vertex("go build .").executed());
     let container = Container::run_published(tag, 8080);
-    assert!(http_get(&container.address(8080), "/").starts_with("hello from go-web "));
+    let answer = http_get(&container.address(8080), "/");
+    assert!(
+        answer.starts_with(&format!("hello from go-web {token} ")),
+        "{answer}"
+    );
 }
 
 /// The registry round trip a CI pipeline makes: push the image and a `mode=max` cache to the

@@ -104,7 +104,7 @@ fn source_change_reruns_no_dependency_step() {
         );
         assert!(
             build
-                .vertex("[strata runtime] copy the app's files")
+                .vertex("[strata build] copy the app's files")
                 .executed(),
             "{example}: the new source did not reach the image:\n{}",
             build.summary()
@@ -212,6 +212,18 @@ fn runtime_runs_as_65532_with_the_venv_on_path() {
         "import os, sys; print(os.getuid(), os.getgid(), sys.prefix)",
     ]);
     assert_eq!(seen, "65532 65532 /app/.venv");
+
+    // The runtime takes the install steps' layers as they are: they must hold /app and nothing
+    // else (no mount point, cache or lock file of the build).
+    let base = image_paths("python:3.14-slim-trixie");
+    let added: Vec<String> = image_paths(tag)
+        .into_iter()
+        .filter(|path| !base.contains(path) && !path.starts_with("app/"))
+        .collect();
+    assert!(
+        added.is_empty(),
+        "the build left files outside /app: {added:?}"
+    );
 }
 
 #[test]
@@ -266,7 +278,7 @@ fn the_ca_is_needed_for_pypi_and_never_lands_in_a_layer() {
             "sh",
             &stage_tag,
             "-c",
-            "ls /run/secrets/strata-ca /run/strata-trust/ca-bundle.pem",
+            "ls /run/strata-ca /run/strata-trust/ca-bundle.pem",
         ]);
         assert!(
             String::from_utf8_lossy(&found.stdout).trim().is_empty(),

@@ -92,20 +92,21 @@ fn dependency_inputs(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-/// A compiled language's compile step and the sources it mounts.
+/// A compiled language's compile step (the build stage's step that mounts the sources) and
+/// what it mounts.
 fn compile_step(plan: &Plan) -> (&strata::plan::RunStep, &strata::plan::ContextSelection) {
-    let Step::Run(compile) = &plan.stage(StageName::Build).unwrap().steps[0] else {
-        panic!("compile is a run step")
-    };
-    let files = compile
-        .mounts
+    plan.stage(StageName::Build)
+        .unwrap()
+        .steps
         .iter()
-        .find_map(|m| match m {
-            Mount::Context { files, .. } => Some(files),
-            _ => None,
+        .find_map(|step| {
+            let Step::Run(run) = step else { return None };
+            run.mounts.iter().find_map(|m| match m {
+                Mount::Context { files, .. } => Some((run, files)),
+                _ => None,
+            })
         })
-        .expect("compile mounts the sources");
-    (compile, files)
+        .expect("a compile step mounts the sources")
 }
 
 fn definition_bytes(plan: &Plan, target: StageName) -> Vec<u8> {

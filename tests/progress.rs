@@ -33,6 +33,10 @@ const PROGRESS: &str = r#"{
     {"digest": "sha256:q", "name": "[api strata build] load context: go.mod", "started": "2026-12-02T03:00:11Z"},
     {"digest": "sha256:r", "name": "[admin strata deps] go mod download (go.mod, go.sum)", "started": "2026-12-02T03:00:11Z", "completed": "2026-12-02T03:00:11Z", "error": "failed to calculate checksum of ref x::y: context canceled: context canceled"},
     {"digest": "sha256:s", "name": "[admin strata build] go build ./services/admin", "started": "2026-12-02T03:00:11Z", "completed": "2026-12-02T03:00:12Z", "error": "process \"/bin/sh -c go build\" did not complete successfully: exit code: 1"}
+  ],
+  "logs": [
+    {"vertex": "sha256:e", "stream": 2, "data": "Z286IGRvd25sb2FkaW5nIGEK", "timestamp": "2026-12-02T03:00:02Z"},
+    {"vertex": "sha256:e", "stream": 2, "data": "Z286IGRvd25sb2FkaW5nIGIK", "timestamp": "2026-12-02T03:00:03Z"}
   ]
 }
 ERROR: failed to solve: process "/.strata/step go mod download" did not complete successfully: exit code: 1
@@ -79,4 +83,10 @@ fn a_vertex_reported_twice_is_one_record_with_what_both_said() {
         .collect();
     assert_eq!(download.len(), 1);
     assert!(download[0].started && download[0].completed && !download[0].cached);
+    assert_eq!(download[0].log, "go: downloading a\ngo: downloading b\n");
+    assert!(
+        vertices
+            .iter()
+            .all(|v| v.name == download[0].name || v.log.is_empty())
+    );
 }

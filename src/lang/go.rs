@@ -17,6 +17,7 @@ use super::{
     ContextFiles, Probe, Provider, binary_runtime, image_base, network, require_named_lockfiles,
     strings,
 };
+use crate::plan::shell_quote;
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step, TargetPart,
 };
@@ -31,6 +32,9 @@ const DOWNLOAD_CACHE: &str = "/var/cache/strata/go-mod";
 /// (cache-mount contents are never exported: moby/buildkit#1474).
 const LAYER_MODCACHE: &str = "/go/pkg/mod";
 const BUILD_CACHE: &str = "/root/.cache/go-build";
+/// The build cache the imported packages are compiled into, in a layer of the build stage: the
+/// compile step's cache mount starts as it.
+const LAYER_BUILD_CACHE: &str = "/build/go-build";
 const SRC: &str = "/src";
 const OUT: &str = "/out";
 
@@ -142,7 +146,10 @@ impl Provider for Go {
         let main = main_package(spec, &local)?;
         let app = binary_name(&main, &module);
         let mut warnings = Vec::new();
-        let (sources, runtime_files) = inputs(spec, files, &local, &main, vendored, &mut warnings);
+        let (sources, runtime_files, imports) =
+            inputs(spec, files, &local, &main, vendored, &mut warnings);
+        // A vendored module's packages compile from vendor/, which is a source input.
+        let imported = imports.filter(|imports| !vendored && !imports.is_empty());
         let (runtime, image) = binary_runtime(spec, &app, runtime_files, &mut warnings);
         let (builder, toolchain) =
             toolchain::builder(spec, ImageRole::GoBuilder, "Go", &module.demands())?;
@@ -155,7 +162,18 @@ impl Provider for Go {
                 true => Vec::new(),
                 false => download_steps(spec, &lockfiles(spec, files, &local)?),
             },
-            build: vec![compile_step(spec, &app, &main, sources, vendored)],
+            build: imported
+                .iter()
+                .map(|imports| imported_packages_step(spec, imports))
+                .chain([compile_step(
+                    spec,
+                    &app,
+                    &main,
+                    sources,
+                    vendored,
+                    imported.is_some(),
+                )])
+                .collect(),
             build_output: Some(OUT),
             // Go cross-compiles anything to anything with CGO off: build natively, never emulate.
             cross_compile: Some(
@@ -211,6 +229,7 @@ fn download_steps(spec: &Spec, lockfiles: &[String]) -> Vec<Step> {
             id: format!("strata/{}/go-mod", spec.cache_namespace),
             // Go locks its module cache itself; concurrent builds may share it.
             sharing: CacheSharing::Shared,
+            starts_from: None,
         })
         .downloads(spec, network(spec.network.deps, Network::Default)),
     ]
@@ -225,13 +244,18 @@ fn inputs(
     main: &str,
     vendored: bool,
     warnings: &mut Vec<String>,
-) -> (ContextSelection, Option<ContextSelection>) {
+) -> (
+    ContextSelection,
+    Option<ContextSelection>,
+    Option<BTreeSet<String>>,
+) {
     let dir = spec.path.value.as_str();
-    let packages = build_packages(dir, main, files, local);
+    let closure = build_packages(dir, main, files, local);
+    let packages = closure.as_ref().map(|c| &c.dirs);
     let program: Vec<(&str, &str)> = local
         .iter()
         .filter(|p| is_build_source(p))
-        .filter(|p| packages.as_ref().is_none_or(|set| set.contains(parent(p))))
+        .filter(|p| packages.is_none_or(|set| set.contains(parent(p))))
         .filter_map(|p| Some((*p, files.text(dir, p)?)))
         .collect();
     let embeds: Vec<Reference> = program
@@ -240,16 +264,8 @@ fn inputs(
         .collect();
     let readable = readable_at_run_time(spec, NOT_READ_AT_RUN_TIME, GO_TESTS);
     let runtime_files = runtime_files(spec, &program, local, &embeds, &readable);
-    let sources = sources(
-        spec,
-        files,
-        local,
-        packages.as_ref(),
-        vendored,
-        embeds,
-        warnings,
-    );
-    (sources, runtime_files)
+    let sources = sources(spec, files, local, packages, vendored, embeds, warnings);
+    (sources, runtime_files, closure.map(|c| c.external))
 }
 
 /// What `go build` sees: the packages the binary is built from (every Go package when they
@@ -297,49 +313,94 @@ fn sources(
     sources.finish(spec)
 }
 
-/// `go build` of the main package into the output mount, offline from the dependency layer (or
-/// `vendor/`), with the build cache mounted.
-fn compile_step(
-    spec: &Spec,
-    app: &str,
-    main: &str,
-    sources: ContextSelection,
-    vendored: bool,
-) -> Step {
+/// The packages the binary imports from the standard library and its dependencies, compiled
+/// (with the compile step's flags, for the target) into a layer before the binary: the compile
+/// step's build cache starts as that layer, so a CI runner that imports the exported cache
+/// compiles only the app's own packages, where a cache mount alone would start empty there
+/// (moby/buildkit#1474). Its inputs are go.mod, go.sum and the import list, not the sources: an
+/// edit that imports nothing new keeps it. A package that does not compile here (one a local
+/// replace provides) is left to the compile step, which reports real errors.
+fn imported_packages_step(spec: &Spec, imports: &BTreeSet<String>) -> Step {
+    let quoted: Vec<String> = imports.iter().map(|i| shell_quote(i)).collect();
+    let flags = go_flags(spec).join(" ");
+    let script = format!(
+        "pkgs=$(go list -e {flags} -f '{{{{if not .Error}}}}{{{{.ImportPath}}}}{{{{end}}}}' {}) && \
+         go build {flags} $pkgs || echo 'strata: not every imported package compiled here; the compile step compiles the rest'",
+        quoted.join(" ")
+    );
+    let command = Command::shell(
+        format!(
+            "[strata build] go build: the {} packages the binary imports from the standard library and its dependencies",
+            imports.len()
+        ),
+        script,
+        SRC,
+    );
+    with_build_env(command, spec, false, LAYER_BUILD_CACHE).offline(spec)
+}
+
+/// The variables every `go build` of the build stage runs with: offline from the dependency
+/// layer (or `vendor/`), static unless the spec says otherwise, the build cache at `cache`.
+fn with_build_env(command: Command, spec: &Spec, vendored: bool, cache: &str) -> Command {
     // Everything was downloaded in the deps stage; fail loudly instead of fetching.
     let module_mode = if vendored {
         [("GOFLAGS", "-mod=vendor")].as_slice()
     } else {
         [("GOPROXY", "off"), ("GOFLAGS", "-mod=readonly")].as_slice()
     };
-    Command::exec(
+    command
+        .env([
+            ("CGO_ENABLED", "0"),
+            ("GOTOOLCHAIN", "local"),
+            ("GOMODCACHE", LAYER_MODCACHE),
+            ("GOCACHE", cache),
+        ])
+        .env(module_mode.iter().copied())
+        .env(spec.build.env.clone())
+}
+
+/// `go build` of the main package into the output mount, with the build cache mounted: it
+/// starts as the imported packages' layer when there is one.
+fn compile_step(
+    spec: &Spec,
+    app: &str,
+    main: &str,
+    sources: ContextSelection,
+    vendored: bool,
+    warmed: bool,
+) -> Step {
+    let command = Command::exec(
         format!("[strata build] go build {} -> {app}", main_argument(main)),
         go_build(spec, app, main),
         SRC,
-    )
-    .env([
-        ("CGO_ENABLED", "0"),
-        ("GOTOOLCHAIN", "local"),
-        ("GOMODCACHE", LAYER_MODCACHE),
-        ("GOCACHE", BUILD_CACHE),
-    ])
-    .env(module_mode.iter().copied())
-    .env(spec.build.env.clone())
-    .mount(Mount::Context {
-        target: SRC.to_string(),
-        files: sources,
-        writable: false,
-    })
-    .mount(Mount::Cache {
-        target: BUILD_CACHE.to_string(),
-        id: format!("strata/{}/go-build", spec.cache_namespace),
-        // Go's build cache is safe for concurrent use.
-        sharing: CacheSharing::Shared,
-    })
-    .mount(Mount::Output {
-        target: OUT.to_string(),
-    })
-    .offline(spec)
+    );
+    with_build_env(command, spec, vendored, BUILD_CACHE)
+        .mount(Mount::Context {
+            target: SRC.to_string(),
+            files: sources,
+            writable: false,
+        })
+        .mount(Mount::Cache {
+            target: BUILD_CACHE.to_string(),
+            id: format!("strata/{}/go-build", spec.cache_namespace),
+            // Go's build cache is safe for concurrent use.
+            sharing: CacheSharing::Shared,
+            starts_from: warmed.then(|| LAYER_BUILD_CACHE.to_string()),
+        })
+        .mount(Mount::Output {
+            target: OUT.to_string(),
+        })
+        .offline(spec)
+}
+
+/// The flags that change how packages compile (not how the binary links): the compile step's
+/// and the imported packages' must agree, or the build cache would not serve one to the other.
+fn go_flags(spec: &Spec) -> Vec<String> {
+    let mut flags = strings(&["-trimpath"]);
+    if !spec.build.tags.is_empty() {
+        flags.push(format!("-tags={}", spec.build.tags.join(",")));
+    }
+    flags
 }
 
 /// `go build -trimpath` with the spec's linker flags and tags, into the output directory.
@@ -349,11 +410,9 @@ fn go_build(spec: &Spec, app: &str, main: &str) -> Vec<String> {
         ldflags.push(' ');
         ldflags.push_str(extra);
     }
-    let mut argv = strings(&["go", "build", "-trimpath"]);
+    let mut argv = strings(&["go", "build"]);
+    argv.extend(go_flags(spec));
     argv.push(format!("-ldflags={ldflags}"));
-    if !spec.build.tags.is_empty() {
-        argv.push(format!("-tags={}", spec.build.tags.join(",")));
-    }
     argv.extend([
         "-o".to_string(),
         format!("{OUT}/{app}"),
@@ -468,7 +527,7 @@ fn build_packages(
     main: &str,
     files: &ContextFiles,
     local: &[&str],
-) -> Option<BTreeSet<String>> {
+) -> Option<packages::Closure> {
     let text = |path: &str| files.contents.get(&join(dir, path)).map(String::as_str);
     let mut modules = BTreeMap::new();
     for path in local
@@ -640,6 +699,69 @@ mod tests {
             assert_eq!(parsed.module.as_deref(), Some("m"));
             assert_eq!(parsed.versions.len(), 2, "{fine}");
         }
+    }
+
+    fn plan_of(files: &[(&str, &str)]) -> Plan {
+        let spec = crate::spec::parse(b"version: 1\nlanguage: go\n").expect("a valid spec");
+        let mut context = ContextFiles::default();
+        for (path, contents) in files {
+            context.paths.insert(path.to_string());
+            context
+                .contents
+                .insert(path.to_string(), contents.to_string());
+        }
+        Go.plan(&spec, &context)
+            .unwrap_or_else(|d| panic!("{}", d.render("strata.yaml", "")))
+    }
+
+    fn build_runs(plan: &Plan) -> Vec<&crate::plan::RunStep> {
+        let build = plan.stage(crate::plan::StageName::Build).unwrap();
+        build
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Run(run) => Some(run),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn imported_packages_compile_into_the_layer_the_build_cache_starts_as() {
+        let main = "package main\nimport (\n\"fmt\"\n\"example.com/x/y\"\n)\n";
+        let plan = plan_of(&[
+            (
+                "go.mod",
+                "module m\ngo 1.24\nrequire example.com/x v1.0.0\n",
+            ),
+            ("go.sum", ""),
+            ("main.go", main),
+        ]);
+        let runs = build_runs(&plan);
+        assert_eq!(runs.len(), 2);
+        let script = &runs[0].argv[2];
+        assert!(script.contains("'example.com/x/y' 'fmt')"), "{script}");
+        assert!(script.contains("go build -trimpath $pkgs"), "{script}");
+        assert_eq!(runs[0].env["GOCACHE"], LAYER_BUILD_CACHE);
+        assert!(
+            runs[0]
+                .mounts
+                .iter()
+                .all(|m| !matches!(m, Mount::Context { .. }))
+        );
+        let starts = runs[1].mounts.iter().find_map(|m| match m {
+            Mount::Cache { starts_from, .. } => starts_from.as_deref(),
+            _ => None,
+        });
+        assert_eq!(starts, Some(LAYER_BUILD_CACHE));
+
+        // Vendored packages compile from vendor/: nothing to compile beforehand.
+        let vendored = plan_of(&[
+            ("go.mod", "module m\ngo 1.24\n"),
+            ("vendor/modules.txt", ""),
+            ("main.go", main),
+        ]);
+        assert_eq!(build_runs(&vendored).len(), 1);
     }
 
     fn contacts_of(go_settings: &str) -> Vec<String> {

@@ -106,6 +106,7 @@ impl Manager {
             target: target.to_string(),
             id: format!("strata/{}/{}", spec.cache_namespace, self.name()),
             sharing,
+            starts_from: None,
         }
     }
 
@@ -315,10 +316,15 @@ impl Provider for Node {
         let install = install(spec, files, &package, &local, &mut warnings)?;
         let deps = match &install {
             Some((manager, members, locked)) => {
+                let production = kind == AppKind::Server;
                 let installs = Installs {
                     manager: *manager,
                     members,
-                    production: kind == AppKind::Server,
+                    // A server without a build script runs as it is: nothing reads the dev
+                    // dependencies (without a lockfile, the production install follows the
+                    // lockfile the full install writes).
+                    full: !production || package.has_build || !*locked,
+                    production,
                     locked: *locked,
                 };
                 dependency_steps(spec, &installs, &package, &local, &mut warnings)
@@ -617,6 +623,8 @@ fn read_package(spec: &Spec, files: &ContextFiles) -> Result<PackageJson, Diagno
 struct Installs<'a> {
     manager: Manager,
     members: &'a [String],
+    /// Whether the full install (dev dependencies included) is made, for a build script.
+    full: bool,
     production: bool,
     /// A lockfile pins the versions; without one (npm only) the full install resolves them
     /// and writes the lockfile the production install then follows.
@@ -665,8 +673,10 @@ fn dependency_steps(
         steps.push(copy(&lockfiles, APP_DIR, ""));
         let name = format!("[strata deps] pnpm fetch ({})", lockfiles.join(", "));
         steps.push(download(name, "pnpm fetch".to_string(), APP_DIR, true));
-        steps.push(copy(&manifests, APP_DIR, ""));
-    } else {
+        if installs.full {
+            steps.push(copy(&manifests, APP_DIR, ""));
+        }
+    } else if installs.full {
         steps.push(copy(&inputs, APP_DIR, ""));
     }
     let name = |install: &str| format!("[strata deps] {install} ({listed})");
@@ -682,12 +692,14 @@ fn dependency_steps(
             (name, format!("cp {APP_DIR}/package-lock.json . && {prod}")),
         )
     };
-    steps.push(download(
-        name(full_install),
-        full_install.to_string(),
-        APP_DIR,
-        true,
-    ));
+    if installs.full {
+        steps.push(download(
+            name(full_install),
+            full_install.to_string(),
+            APP_DIR,
+            true,
+        ));
+    }
     if installs.production {
         steps.push(copy(&inputs, PROD_DIR, " for the production install"));
         steps.push(download(prod_name, prod_script, PROD_DIR, true));

@@ -29,8 +29,12 @@ const VENV: &str = "/app/.venv";
 /// (python:3.13-slim, uv's python images built on it) and the Debian-based stand-ins have
 /// `/usr/local/bin/python3`, while `/usr/bin/python3` exists only in the stand-ins.
 const INTERPRETER: &str = "/usr/local/bin/python3";
-const UV_CACHE: &str = "/root/.cache/uv";
-const PIP_CACHE: &str = "/root/.cache/pip";
+/// The installers' caches (mounts), under a directory every base image has: the runtime takes
+/// the install steps' layers as they are, and a mount point's parent BuildKit had to create
+/// would stay in them.
+const UV_CACHE: &str = "/var/cache/strata-uv";
+const PIP_CACHE: &str = "/var/cache/strata-pip";
+const UV_TOOLS: &str = "/var/cache/strata-uv/tools";
 /// The runtime PATH: the venv first, then the usual directories (the base image's PATH is not
 /// known when planning, and every Debian-based Python image uses these).
 const RUNTIME_PATH: &str =
@@ -114,26 +118,6 @@ impl Installer {
             copy_lockfiles(spec, &lockfiles, APP_DIR, ""),
             self.install_step(spec, &lockfiles.join(", ")),
         ]
-    }
-
-    /// The venv on its own layer: unchanged by a source edit (unless the project is installed
-    /// into it), so pushes and pulls skip it. Without a project install it comes from the
-    /// dependency stage, so a source edit does not even copy it.
-    fn venv_layer(&self, project_installed: bool) -> Step {
-        let tool = match self {
-            Installer::Pip { .. } => "pip",
-            _ => "uv",
-        };
-        Step::CopyFromStage {
-            name: format!("[strata runtime] copy the {tool}-built virtualenv"),
-            stage: if project_installed {
-                StageName::Build
-            } else {
-                StageName::Deps
-            },
-            src: VENV.to_string(),
-            dest: VENV.to_string(),
-        }
     }
 
     /// The step that installs the locked dependencies (never the project) into the venv.
@@ -345,10 +329,14 @@ impl Provider for Python {
                 &format!("Python 3 at {INTERPRETER}"),
             )?,
             toolchain: Some(toolchain),
-            runtime: [
-                installer.venv_layer(project.is_some()),
-                copy_sources("runtime", &sources),
-            ]
+            // The venv is built where the runtime reads it (/app/.venv, against the same
+            // interpreter), so the runtime takes the dependency and build stages' layers as they
+            // are: the venv's dependency layer is the one the cache holds (unchanged by a source
+            // edit, skipped by pushes), and no step copies it.
+            runtime: [Step::LayersOfStage {
+                name: "[strata runtime] the virtualenv and the app's files, as built".to_string(),
+                stage: StageName::Build,
+            }]
             .into_iter()
             .chain(collect_static(spec, files, &local))
             .collect(),
@@ -438,12 +426,19 @@ fn uv_command(spec: &Spec, name: String, command: &str) -> Command {
             ("UV_PYTHON_DOWNLOADS", "never"),
             ("UV_PYTHON", INTERPRETER),
             ("UV_PROJECT_ENVIRONMENT", VENV),
+            // uvx's tool registry (the Poetry export), kept out of the layer with the cache.
+            ("UV_TOOL_DIR", UV_TOOLS),
         ])
+        // uv's lock files: scratch, not the runtime's.
+        .mount(Mount::Tmpfs {
+            target: "/tmp".to_string(),
+        })
         .mount(Mount::Cache {
             target: UV_CACHE.to_string(),
             id: format!("strata/{}/uv", spec.cache_namespace),
             // uv locks its cache itself; concurrent builds may share it.
             sharing: CacheSharing::Shared,
+            starts_from: None,
         })
 }
 
@@ -482,6 +477,7 @@ fn pip_command(spec: &Spec, name: String, requirements: &[String]) -> Command {
             id: format!("strata/{}/pip", spec.cache_namespace),
             // pip does not lock its cache: concurrent builds take turns.
             sharing: CacheSharing::Locked,
+            starts_from: None,
         })
 }
 

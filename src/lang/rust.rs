@@ -87,10 +87,6 @@ impl Provider for Rust {
         let lock = lockfile(spec, files)?;
         let workspace = read_workspace(spec, files)?;
         let (package, bin) = selection(spec, &workspace)?;
-        let cargo_build = format!(
-            "cargo build --release --locked --offline --package {package} --bin {bin} --target \"$TRIPLE\"",
-            package = package.name
-        );
         let local: Vec<&str> = files.under(dir).collect();
         let text = |path: &str| files.text(dir, path).unwrap_or_default().to_string();
         let reads = compile_reads(&workspace, &local, text);
@@ -123,8 +119,8 @@ impl Provider for Rust {
             language: Language::Rust,
             builder,
             toolchain: Some(toolchain),
-            deps: dependency_steps(spec, &workspace, files, lock, package, &cargo_build),
-            build: vec![compile_step(spec, package, &bin, &cargo_build, sources)],
+            deps: dependency_steps(spec, &workspace, files, lock, package, &bin),
+            build: vec![compile_step(spec, package, &bin, sources)],
             build_output: Some(OUT),
             // The builder's rustc has its own target's standard library only: another target
             // builds under emulation, on that target's builder image.
@@ -206,22 +202,27 @@ fn read_workspace(spec: &Spec, files: &ContextFiles) -> Result<Workspace, Diagno
 }
 
 /// The skeleton written, the crates vendored (network, registry caches), the dependencies
-/// compiled offline from the vendored copy, then the local crates' stub artifacts dropped: with
-/// no fingerprint left, cargo compiles the real crates in the build stage whatever the sources'
-/// mtimes say.
+/// compiled offline from the vendored copy through the package's (stub) library, then the local
+/// crates' stub artifacts dropped: with no fingerprint left, cargo compiles the real crates in
+/// the build stage whatever the sources' mtimes say.
 fn dependency_steps(
     spec: &Spec,
     workspace: &Workspace,
     files: &ContextFiles,
     lock: &str,
     package: &Package,
-    cargo_build: &str,
+    bin: &str,
 ) -> Vec<Step> {
     let configs: Vec<(String, String)> = CARGO_CONFIGS
         .iter()
         .filter_map(|c| Some((c.to_string(), files.text(&spec.path.value, c)?.to_string())))
         .collect();
     let skeleton = workspace.skeleton(lock, &configs);
+    let target = if package.lib_compiles_like_its_bins() {
+        "--lib".to_string()
+    } else {
+        format!("--bin {bin}")
+    };
     let local_packages: Vec<String> = workspace
         .packages
         .iter()
@@ -229,8 +230,9 @@ fn dependency_steps(
         .collect();
     let script = format!(
         "set -e; {HOST_TRIPLE}; cargo vendor --locked{} {VENDOR_DIR} > {CARGO_HOME}/config.toml; \
-         {cargo_build}; cargo clean --release --offline --target \"$TRIPLE\" {}",
+         {}; cargo clean --release --offline --target \"$TRIPLE\" {}",
         mirror_options(spec),
+        cargo_build(package, &target),
         local_packages.join(" ")
     );
     let cache = |dir: &str, id: &str| Mount::Cache {
@@ -239,6 +241,7 @@ fn dependency_steps(
         // Cargo's download lock lives in CARGO_HOME itself, outside the mount: builds sharing
         // the cache would not see each other's lock, so they take turns.
         sharing: CacheSharing::Locked,
+        starts_from: None,
     };
     let manifests = skeleton.iter().filter(|f| f.path.ends_with("Cargo.toml"));
     vec![
@@ -309,21 +312,24 @@ fn cargo_env(spec: &Spec) -> BTreeMap<String, String> {
     env
 }
 
+/// Offline from the vendored crates, for the build platform's triple (see [`HOST_TRIPLE`]).
+fn cargo_build(package: &Package, targets: &str) -> String {
+    format!(
+        "cargo build --release --locked --offline --package {} {targets} --target \"$TRIPLE\"",
+        package.name
+    )
+}
+
 /// The real build of the one binary, offline, over the sources, into the output mount.
-fn compile_step(
-    spec: &Spec,
-    package: &Package,
-    bin: &str,
-    cargo_build: &str,
-    sources: ContextSelection,
-) -> Step {
+fn compile_step(spec: &Spec, package: &Package, bin: &str, sources: ContextSelection) -> Step {
     Command::shell(
         format!(
             "[strata build] cargo build --release --package {} --bin {bin}",
             package.name
         ),
         format!(
-            "set -e; {HOST_TRIPLE}; {cargo_build}; cp {TARGET_DIR}/\"$TRIPLE\"/release/{bin} {OUT}/{bin}"
+            "set -e; {HOST_TRIPLE}; {}; cp {TARGET_DIR}/\"$TRIPLE\"/release/{bin} {OUT}/{bin}",
+            cargo_build(package, &format!("--bin {bin}"))
         ),
         SRC,
     )
@@ -702,13 +708,11 @@ mod tests {
         assert_eq!(plan.image.entrypoint, ["/app/svc"]);
         let runs = run_steps(&plan);
         assert_eq!(runs.len(), 2);
-        for run in runs {
+        // The skeleton's dependencies compile through its stub library, linking nothing.
+        for (run, targets) in runs.iter().zip(["--lib", "--bin svc"]) {
             assert_eq!(run.env["RUSTFLAGS"], STATIC_RUSTFLAGS, "{}", run.name);
-            assert!(
-                run.argv[2].contains("--package svc --bin svc"),
-                "{}",
-                run.argv[2]
-            );
+            let build = format!("--package svc {targets} --target");
+            assert!(run.argv[2].contains(&build), "{}", run.argv[2]);
         }
         assert_eq!(
             plan.stage(StageName::Runtime).unwrap().base,

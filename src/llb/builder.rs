@@ -102,6 +102,8 @@ pub enum ExecMount<'a> {
         target: &'a str,
         id: &'a str,
         sharing: pb::CacheSharingOpt,
+        /// The filesystem (and the directory in it) a new cache starts as.
+        starts_from: Option<(Output, &'a str)>,
     },
     /// A fresh, writable empty directory whose contents become an output of the exec.
     Output { target: &'a str },
@@ -350,8 +352,19 @@ impl Graph {
                     target,
                     id,
                     sharing,
+                    starts_from,
                 } => pb::Mount {
-                    input: -1,
+                    input: match starts_from {
+                        Some((source, _)) => {
+                            inputs.push(Self::input(source));
+                            inputs.len() as i64 - 1
+                        }
+                        None => -1,
+                    },
+                    selector: starts_from
+                        .as_ref()
+                        .map(|(_, dir)| dir.to_string())
+                        .unwrap_or_default(),
                     dest: target.to_string(),
                     output: -1,
                     mount_type: pb::MountType::Cache as i32,
@@ -526,6 +539,20 @@ impl Graph {
                 inputs: (0..layers.len() as i64)
                     .map(|input| pb::MergeInput { input })
                     .collect(),
+            })),
+            ..Default::default()
+        };
+        let digest = self.add(op, name);
+        Output { digest, index: 0 }
+    }
+
+    /// What `upper` has that `lower` has not: when `lower` is an ancestor, the layers between.
+    pub fn diff(&mut self, lower: &Output, upper: &Output, name: &str) -> Output {
+        let op = pb::Op {
+            inputs: vec![Self::input(lower), Self::input(upper)],
+            op: Some(pb::op::Op::Diff(pb::DiffOp {
+                lower: Some(pb::LowerDiffInput { input: 0 }),
+                upper: Some(pb::UpperDiffInput { input: 1 }),
             })),
             ..Default::default()
         };

@@ -34,6 +34,10 @@ pub fn required_caps(plan: &Plan) -> BTreeMap<&'static str, &'static str> {
             Step::CopyFromStage { .. } | Step::CopyFromImage { .. } => {
                 caps.insert("mergeop", "linking stage outputs onto the runtime");
             }
+            Step::LayersOfStage { .. } => {
+                caps.insert("mergeop", "linking stage outputs onto the runtime");
+                caps.insert("diffop", "a stage's own layers, without its base image");
+            }
             Step::Run(run) => {
                 for mount in &run.mounts {
                     let (id, what) = match mount {

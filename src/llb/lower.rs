@@ -54,6 +54,8 @@ pub struct SpecSource<'a> {
 
 /// Each stage as lowered: the filesystem later stages build on, and what it hands on.
 struct Lowered {
+    /// The image at the bottom of the stage's chain (its own base, or its base stage's).
+    bottom: Fs,
     filesystem: Fs,
     result: Fs,
     env: Vec<String>,
@@ -87,27 +89,27 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                 (build_platform.clone(), told_target(target_env, options))
             }
         };
-        let (mut fs, base_env): (Fs, Vec<String>) = match &stage.base {
-            Base::Image { reference } => (
-                Some(image_source(
-                    &mut graph,
-                    options,
-                    reference,
-                    platform.clone(),
-                )),
-                options
+        let (mut fs, base_env, bottom): (Fs, Vec<String>, Fs) = match &stage.base {
+            Base::Image { reference } => {
+                let image = image_source(&mut graph, options, reference, platform.clone());
+                let env = options
                     .images
                     .get(reference)
                     .map(|r| r.env.clone())
-                    .unwrap_or_default(),
-            ),
+                    .unwrap_or_default();
+                (Some(image.clone()), env, Some(image))
+            }
             Base::Stage { stage } => {
                 let earlier = done
                     .get(stage)
                     .expect("a plan's stages only build on earlier stages");
-                (earlier.filesystem.clone(), earlier.env.clone())
+                (
+                    earlier.filesystem.clone(),
+                    earlier.env.clone(),
+                    earlier.bottom.clone(),
+                )
             }
-            Base::Scratch => (None, Vec::new()),
+            Base::Scratch => (None, Vec::new(), None),
         };
         // Step wrappers are written onto the stage's base, not onto the step's own filesystem,
         // so they are made once and stay cached while the steps before them change.
@@ -148,6 +150,25 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                     let source = image_source(&mut graph, options, image, platform.clone());
                     fs = Some(linked_copy(&mut graph, fs, name, source, src, dest));
                 }
+                Step::LayersOfStage { name, stage: from } => {
+                    let earlier = done
+                        .get(from)
+                        .expect("a plan's stages only take layers of earlier stages");
+                    let upper = earlier
+                        .filesystem
+                        .clone()
+                        .expect("a stage whose layers are taken has steps");
+                    // BuildKit answers a diff against an ancestor with the layers between
+                    // the two, and an overlay snapshotter merges them without copying.
+                    let layers = match &earlier.bottom {
+                        Some(lower) => graph.diff(lower, &upper, &format!("{name}: own layers")),
+                        None => upper,
+                    };
+                    fs = Some(match fs {
+                        Some(base) => graph.merge(&[base, layers], name),
+                        None => layers,
+                    });
+                }
                 Step::WriteFiles { name, files, dest } => {
                     let files: Vec<(String, String)> = files
                         .iter()
@@ -181,6 +202,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                 target,
                                 id,
                                 sharing: pb::CacheSharingOpt::Shared,
+                                starts_from: None,
                             });
                             mounts.push(ExecMount::Bind {
                                 target: SETTINGS_WRITTEN,
@@ -195,6 +217,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                 target,
                                 id,
                                 sharing,
+                                starts_from,
                             } => ExecMount::Cache {
                                 target,
                                 id,
@@ -202,6 +225,9 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                                     CacheSharing::Shared => pb::CacheSharingOpt::Shared,
                                     CacheSharing::Locked => pb::CacheSharingOpt::Locked,
                                 },
+                                starts_from: starts_from
+                                    .as_deref()
+                                    .map(|dir| (rootfs.clone(), dir)),
                             },
                             Mount::Context {
                                 target,
@@ -291,6 +317,7 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         done.insert(
             stage.name,
             Lowered {
+                bottom,
                 filesystem: fs,
                 result,
                 env: base_env,
@@ -347,6 +374,7 @@ fn write_build_settings(
                     target,
                     id,
                     sharing: pb::CacheSharingOpt::Shared,
+                    starts_from: None,
                 },
                 ExecMount::Output {
                     target: SETTINGS_WRITTEN,

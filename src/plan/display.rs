@@ -159,6 +159,14 @@ impl Display for Plan {
                         writeln!(f, "  {name}")?;
                         writeln!(f, "      copy {image}:{src} -> {dest} (linked)")?;
                     }
+                    Step::LayersOfStage { name, stage } => {
+                        writeln!(f, "  {name}")?;
+                        writeln!(
+                            f,
+                            "      the layers {} made over its base image (linked, not copied)",
+                            stage.as_str()
+                        )?;
+                    }
                     Step::WriteFiles { name, files, dest } => {
                         writeln!(f, "  {name}")?;
                         for file in files {
@@ -190,10 +198,15 @@ impl Display for Plan {
                                     target,
                                     id,
                                     sharing,
+                                    starts_from,
                                 } => writeln!(
                                     f,
-                                    "      cache {target} (id {id}, {})",
-                                    format!("{sharing:?}").to_lowercase()
+                                    "      cache {target} (id {id}, {}{})",
+                                    format!("{sharing:?}").to_lowercase(),
+                                    starts_from
+                                        .as_ref()
+                                        .map(|dir| format!(", starts as {dir} when new"))
+                                        .unwrap_or_default()
                                 )?,
                                 Mount::Context {
                                     target,

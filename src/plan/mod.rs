@@ -180,6 +180,13 @@ pub enum Step {
         src: String,
         dest: String,
     },
+    /// The layers an earlier stage's steps made over the image at the bottom of its chain,
+    /// stacked onto this stage as they are (a diff and a merge): nothing is copied, and the
+    /// layers are the very ones the dependency step cached and a CI cache exports.
+    LayersOfStage {
+        name: String,
+        stage: StageName,
+    },
     Run(RunStep),
     /// Files the plan generates (not read from the client), written under `dest`: the steps
     /// after it depend on these bytes and nothing else from the context.
@@ -305,6 +312,12 @@ pub enum Mount {
         target: String,
         id: String,
         sharing: CacheSharing,
+        /// A directory of the step's own filesystem that a new cache starts as (copy on
+        /// write, not copied): what an earlier step compiled into a layer, which a CI cache
+        /// export carries, so a cold runner's cache mount is warm. BuildKit keys such a cache
+        /// by the directory's snapshot too: a new layer starts a new cache.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        starts_from: Option<String>,
     },
     /// A view of selected context files, without copying them into a layer: read-only, or
     /// `writable` as a scratch copy whose changes are thrown away (a build script that writes
@@ -385,6 +398,7 @@ impl Step {
             Step::CopyContext { name, .. }
             | Step::CopyFromStage { name, .. }
             | Step::CopyFromImage { name, .. }
+            | Step::LayersOfStage { name, .. }
             | Step::WriteFiles { name, .. }
             | Step::Run(RunStep { name, .. }) => name,
         }

@@ -136,8 +136,10 @@ pub fn compatible_tag(version: &str) -> String {
 }
 
 /// Where every dependency step finds the CA bundle the build passes as a secret (`ca.secret`);
-/// no user secret may take this path.
-pub const CA_MOUNT_TARGET: &str = "/run/secrets/strata-ca";
+/// no user secret may take this path. Its directory exists in every base image: a mount whose
+/// parent BuildKit had to create would leave that directory in the step's layer, which the
+/// Python runtime takes as it is.
+pub const CA_MOUNT_TARGET: &str = "/run/strata-ca";
 
 /// A build secret (`--secret id=…,src=…`) the dependency steps read as a file: a netrc, an
 /// `.npmrc`, a pip.conf, cargo credentials.

@@ -505,6 +505,23 @@ pub fn image_filesystem_bytes(image: &str) -> u64 {
         .expect("wc prints a number")
 }
 
+/// The paths of an image's flattened filesystem (as `docker export` streams it, no leading
+/// `/`, directories ending in `/`).
+pub fn image_paths(image: &str) -> std::collections::BTreeSet<String> {
+    let id = docker_ok(&["create", image]);
+    let export = Command::new("sh")
+        .arg("-c")
+        .arg(format!("docker export {id} | tar -t"))
+        .output()
+        .expect("sh runs");
+    let _ = docker(&["rm", &id]);
+    assert!(export.status.success(), "docker export {image} failed");
+    String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 /// A running container, stopped when dropped.
 pub struct Container {
     pub id: String,

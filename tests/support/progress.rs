@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine;
 use serde_json::Value;
 
 /// One vertex as the engine reported it.
@@ -14,6 +15,8 @@ pub struct Vertex {
     pub started: bool,
     pub completed: bool,
     pub error: Option<String>,
+    /// What the vertex's process wrote (stdout and stderr, as the engine streamed them).
+    pub log: String,
 }
 
 /// What every build does anew by design, or the engine's own work rather than a build step,
@@ -129,6 +132,23 @@ pub fn parse_rawjson(text: &str) -> Vec<Vertex> {
                 if !e.is_empty() {
                     entry.error = Some(e.to_string());
                 }
+            }
+        }
+        for log in status
+            .get("logs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(digest), Some(data)) = (
+                log.get("vertex").and_then(Value::as_str),
+                log.get("data").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) {
+                let entry = by_digest.entry(digest.to_string()).or_default();
+                entry.log.push_str(&String::from_utf8_lossy(&bytes));
             }
         }
     }

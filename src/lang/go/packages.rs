@@ -7,34 +7,83 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{is_build_source, parent};
 
-/// The directories (relative to the app dir, `.` for its root) of the packages `main` is built
-/// from: itself and every local package it imports, transitively. `sources` holds the app
-/// dir's Go files by path; `modules` maps each local module's path to its directory (the
-/// app's own module, and nested ones a go.work or a replace directive brings in). `None` when
-/// a Go file of a package on the way could not be read: then every Go file counts.
+/// The packages a Go binary is built from, as its sources say.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Closure {
+    /// The local packages' directories (relative to the app dir, `.` for its root).
+    pub dirs: BTreeSet<String>,
+    /// What those packages import that is not local: the standard library's packages and the
+    /// dependencies' (cgo's `C` left out). Files only another OS compiles are not read.
+    pub external: BTreeSet<String>,
+}
+
+/// The packages `main` is built from: itself and every local package it imports,
+/// transitively, and what they import from elsewhere. `sources` holds the app dir's Go files
+/// by path; `modules` maps each local module's path to its directory (the app's own module,
+/// and nested ones a go.work or a replace directive brings in). `None` when a Go file of a
+/// package on the way could not be read: then every Go file counts.
 pub(super) fn local_closure(
     main: &str,
     sources: &BTreeMap<&str, &str>,
     modules: &BTreeMap<String, String>,
-) -> Option<BTreeSet<String>> {
-    let mut reached = BTreeSet::new();
+) -> Option<Closure> {
+    let mut closure = Closure::default();
     let mut pending = vec![main.to_string()];
     while let Some(dir) = pending.pop() {
-        if !reached.insert(dir.clone()) {
+        if !closure.dirs.insert(dir.clone()) {
             continue;
         }
         for (path, text) in sources {
             if parent(path) != dir || !is_build_source(path) {
                 continue;
             }
+            let for_another_os = another_os(path);
             for import in imports(text)? {
-                if let Some(local) = local_dir(&import, modules) {
-                    pending.push(local);
+                match local_dir(&import, modules) {
+                    Some(local) => pending.push(local),
+                    None if import != "C" && !for_another_os => {
+                        closure.external.insert(import);
+                    }
+                    None => {}
                 }
             }
         }
     }
-    Some(reached)
+    Some(closure)
+}
+
+/// Operating systems whose file-name suffix (`x_windows.go`, `x_darwin_arm64.go`) keeps a file
+/// out of a Linux build.
+const OTHER_OSES: [&str; 14] = [
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "illumos",
+    "ios",
+    "js",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+];
+
+fn another_os(path: &str) -> bool {
+    let stem = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .trim_end_matches(".go");
+    let parts: Vec<&str> = stem.split('_').skip(1).collect();
+    let os = match parts.as_slice() {
+        [.., os, _arch] if OTHER_OSES.contains(os) => Some(*os),
+        [.., os] => Some(*os),
+        [] => None,
+    };
+    os.is_some_and(|os| OTHER_OSES.contains(&os))
 }
 
 /// The directory of a local package, when `import` belongs to one of the local modules (the
@@ -164,7 +213,18 @@ mod tests {
                 "libs/greeting/greeting.go",
                 "package greeting\nimport \"example.com/tools/words\"\n",
             ),
-            ("tools/words/words.go", "package words\n"),
+            (
+                "tools/words/words.go",
+                "package words\nimport (\n\"strings\"\n\"C\"\n)\n",
+            ),
+            (
+                "tools/words/words_windows.go",
+                "package words\nimport \"golang.org/x/sys/windows\"\n",
+            ),
+            (
+                "tools/words/words_linux_arm64.go",
+                "package words\nimport \"golang.org/x/sys/unix\"\n",
+            ),
         ]);
         let modules = BTreeMap::from([
             ("example.com/mono".to_string(), ".".to_string()),
@@ -172,8 +232,13 @@ mod tests {
         ]);
         let closure = local_closure("services/api", &sources, &modules).unwrap();
         assert_eq!(
-            closure.into_iter().collect::<Vec<_>>(),
+            closure.dirs.into_iter().collect::<Vec<_>>(),
             ["libs/greeting", "services/api", "tools/words"]
+        );
+        // Not the test's import, not cgo's C, not what only Windows compiles.
+        assert_eq!(
+            closure.external.into_iter().collect::<Vec<_>>(),
+            ["github.com/google/uuid", "golang.org/x/sys/unix", "strings"]
         );
         let broken = BTreeMap::from([("services/api/main.go", "garbage")]);
         assert_eq!(local_closure("services/api", &broken, &modules), None);

@@ -17,6 +17,10 @@ mod read;
 use masking::{masked_lockfile, masked_manifest};
 
 const STUB_MAIN: &str = "fn main() {}\n";
+/// Where a package without a library gets an empty one in the skeleton: building a library
+/// compiles the package's dependencies as its binaries need them and links nothing, where a
+/// stub binary would be linked (with the release profile's LTO) only to be thrown away.
+const STUB_LIB: &str = "src/lib.rs";
 /// Target kinds `cargo build` never compiles; the skeleton drops them from its manifests so
 /// their files need not exist.
 const UNBUILT_TARGETS: [(&str, &str); 3] = [
@@ -66,6 +70,29 @@ fn manifest_dir(path: &str) -> &str {
         .unwrap_or(if path == "Cargo.toml" { "." } else { path })
 }
 
+impl Package {
+    /// Whether `cargo build --lib` on the skeleton compiles the dependencies exactly as the
+    /// package's binaries use them: not when its library is a proc macro (compiled for the
+    /// build host) or a crate type that links (a cdylib would be linked as the binary is).
+    pub fn lib_compiles_like_its_bins(&self) -> bool {
+        let Some(lib) = self.manifest.get("lib").and_then(toml::Value::as_table) else {
+            return true;
+        };
+        let flag = |key: &str| lib.get(key).and_then(toml::Value::as_bool) == Some(true);
+        let crate_types = lib
+            .get("crate-type")
+            .or_else(|| lib.get("crate_type"))
+            .and_then(toml::Value::as_array);
+        !flag("proc-macro")
+            && !flag("proc_macro")
+            && crate_types.is_none_or(|types| {
+                types
+                    .iter()
+                    .all(|t| matches!(t.as_str(), Some("lib" | "rlib")))
+            })
+    }
+}
+
 impl Workspace {
     /// The `rust-version` a package declares, or inherits from `[workspace.package]`.
     pub fn rust_version(&self, package: &Package) -> Option<String> {
@@ -99,14 +126,18 @@ impl Workspace {
     pub fn skeleton(&self, lock: &str, verbatim: &[(String, String)]) -> Vec<GeneratedFile> {
         let mut files: BTreeMap<String, String> = BTreeMap::new();
         if let Some(root) = &self.virtual_root {
-            files.insert("Cargo.toml".to_string(), masked_manifest(root));
+            files.insert("Cargo.toml".to_string(), masked_manifest(root, None));
         }
         for package in &self.packages {
             let at = |path: &str| in_dir(&package.dir, path);
-            files.insert(at("Cargo.toml"), masked_manifest(&package.manifest));
-            if let Some(lib) = &package.lib {
-                files.insert(at(lib), String::new());
-            }
+            files.insert(
+                at("Cargo.toml"),
+                masked_manifest(&package.manifest, package.lib.is_none().then_some(STUB_LIB)),
+            );
+            files.insert(
+                at(package.lib.as_deref().unwrap_or(STUB_LIB)),
+                String::new(),
+            );
             for (_, path) in &package.bins {
                 files.insert(at(path), STUB_MAIN.to_string());
             }
@@ -250,13 +281,36 @@ mod tests {
                 "lib/src/lib.rs",
                 "src/bin/extra.rs",
                 "src/bin/multi/main.rs",
+                "src/lib.rs",
                 "src/main.rs",
                 "tools/tool.rs",
             ]
         );
         assert_eq!(file(&files, "build.rs"), STUB_MAIN);
         assert_eq!(file(&files, "lib/src/lib.rs"), "");
+        assert_eq!(
+            file(&files, "src/lib.rs"),
+            "",
+            "a library for a bin-only package"
+        );
+        let app: Table = toml::from_str(file(&files, "Cargo.toml")).unwrap();
+        assert_eq!(app["lib"]["path"].as_str(), Some(STUB_LIB));
         assert!(!file(&files, "Cargo.toml").contains("bench"));
+        let lib: Table = toml::from_str(file(&files, "lib/Cargo.toml")).unwrap();
+        assert!(lib.get("lib").is_none(), "its own library is kept as it is");
+    }
+
+    #[test]
+    fn only_a_plain_library_compiles_the_dependencies_as_the_binaries_do() {
+        let with_lib = |lib: &str| {
+            let manifest = format!("[package]\nname = \"app\"\n[lib]\n{lib}\n");
+            let ws = workspace(&[("Cargo.toml", &manifest), ("src/main.rs", "")]).unwrap();
+            ws.packages[0].lib_compiles_like_its_bins()
+        };
+        assert!(with_lib("path = \"src/lib.rs\""));
+        assert!(with_lib("crate-type = [\"rlib\"]"));
+        assert!(!with_lib("proc-macro = true"));
+        assert!(!with_lib("crate-type = [\"cdylib\", \"rlib\"]"));
     }
 
     #[test]

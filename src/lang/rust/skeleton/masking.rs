@@ -13,9 +13,13 @@ const MASKED_VERSION: &str = "0.0.0";
 
 /// The manifest as the skeleton has it: versions masked (its own, the workspace's, and the
 /// requirements on local path dependencies, which would no longer match), and no bench, test
-/// or example targets.
-pub(super) fn masked_manifest(manifest: &Table) -> String {
+/// or example targets; with `added_lib`, a library at that path.
+pub(super) fn masked_manifest(manifest: &Table, added_lib: Option<&str>) -> String {
     let mut manifest = manifest.clone();
+    if let Some(path) = added_lib {
+        let lib = Table::from_iter([("path".to_string(), Value::String(path.to_string()))]);
+        manifest.insert("lib".into(), Value::Table(lib));
+    }
     for section in ["package", "workspace"] {
         let table = match manifest.get_mut(section).and_then(Value::as_table_mut) {
             Some(table) if section == "package" => Some(table),
