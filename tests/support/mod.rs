@@ -492,14 +492,7 @@ pub fn docker_ok(args: &[&str]) -> String {
 /// The size of an image's flattened filesystem, as `docker export` streams it: what the
 /// image really carries, whatever the engine's store reports for compressed layers.
 pub fn image_filesystem_bytes(image: &str) -> u64 {
-    let id = docker_ok(&["create", image]);
-    let export = Command::new("sh")
-        .arg("-c")
-        .arg(format!("docker export {id} | wc -c"))
-        .output()
-        .expect("sh runs");
-    let _ = docker(&["rm", &id]);
-    String::from_utf8_lossy(&export.stdout)
+    exported(image, "wc -c")
         .trim()
         .parse()
         .expect("wc prints a number")
@@ -508,18 +501,26 @@ pub fn image_filesystem_bytes(image: &str) -> u64 {
 /// The paths of an image's flattened filesystem (as `docker export` streams it, no leading
 /// `/`, directories ending in `/`).
 pub fn image_paths(image: &str) -> std::collections::BTreeSet<String> {
-    let id = docker_ok(&["create", image]);
-    let export = Command::new("sh")
-        .arg("-c")
-        .arg(format!("docker export {id} | tar -t"))
-        .output()
-        .expect("sh runs");
-    let _ = docker(&["rm", &id]);
-    assert!(export.status.success(), "docker export {image} failed");
-    String::from_utf8_lossy(&export.stdout)
+    exported(image, "tar -t")
         .lines()
         .map(str::to_string)
         .collect()
+}
+
+/// What `reader` prints of the image's flattened filesystem, streamed by `docker export`.
+fn exported(image: &str, reader: &str) -> String {
+    let id = docker_ok(&["create", image]);
+    let export = Command::new("sh")
+        .arg("-c")
+        .arg(format!("docker export {id} | {reader}"))
+        .output()
+        .expect("sh runs");
+    let _ = docker(&["rm", &id]);
+    assert!(
+        export.status.success(),
+        "docker export {image} | {reader} failed"
+    );
+    String::from_utf8_lossy(&export.stdout).into_owned()
 }
 
 /// A running container, stopped when dropped.
