@@ -271,7 +271,10 @@ fn prune(records: &[Record], options: &Options) -> Result<(), String> {
     let mut freed = 0;
     for r in chosen {
         let filter = format!("id={}", r.record);
-        docker(&["buildx", "prune", "--force", "--filter", &filter])?;
+        // `--all`: without it the engine keeps a record that shares its parent's snapshot, as
+        // a cache mount that starts from a layer (Go's build cache) does; the filter still
+        // names this one record.
+        docker(&["buildx", "prune", "--force", "--all", "--filter", &filter])?;
         println!(
             "removed strata/{}/{} ({})",
             r.namespace,
