@@ -47,7 +47,9 @@ fn targets_lists_the_three_stages_with_runtime_as_default() {
         format!(
             "deps              from {builder}: copy go.mod, go.sum; go mod download (go.mod, go.sum)"
         ),
-        "build             from stage deps: go build . -> go-web".to_string(),
+        "build             from stage deps: go build: the 5 packages the binary imports from the \
+         standard library and its dependencies; go build . -> go-web"
+            .to_string(),
         "runtime (default) from gcr.io/distroless/static-debian13:nonroot: copy go-web binary"
             .to_string(),
     ] {
