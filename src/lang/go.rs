@@ -17,9 +17,9 @@ use super::{
     ContextFiles, Probe, Provider, binary_runtime, image_base, network, require_named_lockfiles,
     strings,
 };
-use crate::plan::shell_quote;
 use crate::plan::{
     Base, CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, Step, TargetPart,
+    shell_quote,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, Location, RuntimeBase, Spec};
 
