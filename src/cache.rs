@@ -7,7 +7,7 @@
 //! are told apart from everything else in the build cache. Pruning names records by their
 //! record ID, one at a time, so nothing else is ever removed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::Duration;
 
@@ -42,13 +42,12 @@ pub fn run(action: &str, namespace: Option<&str>, older_than: Option<&str>) -> R
         namespace: namespace.map(str::to_string),
         older_than,
     };
-    let records = strata_records(&options)?;
     match action {
         "ls" => {
-            print!("{}", table(&records));
+            print!("{}", table(&strata_records(&options)?));
             Ok(())
         }
-        "prune" => prune(&records, &options),
+        "prune" => prune(&options),
         other => Err(format!("strata cache: `{other}` is not ls or prune")),
     }
 }
@@ -255,35 +254,47 @@ fn table(records: &[Record]) -> String {
     out
 }
 
-fn prune(records: &[Record], options: &Options) -> Result<(), String> {
-    let chosen: Vec<&Record> = records
-        .iter()
-        .filter(|r| match options.older_than {
-            // A record the engine gives no last use for is left alone: age unknown.
-            Some(limit) => r.unused_for.is_some_and(|age| age > limit),
-            None => true,
-        })
-        .collect();
-    if chosen.is_empty() {
-        println!("nothing to prune");
-        return Ok(());
-    }
+/// Removes the chosen records, then lists again and removes what the listing shows that was
+/// not there before: one listing of the engine can miss a record (seen in CI: a namespace's
+/// `go-mod` cache outlived its prune), and a prune that leaves a cache behind is a surprise.
+fn prune(options: &Options) -> Result<(), String> {
+    const PASSES: usize = 3;
+    let mut removed = BTreeSet::new();
     let mut freed = 0;
-    for r in chosen {
-        let filter = format!("id={}", r.record);
-        // `--all`: without it the engine keeps a record that shares its parent's snapshot, as
-        // a cache mount that starts from a layer (Go's build cache) does; the filter still
-        // names this one record.
-        docker(&["buildx", "prune", "--force", "--all", "--filter", &filter])?;
-        println!(
-            "removed strata/{}/{} ({})",
-            r.namespace,
-            r.kind,
-            human_bytes(r.bytes)
-        );
-        freed += r.bytes;
+    for _ in 0..PASSES {
+        let chosen: Vec<Record> = strata_records(options)?
+            .into_iter()
+            .filter(|r| match options.older_than {
+                // A record the engine gives no last use for is left alone: age unknown.
+                Some(limit) => r.unused_for.is_some_and(|age| age > limit),
+                None => true,
+            })
+            .filter(|r| !removed.contains(&r.record))
+            .collect();
+        if chosen.is_empty() {
+            break;
+        }
+        for r in chosen {
+            let filter = format!("id={}", r.record);
+            // `--all`: without it the engine keeps a record that shares its parent's snapshot,
+            // as a cache mount that starts from a layer (Go's build cache) does; the filter
+            // still names this one record.
+            docker(&["buildx", "prune", "--force", "--all", "--filter", &filter])?;
+            println!(
+                "removed strata/{}/{} ({})",
+                r.namespace,
+                r.kind,
+                human_bytes(r.bytes)
+            );
+            freed += r.bytes;
+            removed.insert(r.record);
+        }
     }
-    println!("freed {}", human_bytes(freed));
+    if removed.is_empty() {
+        println!("nothing to prune");
+    } else {
+        println!("freed {}", human_bytes(freed));
+    }
     Ok(())
 }
 

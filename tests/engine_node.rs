@@ -64,6 +64,19 @@ fn every_example_builds_and_answers_http_as_non_root() {
         assert!(body.starts_with(greeting), "{example}: {body}");
         assert_eq!(http_get(&container.address(3000), "/healthz"), "ok\n");
     }
+    // node-npm's runtime takes the production install's layers as they are: they must hold
+    // /app and nothing else (no mount point, npm cache or log of the build).
+    let base = image_paths("node:24-trixie-slim");
+    let added: Vec<String> = image_paths("strata-test/node-npm:runs")
+        .into_iter()
+        .filter(|path| !base.contains(path) && !path.starts_with("app/"))
+        .collect();
+    assert!(
+        added.is_empty(),
+        "the build left {} files outside /app, first {:?}",
+        added.len(),
+        &added[..added.len().min(10)]
+    );
 }
 
 #[test]

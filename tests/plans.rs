@@ -629,26 +629,43 @@ fn node_dependency_inputs_are_lockfiles_only_and_sources_exclude_tests() {
     }
 }
 
-/// The runtime runs node as the image's `node` user, with production dependencies copied from
-/// the lockfile-only install.
+/// The runtime runs node as the image's `node` user, with production dependencies from the
+/// lockfile-only install: an npm server without a build script installs them in /app, and the
+/// runtime takes that stage's layers as they are; pnpm and yarn (whose stage also holds the
+/// package manager) and apps with a build copy node_modules from /prod.
 #[test]
 fn node_runtime_runs_node_as_1000_from_the_production_install() {
-    for (example, entrypoint) in [
-        ("node-npm", vec!["node", "server.js"]),
-        ("node-pnpm", vec!["node", "dist/server.js"]),
-        ("node-yarn", vec!["node", "/app/index.js"]),
+    for (example, entrypoint, as_built) in [
+        ("node-npm", vec!["node", "server.js"], true),
+        ("node-pnpm", vec!["node", "dist/server.js"], false),
+        ("node-yarn", vec!["node", "/app/index.js"], false),
     ] {
         let plan = plan_of(example);
         assert_eq!(plan.image.entrypoint, entrypoint, "{example}");
         assert_eq!(plan.image.user, "1000:1000", "{example}");
         let runtime = plan.stage(StageName::Runtime).unwrap();
-        assert!(
-            matches!(
-                &runtime.steps[0],
-                Step::CopyFromStage { stage: StageName::Deps, src, .. } if src == "/prod/node_modules"
-            ),
-            "{example}"
+        let first = &runtime.steps[0];
+        let copied = matches!(first,
+            Step::CopyFromStage { stage: StageName::Deps, src, .. } if src == "/prod/node_modules");
+        let layers = matches!(
+            first,
+            Step::LayersOfStage {
+                stage: StageName::Deps,
+                ..
+            }
         );
+        assert_eq!(
+            (layers, copied),
+            (as_built, !as_built),
+            "{example}: {first:?}"
+        );
+        let deps = plan.stage(StageName::Deps).unwrap();
+        let installed_in = deps.steps.iter().rev().find_map(|step| match step {
+            Step::Run(run) => Some(run.cwd.clone()),
+            _ => None,
+        });
+        let expected = if as_built { "/app" } else { "/prod" };
+        assert_eq!(installed_in.as_deref(), Some(expected), "{example}");
     }
 }
 

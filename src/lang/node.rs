@@ -313,29 +313,30 @@ impl Provider for Node {
         let package = read_package(spec, files)?;
         let kind = sites::kind(spec, files, &package);
         let mut warnings = Vec::new();
-        let install = install(spec, files, &package, &local, &mut warnings)?;
-        let deps = match &install {
-            Some((manager, members, locked)) => {
+        let installs = install(spec, files, &package, &local, &mut warnings)?.map(
+            |(manager, members, locked)| {
                 let production = kind == AppKind::Server;
-                let installs = Installs {
-                    manager: *manager,
+                Installs {
+                    manager,
                     members,
                     // A server without a build script runs as it is: nothing reads the dev
                     // dependencies (without a lockfile, the production install follows the
                     // lockfile the full install writes).
-                    full: !production || package.has_build || !*locked,
+                    full: !production || package.has_build || !locked,
                     production,
-                    locked: *locked,
-                };
-                dependency_steps(spec, &installs, &package, &local, &mut warnings)
-            }
+                    locked,
+                }
+            },
+        );
+        let deps = match &installs {
+            Some(installs) => dependency_steps(spec, installs, &package, &local, &mut warnings),
             None => Vec::new(),
         };
-        let manager = install.map(|(manager, _, _)| manager);
         let sources = sources(spec, files, &package, &local, &mut warnings);
         let app = app_name(spec, &package);
         let mut build = vec![copy_sources("build", &sources)];
-        let (tools, toolchain) = node_tools(spec, files, &package, manager, &mut warnings)?;
+        let (tools, toolchain) =
+            node_tools(spec, files, &package, installs.as_ref(), &mut warnings)?;
         let runtime = match kind {
             AppKind::Site(site) => {
                 let keep = format!("cp -a {}/. {BUILD_OUTPUT}", site.dir);
@@ -384,7 +385,7 @@ fn node_tools(
     spec: &Spec,
     files: &ContextFiles,
     package: &PackageJson,
-    installed: Option<Manager>,
+    installs: Option<&Installs>,
     warnings: &mut Vec<String>,
 ) -> Result<(NodeTools, (String, Toolchain)), Diagnostics> {
     let dir = spec.path.value.as_str();
@@ -419,7 +420,8 @@ fn node_tools(
         ));
     }
     let tools = NodeTools {
-        installed,
+        installed: installs.map(|i| i.manager),
+        production_as_built: installs.is_some_and(Installs::production_in_app),
         build_downloads: fonts.is_some(),
         image: toolchain::image_of(ImageRole::Node, &toolchain),
     };
@@ -566,17 +568,28 @@ fn server(
         || Ok(None),
         || generic_start(spec, package, &local),
     )?;
-    // Production node_modules on their own layer, made from the lockfiles only: a source edit
-    // leaves it byte-identical.
-    let modules = tools.installed.map(|manager| Step::CopyFromStage {
-        name: format!(
-            "[strata runtime] copy the production node_modules ({})",
-            manager.name()
-        ),
-        stage: StageName::Deps,
-        src: format!("{PROD_DIR}/node_modules"),
-        dest: format!("{APP_DIR}/node_modules"),
-    });
+    // Production node_modules on their own layers, made from the lockfiles only: a source edit
+    // leaves them byte-identical.
+    let modules = tools
+        .installed
+        .map(|manager| match tools.production_as_built {
+            true => Step::LayersOfStage {
+                name: format!(
+                    "[strata runtime] the production node_modules ({}), as installed",
+                    manager.name()
+                ),
+                stage: StageName::Deps,
+            },
+            false => Step::CopyFromStage {
+                name: format!(
+                    "[strata runtime] copy the production node_modules ({})",
+                    manager.name()
+                ),
+                stage: StageName::Deps,
+                src: format!("{PROD_DIR}/node_modules"),
+                dest: format!("{APP_DIR}/node_modules"),
+            },
+        });
     let env = BTreeMap::from([
         ("PATH".to_string(), RUNTIME_PATH.to_string()),
         ("NODE_ENV".to_string(), "production".to_string()),
@@ -620,15 +633,33 @@ fn read_package(spec: &Spec, files: &ContextFiles) -> Result<PackageJson, Diagno
 /// What the dependency stage installs: with which manager, for which workspace members, and
 /// whether a production-only install is kept for the runtime (a server's; a site and Next's
 /// standalone server carry no node_modules of the package manager's).
-struct Installs<'a> {
+struct Installs {
     manager: Manager,
-    members: &'a [String],
+    members: Vec<String>,
     /// Whether the full install (dev dependencies included) is made, for a build script.
     full: bool,
     production: bool,
     /// A lockfile pins the versions; without one (npm only) the full install resolves them
     /// and writes the lockfile the production install then follows.
     locked: bool,
+}
+
+impl Installs {
+    /// Whether the production install is the stage's only one, made by npm where the runtime
+    /// reads it (/app): the runtime then stacks the stage's layers onto its base (the lockfile
+    /// copy and the install, nothing else), as the cache holds them, and no step copies
+    /// node_modules. pnpm and yarn keep the copy: their stage also holds the package manager
+    /// corepack prepared, which the runtime does not need.
+    fn production_in_app(&self) -> bool {
+        self.production && !self.full && self.manager == Manager::Npm
+    }
+
+    fn production_dir(&self) -> &'static str {
+        match self.production_in_app() {
+            true => APP_DIR,
+            false => PROD_DIR,
+        }
+    }
 }
 
 fn dependency_steps(
@@ -701,8 +732,9 @@ fn dependency_steps(
         ));
     }
     if installs.production {
-        steps.push(copy(&inputs, PROD_DIR, " for the production install"));
-        steps.push(download(prod_name, prod_script, PROD_DIR, true));
+        let dir = installs.production_dir();
+        steps.push(copy(&inputs, dir, " for the production install"));
+        steps.push(download(prod_name, prod_script, dir, true));
     }
     steps
 }
@@ -710,7 +742,7 @@ fn dependency_steps(
 /// What the installs see: the lockfile (with pnpm's workspace file and whatever the spec adds:
 /// an .npmrc, a patches directory), and the manifests of the app and its workspace members.
 fn install_inputs(spec: &Spec, installs: &Installs, local: &[&str]) -> (Vec<String>, Vec<String>) {
-    let (manager, members) = (installs.manager, installs.members);
+    let (manager, members) = (installs.manager, &installs.members);
     let mut lockfiles = Vec::new();
     if installs.locked {
         lockfiles.push(manager.lockfile().to_string());
@@ -799,6 +831,9 @@ fn copy_sources(stage: &str, sources: &ContextSelection) -> Step {
 struct NodeTools {
     /// The package manager that installed node_modules; `None` when nothing was installed.
     installed: Option<Manager>,
+    /// The production install is the dependency stage's own, in /app: the runtime takes its
+    /// layers as they are instead of copying node_modules (see [`Installs::production_in_app`]).
+    production_as_built: bool,
     build_downloads: bool,
     image: String,
 }
@@ -841,7 +876,11 @@ fn build_step(spec: &Spec, tools: &NodeTools, keep: &str, what: &str) -> Step {
 
 /// A command that runs a Node tool in the builder, with the package manager's settings.
 fn node_command(manager: Manager, name: String, script: String, cwd: &str) -> Command {
-    let command = Command::shell(name, script, cwd);
+    // Scratch, not the image's: Node 22+ keeps its module compile cache under /tmp, and a
+    // runtime that takes the install's layers as they are would ship it.
+    let command = Command::shell(name, script, cwd).mount(Mount::Tmpfs {
+        target: "/tmp".to_string(),
+    });
     let command = match manager {
         Manager::Npm => command.env([("npm_config_update_notifier", "false")]),
         Manager::Pnpm => command.env([
