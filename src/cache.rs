@@ -146,7 +146,9 @@ fn strata_record(field: impl Fn(&str) -> Option<String>) -> Option<Record> {
     Some(Record {
         record: field("ID")?,
         namespace: namespace.to_string(),
-        kind: kind.to_string(),
+        // A build's own settings record (`build-settings/<values>/<build>`) counts under its
+        // values: one row, one record per build.
+        kind: kind.split('/').next().unwrap_or(kind).to_string(),
         bytes: field("Size").and_then(|s| parse_size(&s)).unwrap_or(0),
         unused_for: parse_age(&last_used),
         last_used,

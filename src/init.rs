@@ -149,6 +149,7 @@ fn listening_port(dir: &Path, files: &ContextFiles) -> Option<u16> {
         [".go", ".py", ".rs", ".js", ".ts", ".mjs"]
             .iter()
             .any(|ext| p.ends_with(ext))
+            && !lang::beside_the_app(p)
     });
     for path in sources.take(500) {
         let Ok(text) = std::fs::read(dir.join(path)) else {

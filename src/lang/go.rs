@@ -323,10 +323,14 @@ fn sources(
 fn imported_packages_step(spec: &Spec, imports: &BTreeSet<String>) -> Step {
     let quoted: Vec<String> = imports.iter().map(|i| shell_quote(i)).collect();
     let flags = go_flags(spec).join(" ");
+    // One `go build` of them all; only when one does not load (a build tag, a package the
+    // module graph lacks) does `go list` pick those that do, since listing first costs every
+    // build a second `go` run over the whole graph.
+    let packages = quoted.join(" ");
     let script = format!(
-        "pkgs=$(go list -e {flags} -f '{{{{if not .Error}}}}{{{{.ImportPath}}}}{{{{end}}}}' {}) && \
-         go build {flags} $pkgs || echo 'strata: not every imported package compiled here; the compile step compiles the rest'",
-        quoted.join(" ")
+        "go build {flags} {packages} 2>/dev/null || \
+         {{ pkgs=$(go list -e {flags} -f '{{{{if not .Error}}}}{{{{.ImportPath}}}}{{{{end}}}}' {packages}) && go build {flags} $pkgs; }} || \
+         echo 'strata: not every imported package compiled here; the compile step compiles the rest'"
     );
     let command = Command::shell(
         format!(

@@ -317,6 +317,33 @@ pub(crate) fn ca_mount(spec: &Spec) -> Mount {
     }
 }
 
+/// Whether a path (relative to the app directory) is a test, an example or documentation
+/// rather than the app: where strata reads sources for how the app starts or which port it
+/// binds, these mislead (a test module's app object, an example's server, a port in a test).
+pub(crate) fn beside_the_app(path: &str) -> bool {
+    let (dirs, file) = path.rsplit_once('/').unwrap_or(("", path));
+    let aside = |dir: &str| {
+        matches!(
+            dir,
+            "test"
+                | "tests"
+                | "__tests__"
+                | "testdata"
+                | "example"
+                | "examples"
+                | "docs"
+                | "doc"
+                | "benches"
+        )
+    };
+    dirs.split('/').any(aside)
+        || file.starts_with("test_")
+        || file == "conftest.py"
+        || [".test.", ".spec.", "_test."]
+            .iter()
+            .any(|m| file.contains(m))
+}
+
 pub(crate) fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -475,6 +502,30 @@ pub(crate) fn interpreter_runtime(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tests_examples_and_docs_are_beside_the_app() {
+        for aside in [
+            "tests/test_datastructures.py",
+            "pkg/tests/helpers.py",
+            "examples/fastapi/main.py",
+            "docs/snippet.js",
+            "src/server.test.ts",
+            "handler_test.go",
+            "conftest.py",
+        ] {
+            assert!(beside_the_app(aside), "{aside}");
+        }
+        for app in [
+            "main.py",
+            "src/app/main.py",
+            "server.js",
+            "cmd/api/main.go",
+            "testing.py",
+        ] {
+            assert!(!beside_the_app(app), "{app}");
+        }
+    }
 
     /// A listing of these paths, with no contents.
     fn listing(paths: &[&str]) -> ContextFiles {

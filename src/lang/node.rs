@@ -156,6 +156,9 @@ struct PackageJson {
     workspaces: Vec<String>,
     /// Every package it depends on, dev dependencies included.
     dependencies: Vec<String>,
+    /// Dev dependencies that `dependencies` does not name: the runtime's production install
+    /// leaves them out.
+    dev_only: Vec<String>,
     /// What `main`, `browser`, `bin` and `files` name: what the package runs from.
     named_files: Vec<(String, &'static str)>,
     /// Whether it names any package to install (or workspaces to link).
@@ -222,6 +225,17 @@ impl PackageJson {
                 .filter_map(|table| doc.get(*table).and_then(Json::as_object))
                 .flat_map(|table| table.keys().cloned())
                 .collect(),
+            dev_only: doc
+                .get("devDependencies")
+                .and_then(Json::as_object)
+                .map(|dev| {
+                    let runtime = doc.get("dependencies").and_then(Json::as_object);
+                    dev.keys()
+                        .filter(|name| runtime.is_none_or(|r| !r.contains_key(*name)))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default(),
             declares_dependencies: !workspaces.is_empty()
                 || [
                     "dependencies",
@@ -1082,15 +1096,13 @@ fn generic_start(spec: &Spec, package: &PackageJson, local: &[&str]) -> Result<S
     if let Some(start) = package.scripts.get("start") {
         let mut name = "start";
         let mut line = resolve_script(package, start);
-        let development = DEVELOPMENT_STARTS.iter().any(|tool| line.starts_with(tool));
+        let development = DEVELOPMENT_STARTS.iter().any(|tool| line.starts_with(tool))
+            || program(&line).is_some_and(|(program, _)| package.dev_only.contains(&program));
         if let (true, Some(production)) = (development, package.scripts.get("start:prod")) {
             name = "start:prod";
             line = resolve_script(package, production);
         }
-        return Ok(Start::new(
-            shell_line(&line),
-            format!("package.json `{name}` script"),
-        ));
+        return runnable_in_production(spec, package, name, &line);
     }
     if let Some(main) = &package.main {
         let main = main.trim_start_matches("./");
@@ -1106,6 +1118,52 @@ fn generic_start(spec: &Spec, package: &PackageJson, local: &[&str]) -> Result<S
         "[\"node\", \"server.js\"]",
         "a Procfile, a `start` script, `main` and index.js",
     ))
+}
+
+/// The start script's command, unless the program it runs is a dev dependency, which the
+/// runtime's production install leaves out: the image could not start. `nodemon <file>` is
+/// `node <file>` without the watching; anything else needs a production start named.
+fn runnable_in_production(
+    spec: &Spec,
+    package: &PackageJson,
+    name: &str,
+    line: &str,
+) -> Result<Start, Diagnostics> {
+    let Some((program, arguments)) = program(line).filter(|(p, _)| package.dev_only.contains(p))
+    else {
+        return Ok(Start::new(
+            shell_line(line),
+            format!("package.json `{name}` script"),
+        ));
+    };
+    if let ("nodemon", [file]) = (program.as_str(), arguments.as_slice()) {
+        if !file.starts_with('-') {
+            let command = vec!["node".to_string(), file.clone()];
+            let why = format!("package.json `{name}` script, node in place of nodemon");
+            return Ok(Start::new(command, why));
+        }
+    }
+    Err(Diagnostic::at(
+        spec.path.location,
+        format!(
+            "package.json `{name}` script runs `{program}`, a dev dependency: the image has \
+             the production dependencies only, so it could not start"
+        ),
+    )
+    .with_hint(
+        "add a `start:prod` script that starts the built app with node, or set `run.command` \
+         (e.g. `[\"node\", \"dist/main.js\"]`)",
+    )
+    .needs_command()
+    .into())
+}
+
+/// The program a script line runs and its arguments: `NODE_ENV=production node x.js` runs
+/// node, after the assignments.
+fn program(line: &str) -> Option<(String, Vec<String>)> {
+    let mut words = line.split_whitespace().skip_while(|w| w.contains('='));
+    let program = words.next()?.to_string();
+    Some((program, words.map(str::to_string).collect()))
 }
 
 /// A script line with `npm run x`, `npm start`, `yarn x` and `pnpm [run] x` replaced by the
@@ -1181,6 +1239,37 @@ mod tests {
             generic_start(&crate::spec::parse(SPEC.as_bytes()).unwrap(), &nest, &[]).unwrap();
         assert_eq!(start.command, ["node", "dist/main"]);
         assert_eq!(start.why, "package.json `start:prod` script");
+    }
+
+    #[test]
+    fn a_start_script_running_a_dev_dependency_is_replaced_or_refused() {
+        let spec = crate::spec::parse(SPEC.as_bytes()).unwrap();
+        let start =
+            |manifest: &str| generic_start(&spec, &PackageJson::parse(manifest).unwrap(), &[]);
+        // nodemon on one file is node on that file.
+        let nodemon = start(
+            r#"{"scripts": {"start": "nodemon server.js"}, "devDependencies": {"nodemon": "3"}}"#,
+        )
+        .unwrap();
+        assert_eq!(nodemon.command, ["node", "server.js"]);
+        // A start:prod script is preferred to a dev tool.
+        let prod = start(
+            r#"{"scripts": {"start": "nx serve", "start:prod": "node dist/api"}, "devDependencies": {"nx": "19"}}"#,
+        )
+        .unwrap();
+        assert_eq!(prod.command, ["node", "dist/api"]);
+        // Otherwise the plan asks for a command, naming the tool.
+        let err = start(r#"{"scripts": {"start": "nx serve"}, "devDependencies": {"nx": "19"}}"#)
+            .unwrap_err()
+            .render("strata.yaml", "");
+        assert!(err.contains("runs `nx`, a dev dependency"), "{err}");
+        assert!(err.contains("start:prod"), "{err}");
+        // A tool the runtime installs (`next` in dependencies) is fine.
+        let next = start(
+            r#"{"scripts": {"start": "next start"}, "dependencies": {"next": "15"}, "devDependencies": {"next": "15"}}"#,
+        )
+        .unwrap();
+        assert_eq!(next.command, ["next", "start"]);
     }
 
     #[test]

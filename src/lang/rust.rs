@@ -747,6 +747,30 @@ mod tests {
     }
 
     #[test]
+    fn a_workspace_whose_root_is_a_package_builds_the_root_as_cargo_does() {
+        // casey/just's layout: the root package and helper crates with their own binaries.
+        let root = format!(
+            "{}\n[workspace]\nmembers = [\".\", \"crates/*\"]\n",
+            manifest("tool")
+        );
+        let files = [
+            ("Cargo.toml", root.as_str()),
+            ("Cargo.lock", LOCK),
+            ("src/main.rs", ""),
+            ("crates/gen-docs/Cargo.toml", &manifest("gen-docs")),
+            ("crates/gen-docs/src/main.rs", ""),
+        ];
+        let plan = plan_of(SPEC, &files).unwrap();
+        assert_eq!(plan.image.entrypoint, ["/app/tool"]);
+        // A helper is still one `rust.package` away.
+        let helper = plan_of(
+            "version: 1\nlanguage: rust\nrust: {package: gen-docs}\n",
+            &files,
+        );
+        assert_eq!(helper.unwrap().image.entrypoint, ["/app/gen-docs"]);
+    }
+
+    #[test]
     fn several_binaries_need_a_choice_and_default_run_is_one() {
         let root = "[workspace]\nmembers = [\"a\", \"b\"]\n";
         let files = [

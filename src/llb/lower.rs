@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use bollard_buildkit_proto::pb;
+use sha2::{Digest, Sha256};
 
 use super::builder::{Copy, Exec, ExecMount, Fs, Graph, LocalSource, Output};
 use super::platform::Platform;
@@ -184,10 +185,19 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                 }
                 Step::Run(run) => {
                     let rootfs = fs.expect("a run step has a base image with a shell and tools");
+                    let settings_id = run.mounts.iter().find_map(|mount| match mount {
+                        Mount::BuildSettings { id, .. } => {
+                            Some(build_settings_id(id, options.session_id, platform.as_ref()))
+                        }
+                        _ => None,
+                    });
                     let mut mounts = Vec::new();
                     let mut output_targets = Vec::new();
                     for mount in &run.mounts {
-                        if let Mount::BuildSettings { target, id, env } = mount {
+                        if let Mount::BuildSettings { target, env, .. } = mount {
+                            let id = settings_id
+                                .as_deref()
+                                .expect("the id of the step's build-settings mount");
                             let base = stage_base
                                 .clone()
                                 .expect("a run step's stage has a base image");
@@ -332,6 +342,19 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
         .map(|s| s.result.clone())
         .unwrap_or_default();
     graph.into_definition(&result)
+}
+
+/// The cache id a build's settings go through: the plan's (which names the values) scoped to
+/// this build and platform. A cache mount's id is not part of any cache key, so this changes
+/// no step's key; it keeps builds from sharing the record, which once left a reader, beside a
+/// parallel build writing the same settings, with an empty one (engine_concurrency, in CI).
+fn build_settings_id(id: &str, session: Option<&str>, platform: Option<&pb::Platform>) -> String {
+    let Some(session) = session else {
+        return id.to_string();
+    };
+    let platform = platform.map_or(String::new(), |p| format!("{}/{}", p.os, p.architecture));
+    let scope = Sha256::digest(format!("{session}\n{platform}"));
+    format!("{id}/{}", &hex::encode(scope)[..12])
 }
 
 /// Where a step that reads build settings mounts the (empty) output of the step that wrote

@@ -142,7 +142,7 @@ fn python_files<'a>(
 ) -> Vec<(&'a str, &'a str)> {
     local
         .iter()
-        .filter(|p| p.ends_with(".py"))
+        .filter(|p| p.ends_with(".py") && !crate::lang::beside_the_app(p))
         .filter_map(|p| Some((*p, files.text(dir, p)?)))
         .collect()
 }
@@ -363,6 +363,10 @@ mod tests {
                 "from fastapi import FastAPI\n\napp = FastAPI(title='shop')\n",
             ),
             ("src/shop/routes.py", "def make():\n    app = FastAPI()\n"),
+            // Apps in tests and examples are not the app (starlette's test suite has one at
+            // a shallower, more usual-looking path).
+            ("tests/app.py", "app = FastAPI()\n"),
+            ("examples/main.py", "app = FastAPI()\n"),
         ])
         .unwrap()
         .unwrap();

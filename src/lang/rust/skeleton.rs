@@ -116,9 +116,13 @@ impl Workspace {
 
     /// Whether a plain `cargo build` builds `package` (every member, without default-members).
     pub fn is_default_member(&self, package: &Package) -> bool {
-        self.default_members
-            .as_ref()
-            .is_none_or(|dirs| dirs.contains(&package.dir))
+        match &self.default_members {
+            Some(dirs) => dirs.contains(&package.dir),
+            // Cargo's own default: a workspace whose root is a package builds that package
+            // (`members = [".", "crates/*"]`: the crates are its helpers); a virtual one
+            // builds every member.
+            None => self.virtual_root.is_some() || package.dir == ".",
+        }
     }
 
     /// The skeleton's files, relative to the app directory, in a fixed order: manifests and

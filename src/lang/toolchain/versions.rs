@@ -131,7 +131,8 @@ impl Requirement {
         let mut intervals = Vec::new();
         for alternative in text.split("||").map(str::trim) {
             let mut interval = (None, None);
-            let words: Vec<&str> = alternative.split_whitespace().collect();
+            let owned = npm_words(alternative);
+            let words: Vec<&str> = owned.iter().map(String::as_str).collect();
             let bounds: Vec<(Bound, Bound)> = match words.as_slice() {
                 [low, "-", high] => vec![(
                     lower(npm_partial(low)?),
@@ -149,6 +150,25 @@ impl Requirement {
         }
         Ok(Requirement { intervals })
     }
+}
+
+/// The comparators of one alternative. npm allows space after an operator (`>= 18`, common in
+/// real package.json files): an operator standing alone joins the version after it.
+fn npm_words(alternative: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut operator = String::new();
+    for word in alternative.split_whitespace() {
+        if word != "-"
+            && word
+                .chars()
+                .all(|c| matches!(c, '<' | '>' | '=' | '~' | '^'))
+        {
+            operator.push_str(word);
+        } else {
+            words.push(std::mem::take(&mut operator) + word);
+        }
+    }
+    words
 }
 
 /// A version with its missing parts: `20` is `(20, None, None)`.
@@ -353,6 +373,13 @@ mod tests {
                 ],
             ),
             ("v24.1.0", vec!["24"]),
+            // Space after the operator, as real manifests write it (express: `>= 18`).
+            (
+                ">= 18",
+                vec!["18", "19", "20", "21", "22", "23", "24", "25", "26"],
+            ),
+            (">= 20.0.0 < 23", vec!["20", "21", "22"]),
+            ("^ 22 || >= 24", vec!["22", "24", "25", "26"]),
         ] {
             let requirement = Requirement::npm(range).unwrap();
             assert_eq!(allowed(&requirement, majors()), lines, "{range}");
