@@ -114,6 +114,55 @@ fn a_fastapi_app_runs_its_server_not_its_greeting_script() {
     assert_eq!(answer(&tag, "/"), "{\"service\":\"inventory\",\"items\":3}");
 }
 
+/// requirements.txt that installs the app itself (`-e .[server]`) beside its pins, as many
+/// deployed Flask apps do: the pins install first, then the package with its extra from the
+/// sources, so its metadata (its version) is there and gunicorn, from the extra, serves it.
+#[test]
+fn requirements_that_install_the_app_itself_build_and_serve() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("python/requirements-editable");
+    let tag = build_image(&ws, "python/requirements-editable");
+    assert_eq!(answer(&tag, "/"), "shortlinks 0.3.0, 1 link(s)\n");
+}
+
+/// A package whose version comes from git tags (hatch-vcs and its version-file hook): the build
+/// sees no `.git`, so it installs as 0.0.0 unless `build.env` names the version, which then
+/// reaches both the metadata and the file the hook writes.
+#[test]
+fn a_git_versioned_package_installs_without_git_and_takes_the_version_build_env_names() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("python/vcs-versioned");
+    let tag = build_image(&ws, "python/vcs-versioned");
+    assert_eq!(
+        answer(&tag, "/"),
+        r#"{"installed": "0.0.0", "hook": "0.0.0"}"#
+    );
+    let spec = std::fs::read_to_string(ws.path("strata.yaml")).unwrap();
+    let named = spec.replace(
+        "language: python\n",
+        "language: python\nbuild:\n  env: {SETUPTOOLS_SCM_PRETEND_VERSION: \"2.5.0\"}\n",
+    );
+    assert_ne!(named, spec);
+    std::fs::write(ws.path("strata.yaml"), named).unwrap();
+    let tag = build_image(&ws, "python/vcs-versioned");
+    assert_eq!(
+        answer(&tag, "/"),
+        r#"{"installed": "2.5.0", "hook": "2.5.0"}"#
+    );
+}
+
+/// A setup.py-only CLI in the old layout (setup.py imports the package for its version and
+/// reads the README): installed with its dependency once the sources are there, and run as
+/// `python -m` on its package.
+#[test]
+fn a_setup_py_project_installs_from_its_sources_and_runs() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("python/setup-py-cli");
+    let tag = build_image(&ws, "python/setup-py-cli");
+    let out = docker_ok(&["run", "--rm", &tag, "three small words"]);
+    assert_eq!(out.trim(), "wordstat 2.1.0: three word(s)");
+}
+
 /// A plain site: its pages, a directory's index.html and its own 404 page.
 #[test]
 fn a_plain_static_site_is_served_as_it_is() {

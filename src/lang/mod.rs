@@ -640,6 +640,21 @@ mod tests {
             ("package-lock.json", "{}"),
         ];
         assert_eq!(detect(&context(&django), "."), [Language::Python]);
+        // Browser libraries a script vendors into a Python app's static files, and their
+        // formatter: nothing there starts or builds.
+        let vendored = r#"{"private": true, "devDependencies": {"prettier": "3"},
+            "dependencies": {"codemirror": "6", "rollup": "4"},
+            "scripts": {"fix": "prettier --write 'app/static/*.js'"}}"#;
+        let tool = [
+            ("pyproject.toml", "[project]\nname = \"browse\"\n"),
+            ("package.json", vendored),
+        ];
+        assert_eq!(detect(&context(&tool), "."), [Language::Python]);
+        let with_index = [tool[0], tool[1], ("index.js", "")];
+        assert_eq!(
+            detect(&context(&with_index), "."),
+            [Language::Python, Language::Node]
+        );
         let formatter = "[tool.black]\nline-length = 100\n";
         let express = [
             (

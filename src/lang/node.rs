@@ -163,8 +163,6 @@ struct PackageJson {
     named_files: Vec<(String, &'static str)>,
     /// Whether it names any package to install (or workspaces to link).
     declares_dependencies: bool,
-    /// Whether `dependencies` (what the app needs at run time) names any package.
-    has_runtime_dependencies: bool,
     /// `engines.node`: the Node versions the package runs on.
     engines_node: Option<String>,
 }
@@ -250,10 +248,6 @@ impl PackageJson {
                         .is_some_and(|t| !t.is_empty())
                 }),
             engines_node: string(doc.pointer("/engines/node")),
-            has_runtime_dependencies: doc
-                .get("dependencies")
-                .and_then(Json::as_object)
-                .is_some_and(|t| !t.is_empty()),
             named_files: named_files(&doc),
         })
     }
@@ -300,13 +294,14 @@ impl Provider for Node {
         files.under(app_dir).any(|p| p == "package.json")
     }
 
-    /// Development dependencies only, and nothing to start or build: linters and formatters.
+    /// Nothing to start or build: linters and formatters, or browser libraries a script of
+    /// the other language's project copies into its static files (datasette's, nicegui's).
     fn only_tooling(&self, files: &ContextFiles, app_dir: &str) -> bool {
         let Some(Ok(package)) = files.text(app_dir, "package.json").map(PackageJson::parse) else {
             return false;
         };
-        !package.has_runtime_dependencies
-            && package.main.is_none()
+        package.main.is_none()
+            && !files.under(app_dir).any(|p| p == "index.js")
             && package.workspaces.is_empty()
             && !package.has_build
             && !package.scripts.contains_key("start")
@@ -880,7 +875,9 @@ fn build_step(spec: &Spec, tools: &NodeTools, keep: &str, what: &str) -> Step {
         target: BUILD_OUTPUT.to_string(),
     })
     // corepack must not fetch the package manager again: the deps stage prepared it.
-    .env((manager != Manager::Npm).then_some(("COREPACK_ENABLE_NETWORK", "0")));
+    .env((manager != Manager::Npm).then_some(("COREPACK_ENABLE_NETWORK", "0")))
+    // What the spec sets for the compile step (a bundler's `VITE_*`, `NODE_OPTIONS`).
+    .env(spec.build.env.clone());
     if tools.build_downloads {
         command.downloads(spec, network(spec.network.build, Network::Default))
     } else {

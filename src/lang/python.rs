@@ -17,7 +17,7 @@ use super::{
 };
 use crate::plan::{
     CacheSharing, ContextSelection, ImageRole, Mount, Network, Plan, StageName, Step, Toolchain,
-    default_image, default_version,
+    default_image, default_version, shell_quote,
 };
 use crate::spec::{Diagnostic, Diagnostics, Language, RuntimeBase, Spec};
 
@@ -69,14 +69,23 @@ enum Installer {
     /// `poetry.lock` beside `pyproject.toml`: exported to hashed requirements and installed
     /// with uv, so the build needs neither Poetry's resolver nor its virtualenv handling.
     Poetry { project: Pyproject },
-    /// Pinned requirements files, installed with pip, and the files they include.
+    /// Pinned requirements files, installed with pip, and the files they include. Lines that
+    /// name a directory of the app (`-e .[extra]`, `./libs/x`) are built from the sources, so
+    /// they wait for the build stage; `project` is pyproject.toml when one names the app itself.
     Pip {
         requirements: Vec<String>,
         includes: Vec<String>,
+        local: Vec<LocalRequirement>,
+        project: Option<Pyproject>,
     },
     /// `pyproject.toml` alone: its `[project] dependencies`, resolved afresh by uv on every
     /// dependency-step run (a warning says the layer cannot be pinned).
     Unpinned { project: Pyproject },
+    /// setup.py without pinned dependencies (a pyproject.toml beside it, if any, names no
+    /// `[project]`): setup.py often imports the package or reads its README, so nothing
+    /// installs before the sources are there, and the project install resolves the
+    /// dependencies (a warning says so).
+    SetupPy { project: Option<Pyproject> },
 }
 
 impl Installer {
@@ -85,7 +94,7 @@ impl Installer {
             Installer::Uv { project }
             | Installer::Poetry { project }
             | Installer::Unpinned { project } => Some(project),
-            Installer::Pip { .. } => None,
+            Installer::Pip { project, .. } | Installer::SetupPy { project } => project.as_ref(),
         }
     }
 
@@ -96,10 +105,12 @@ impl Installer {
             Installer::Uv { .. } => strings(&["pyproject.toml", "uv.lock"]),
             Installer::Poetry { .. } => strings(&["pyproject.toml", "poetry.lock"]),
             Installer::Unpinned { .. } => strings(&["pyproject.toml"]),
+            Installer::SetupPy { .. } => Vec::new(),
             // What pip reads: the files it installs and the ones they include (`-r`, `-c`).
             Installer::Pip {
                 requirements,
                 includes,
+                ..
             } => return requirements.iter().chain(includes).cloned().collect(),
         };
         for named in spec.lockfiles.iter().flatten() {
@@ -114,10 +125,10 @@ impl Installer {
     /// project) into the venv.
     fn dependency_steps(&self, spec: &Spec) -> Vec<Step> {
         let lockfiles = self.lockfiles(spec);
-        vec![
-            copy_lockfiles(spec, &lockfiles, APP_DIR, ""),
-            self.install_step(spec, &lockfiles.join(", ")),
-        ]
+        let copy = (!lockfiles.is_empty()).then(|| copy_lockfiles(spec, &lockfiles, APP_DIR, ""));
+        copy.into_iter()
+            .chain([self.install_step(spec, &lockfiles.join(", "))])
+            .collect()
     }
 
     /// The step that installs the locked dependencies (never the project) into the venv.
@@ -148,10 +159,15 @@ impl Installer {
                 ),
             )
             .downloads(spec, network),
-            Installer::Pip { requirements, .. } => pip_command(
+            Installer::Pip {
+                requirements,
+                local,
+                ..
+            } => pip_command(
                 spec,
                 format!("[strata deps] pip install ({listed})"),
                 requirements,
+                local,
             )
             .downloads(spec, network),
             Installer::Unpinned { .. } => uv_command(
@@ -160,32 +176,92 @@ impl Installer {
                 &format!("uv venv --quiet {VENV} && {UV_PIP_INSTALL} -r pyproject.toml"),
             )
             .downloads(spec, network),
+            Installer::SetupPy { .. } => uv_command(
+                spec,
+                "[strata deps] uv venv (setup.py pins nothing to install before the sources)"
+                    .to_string(),
+                &format!("uv venv --quiet {VENV}"),
+            )
+            .offline(spec),
         }
     }
 
-    /// Installs the project itself into the venv, when it is a package: its dependencies are
-    /// already there, so a source edit never re-resolves them. Building the project's wheel
-    /// needs its build backend (hatchling, poetry-core…), which no lockfile pins: this step
-    /// may download it, so it gets the dependency steps' network, cache and CA.
-    fn project_install(&self, spec: &Spec, name: &str) -> Step {
-        let (verb, command) = match self {
+    /// Installs the project itself into the venv, when it is a package, or the app's
+    /// directories a requirements file names: its dependencies are already there, so a source
+    /// edit never re-resolves them. Building the project's wheel needs its build backend
+    /// (hatchling, poetry-core…), which no lockfile pins: this step may download it, so it gets
+    /// the dependency steps' network, cache and CA.
+    fn project_install(&self, spec: &Spec, project: Option<&Pyproject>) -> Option<Step> {
+        let (verb, command, what) = match self {
+            // pip resolves what the directories need beyond the pinned requirements (an extra's
+            // packages, say), keeping what is installed. Installed, not editable: the image
+            // runs what was built.
+            Installer::Pip { local, .. } if !local.is_empty() => {
+                let targets: Vec<&str> = local.iter().map(|l| l.target.as_str()).collect();
+                let quoted: Vec<String> = targets.iter().map(|t| shell_quote(t)).collect();
+                let command = format!("{UV_PIP_INSTALL} {}", quoted.join(" "));
+                ("uv pip install", command, targets.join(" "))
+            }
+            Installer::Pip { .. } => return None,
+            Installer::SetupPy { .. } => (
+                "uv pip install",
+                format!("{UV_PIP_INSTALL} ."),
+                "the setup.py project and its dependencies".to_string(),
+            ),
             Installer::Uv { .. } => (
                 "uv sync",
                 "uv sync --frozen --no-dev --no-editable".to_string(),
+                String::new(),
             ),
-            _ => ("uv pip install", format!("{UV_PIP_INSTALL} --no-deps .")),
+            _ => (
+                "uv pip install",
+                format!("{UV_PIP_INSTALL} --no-deps ."),
+                String::new(),
+            ),
+        };
+        let what = match project {
+            _ if !what.is_empty() => what,
+            Some(project) => project.name.clone().unwrap_or("the project".to_string()),
+            None => return None,
         };
         let deps_network = network(spec.network.deps, Network::Default);
-        uv_command(
+        let git_version = project
+            .and_then(|p| p.version_from_git)
+            .map(|g| (g.variable, VERSION_WITHOUT_GIT));
+        let step = uv_command(
             spec,
-            format!("[strata build] {verb}: install {name} into {VENV}"),
+            format!("[strata build] {verb}: install {what} into {VENV}"),
             &command,
         )
-        .downloads(spec, network(spec.network.build, deps_network))
+        .env(git_version)
+        .env(spec.build.env.clone())
+        .downloads(spec, network(spec.network.build, deps_network));
+        Some(step)
     }
 
     fn warnings(&self, spec: &Spec) -> Vec<String> {
         let mut warnings = Vec::new();
+        let git_version = self
+            .project()
+            .filter(|p| p.is_package())
+            .and_then(|p| p.version_from_git)
+            .filter(|g| !spec.build.env.contains_key(g.variable));
+        if let Some(GitVersion { plugin, variable }) = git_version {
+            warnings.push(format!(
+                "{}: the version comes from git ({plugin}), and no build step sees `.git`: the \
+                 package installs as {VERSION_WITHOUT_GIT}; name the version with \
+                 `build.env: {{{variable}: \"1.2.3\"}}`",
+                join(&spec.path.value, "pyproject.toml")
+            ));
+        }
+        if let Installer::SetupPy { .. } = self {
+            warnings.push(format!(
+                "{}: no lockfile, so the dependencies install with the project in the build \
+                 step: every source edit installs them again; pin them (`uv lock`, or a \
+                 requirements.txt with `.` on its last line) to give them a layer of their own",
+                join(&spec.path.value, "setup.py")
+            ));
+        }
         if let Installer::Unpinned { .. } = self {
             warnings.push(format!(
                 "{}: no lockfile, so the dependency layer cannot be pinned: dependencies resolve \
@@ -241,7 +317,8 @@ impl Provider for Python {
 
     fn detect(&self, files: &ContextFiles, app_dir: &str) -> bool {
         files.under(app_dir).any(|p| {
-            matches!(p, "pyproject.toml" | "uv.lock" | "poetry.lock") || is_requirements_file(p)
+            matches!(p, "pyproject.toml" | "uv.lock" | "poetry.lock" | "setup.py")
+                || is_requirements_file(p)
         })
     }
 
@@ -287,11 +364,9 @@ impl Provider for Python {
         let project = installer.project().filter(|p| p.is_package());
         let mut warnings = installer.warnings(spec);
         let sources = sources(spec, files, &local, &mut warnings);
-        let mut build = vec![copy_sources("build", &sources)];
-        if let Some(project) = project {
-            let name = project.name.as_deref().unwrap_or("the project");
-            build.push(installer.project_install(spec, name));
-        }
+        let build = std::iter::once(copy_sources("build", &sources))
+            .chain(installer.project_install(spec, project))
+            .collect();
         let pyproject = read_pyproject(spec, files)?;
         let demands = python_demands(spec, files, pyproject.as_ref(), &mut warnings)?;
         let (builder, toolchain) =
@@ -455,14 +530,32 @@ fn index_env(spec: &Spec, index_var: &str, extra_var: &str) -> BTreeMap<String, 
     env
 }
 
-/// pip into a fresh venv from pinned requirements files, with pip's cache.
-fn pip_command(spec: &Spec, name: String, requirements: &[String]) -> Command {
+/// pip into a fresh venv from pinned requirements files, with pip's cache. The lines naming the
+/// app's directories are struck from the copies the step sees: the sources come later.
+fn pip_command(
+    spec: &Spec,
+    name: String,
+    requirements: &[String],
+    local: &[LocalRequirement],
+) -> Command {
+    let mut struck: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for l in local {
+        struck
+            .entry(&l.file)
+            .or_default()
+            .push(format!("{}d", l.line));
+    }
+    let strike: Vec<String> = struck
+        .iter()
+        .map(|(file, lines)| format!("sed -i '{}' {} && ", lines.join(";"), shell_quote(file)))
+        .collect();
     let files: Vec<String> = requirements.iter().map(|r| format!("-r {r}")).collect();
     // The builder's pip installs into a venv made without pip: the runtime image gets the
     // dependencies, not an installer.
     let script = format!(
-        "{INTERPRETER} -m venv --without-pip {VENV} && \
+        "{}{INTERPRETER} -m venv --without-pip {VENV} && \
          pip --python {VENV}/bin/python install {}",
+        strike.concat(),
         files.join(" ")
     );
     Command::shell(name, script, APP_DIR)
@@ -516,6 +609,78 @@ fn requirement_includes(
     out
 }
 
+/// A requirements line naming a directory of the app (`-e .[extra]`, `./libs/x`): pip builds it
+/// from the sources, which the dependency step has not got.
+struct LocalRequirement {
+    file: String,
+    /// 1-based, as sed counts.
+    line: usize,
+    /// What pip installs, without `-e` (the image runs what was built, not a checkout).
+    target: String,
+}
+
+/// pip on requirements files: what they include, the lines naming the app's directories, and
+/// pyproject.toml when one of those is the app itself (its scripts start it).
+fn pip_installer(
+    spec: &Spec,
+    files: &ContextFiles,
+    requirements: Vec<String>,
+    local: &[&str],
+) -> Result<Installer, Diagnostics> {
+    let dir = spec.path.value.as_str();
+    let includes = requirement_includes(files, dir, &requirements, local);
+    let mut directories = Vec::new();
+    for file in requirements.iter().chain(&includes) {
+        let text = files.text(dir, file).unwrap_or_default();
+        for (index, line) in text.lines().enumerate() {
+            if let Some(target) = local_requirement(line) {
+                directories.push(LocalRequirement {
+                    file: file.clone(),
+                    line: index + 1,
+                    target,
+                });
+            }
+        }
+    }
+    let names_the_app = directories
+        .iter()
+        .any(|l| l.target == "." || l.target.starts_with(".[") || l.target == "./");
+    let project = match names_the_app {
+        true => read_pyproject(spec, files)?,
+        false => None,
+    };
+    Ok(Installer::Pip {
+        requirements,
+        includes,
+        local: directories,
+        project,
+    })
+}
+
+/// The directory a requirements line installs, when it is one of the app's (`.`, `./x`, with
+/// or without `-e`/`--editable` and extras); pip reads such paths from its working directory,
+/// the app's.
+fn local_requirement(line: &str) -> Option<String> {
+    // pip's comments start at a `#` at the line's start or after whitespace.
+    let line = match line.find(" #").or_else(|| line.find("\t#")) {
+        Some(at) => &line[..at],
+        None => line,
+    }
+    .trim();
+    let target = ["--editable", "-e"]
+        .iter()
+        .find_map(|flag| line.strip_prefix(flag))
+        .map(|rest| rest.strip_prefix('=').unwrap_or(rest).trim())
+        .unwrap_or(line);
+    let target = target.strip_prefix("file:").unwrap_or(target);
+    let directory = target.split('[').next().unwrap_or(target);
+    let inside = directory == "."
+        || directory
+            .strip_prefix("./")
+            .is_some_and(|rest| !rest.split('/').any(|part| part == ".."));
+    inside.then(|| target.to_string())
+}
+
 fn is_requirements_file(path: &str) -> bool {
     path.starts_with("requirements") && path.ends_with(".txt") && !path.contains('/')
 }
@@ -536,11 +701,7 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
             .all(|l| l.value != "uv.lock" && l.value != "poetry.lock")
         {
             let requirements: Vec<String> = named.iter().map(|l| l.value.clone()).collect();
-            let includes = requirement_includes(files, dir, &requirements, local);
-            return Ok(Installer::Pip {
-                requirements,
-                includes,
-            });
+            return pip_installer(spec, files, requirements, local);
         }
     }
     let named = |name: &str| {
@@ -567,12 +728,7 @@ fn installer(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Instal
         }
     }
     if local.contains(&"requirements.txt") {
-        let requirements = vec!["requirements.txt".to_string()];
-        let includes = requirement_includes(files, dir, &requirements, local);
-        return Ok(Installer::Pip {
-            requirements,
-            includes,
-        });
+        return pip_installer(spec, files, vec!["requirements.txt".to_string()], local);
     }
     unlocked_installer(spec, files, local)
 }
@@ -604,7 +760,12 @@ fn unlocked_installer(
             format!("name the ones to install with `lockfiles:`, e.g. `lockfiles: [{first}]`"),
         ));
     }
+    let setup_py = local.contains(&"setup.py");
     match read_pyproject(spec, files)? {
+        Some(project) if setup_py && project.name.is_none() => Ok(Installer::SetupPy {
+            project: Some(project),
+        }),
+        None if setup_py => Ok(Installer::SetupPy { project: None }),
         Some(project) if project.poetry => Err(refuse(
             format!("`{dir}` is a Poetry project without poetry.lock"),
             "run `poetry lock` and add poetry.lock to the repository".to_string(),
@@ -742,7 +903,53 @@ struct Pyproject {
     /// `[project] requires-python` (PEP 440), and Poetry's `python` dependency (its own syntax).
     requires_python: Option<String>,
     poetry_python: Option<String>,
+    /// The build plugin that reads the version from git, and the variable that names it
+    /// instead: no step sees `.git`.
+    version_from_git: Option<GitVersion>,
 }
+
+/// A build plugin that takes the version from git tags, and how a build without `.git` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct GitVersion {
+    plugin: &'static str,
+    variable: &'static str,
+}
+
+/// The plugins, by the requirement `build-system.requires` names them with (hatch-vcs runs
+/// setuptools-scm, and takes its variable).
+const GIT_VERSION_PLUGINS: &[(&str, GitVersion)] = &[
+    (
+        "setuptools-scm",
+        GitVersion {
+            plugin: "setuptools-scm",
+            variable: "SETUPTOOLS_SCM_PRETEND_VERSION",
+        },
+    ),
+    (
+        "hatch-vcs",
+        GitVersion {
+            plugin: "hatch-vcs",
+            variable: "SETUPTOOLS_SCM_PRETEND_VERSION",
+        },
+    ),
+    (
+        "poetry-dynamic-versioning",
+        GitVersion {
+            plugin: "poetry-dynamic-versioning",
+            variable: "POETRY_DYNAMIC_VERSIONING_BYPASS",
+        },
+    ),
+    (
+        "uv-dynamic-versioning",
+        GitVersion {
+            plugin: "uv-dynamic-versioning",
+            variable: "UV_DYNAMIC_VERSIONING_BYPASS",
+        },
+    ),
+];
+
+/// The version a package whose version comes from git installs with, unless `build.env` names one.
+const VERSION_WITHOUT_GIT: &str = "0.0.0";
 
 impl Pyproject {
     fn parse(text: &str) -> Result<Pyproject, String> {
@@ -785,6 +992,7 @@ impl Pyproject {
                 .and_then(|d| d.get("python"))
                 .and_then(toml::Value::as_str)
                 .map(str::to_string),
+            version_from_git: git_version(&doc),
         })
     }
 
@@ -793,6 +1001,46 @@ impl Pyproject {
     fn is_package(&self) -> bool {
         self.package_override.unwrap_or(self.has_build_system)
     }
+}
+
+/// The git-versioning plugin `build-system.requires` names, or pdm-backend's `scm` source;
+/// none when setuptools-scm has a `fallback_version` of its own.
+fn git_version(doc: &toml::Table) -> Option<GitVersion> {
+    let tool = |name: &str| doc.get("tool").and_then(|t| t.get(name));
+    if tool("setuptools_scm").is_some_and(|t| t.get("fallback_version").is_some()) {
+        return None;
+    }
+    let pdm_scm = tool("pdm")
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.get("source"))
+        .and_then(toml::Value::as_str)
+        == Some("scm");
+    if pdm_scm {
+        return Some(GitVersion {
+            plugin: "pdm-backend",
+            variable: "PDM_BUILD_SCM_VERSION",
+        });
+    }
+    let requires = doc
+        .get("build-system")
+        .and_then(|b| b.get("requires"))
+        .and_then(toml::Value::as_array)?;
+    requires
+        .iter()
+        .filter_map(toml::Value::as_str)
+        .find_map(|requirement| {
+            // The distribution name: up to the first version, extra or marker character, with
+            // `_` and `-` alike (PEP 503).
+            let name = requirement
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+                .next()?
+                .to_ascii_lowercase()
+                .replace('_', "-");
+            GIT_VERSION_PLUGINS
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, plugin)| *plugin)
+        })
 }
 
 /// The language's own rule: the installed project's first `[project.scripts]` entry;
@@ -892,7 +1140,7 @@ mod tests {
         let mut context = ContextFiles::default();
         for (path, contents) in files {
             context.paths.insert(path.to_string());
-            if path.ends_with("pyproject.toml") {
+            if path.ends_with("pyproject.toml") || !contents.is_empty() {
                 context
                     .contents
                     .insert(path.to_string(), contents.to_string());
@@ -1018,6 +1266,59 @@ mod tests {
                 _ => None,
             })
             .expect("the dependency stage installs")
+    }
+
+    #[test]
+    fn requirements_naming_the_app_install_it_after_its_sources() {
+        let pyproject = "[project]\nname = \"links\"\n[project.scripts]\nlinks = \"links:main\"\n\
+                         [build-system]\nrequires = [\"setuptools\"]\n";
+        let requirements = "-e .[server]  # the app\nflask==3.1.3\n./libs/slugs\n\
+                            --editable=./libs/auth\n-e git+https://git.example/y.git#egg=y\n\
+                            ../outside\n# -e .\n";
+        let plan = plan_of(
+            SPEC,
+            &[
+                ("pyproject.toml", pyproject),
+                ("requirements.txt", requirements),
+                ("links/__init__.py", ""),
+            ],
+        )
+        .unwrap();
+        assert!(
+            deps_script(&plan).starts_with("sed -i '1d;3d;4d' 'requirements.txt' && "),
+            "{}",
+            deps_script(&plan)
+        );
+        let installs: Vec<&str> = plan
+            .stage(StageName::Build)
+            .unwrap()
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Run(run) => Some(run.argv[2].as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            installs,
+            [format!(
+                "{UV_PIP_INSTALL} '.[server]' './libs/slugs' './libs/auth'"
+            )]
+        );
+        // The requirements installed the project, so its script starts it.
+        assert_eq!(plan.image.entrypoint, ["/app/.venv/bin/links"]);
+    }
+
+    #[test]
+    fn plain_requirements_install_no_project() {
+        let plan = plan_of(
+            SPEC,
+            &[("requirements.txt", "flask==3.1.3\n"), ("app.py", "")],
+        )
+        .unwrap();
+        assert!(deps_script(&plan).starts_with("/usr/local/bin/python3 -m venv"));
+        let build = plan.stage(StageName::Build).unwrap();
+        assert!(build.steps.iter().all(|s| !matches!(s, Step::Run(_))));
     }
 
     #[test]
