@@ -189,8 +189,14 @@ fn port_default(text: &str) -> Option<u16> {
         }
         let mut previous = ' ';
         for (i, c) in after.char_indices() {
+            // Another port's variable first (`"PORT": env("POSTGRES_PORT", "5432")`, a
+            // database setting): its default is that service's.
+            if after[..i].contains("PORT") {
+                break;
+            }
             if c.is_ascii_digit() && !previous.is_ascii_alphanumeric() {
-                let digits: String = after[i..]
+                // From the text itself: the window may end inside the number.
+                let digits: String = text[at + 4 + i..]
                     .chars()
                     .take_while(char::is_ascii_digit)
                     .collect();
@@ -299,6 +305,18 @@ mod tests {
             ),
             ("const port = process.env.PORT ?? 3000;", Some(3000)),
             ("PORTS = [1, 2]", None),
+            (
+                "\"PORT\": env.str(\"POSTGRES_PORT\", default=\"5432\"),",
+                None,
+            ),
+            (
+                "PORT = os.environ.get(   \"PORT_NUMBER_FOR_THIS\", 8000)",
+                None,
+            ),
+            (
+                "PORT = int(os.environ.get('APP_LISTEN', ' 12345'))",
+                Some(12345),
+            ),
             ("REPORT = 42", None),
             (
                 "\"port\": int(os.getenv(\"ELASTICSEARCH_PORT\", \"9200\"))",

@@ -281,6 +281,7 @@ impl Provider for Node {
                         "angular.json",
                         ".nvmrc",
                         ".node-version",
+                        ".npmrc",
                     ],
                     sites::NEXT_CONFIGS,
                     sites::NEXT_FONT_FILES,
@@ -322,6 +323,7 @@ impl Provider for Node {
         let package = read_package(spec, files)?;
         let kind = sites::kind(spec, files, &package);
         let mut warnings = Vec::new();
+        let npmrc = settings_npmrc(spec, files, &local, &mut warnings);
         let installs = install(spec, files, &package, &local, &mut warnings)?.map(
             |(manager, members, locked)| {
                 let production = kind == AppKind::Server;
@@ -334,6 +336,7 @@ impl Provider for Node {
                     full: !production || package.has_build || !locked,
                     production,
                     locked,
+                    npmrc,
                 }
             },
         );
@@ -651,6 +654,8 @@ struct Installs {
     /// A lockfile pins the versions; without one (npm only) the full install resolves them
     /// and writes the lockfile the production install then follows.
     locked: bool,
+    /// The app's .npmrc is an input of the installs (it holds settings, no credentials).
+    npmrc: bool,
 }
 
 impl Installs {
@@ -759,14 +764,57 @@ fn install_inputs(spec: &Spec, installs: &Installs, local: &[&str]) -> (Vec<Stri
     if manager == Manager::Pnpm && local.contains(&"pnpm-workspace.yaml") {
         lockfiles.push("pnpm-workspace.yaml".to_string());
     }
-    for named in spec.lockfiles.iter().flatten() {
-        if !lockfiles.contains(&named.value) {
-            lockfiles.push(named.value.clone());
+    let named = spec.lockfiles.iter().flatten().map(|l| l.value.clone());
+    for input in named.chain(installs.npmrc.then(|| ".npmrc".to_string())) {
+        if !lockfiles.contains(&input) {
+            lockfiles.push(input);
         }
     }
     let mut manifests = vec!["package.json".to_string()];
     manifests.extend(members.iter().cloned());
     (lockfiles, manifests)
+}
+
+/// Whether the app's .npmrc goes to the installs: it often holds settings the install needs
+/// (`legacy-peer-deps`, pnpm's `node-linker` and `shamefully-hoist`, a scope's registry), so it
+/// does when it holds no credentials. One that does (a token, a password, a client key, or a
+/// `${VAR}` the user's shell fills in) stays out of every step, with a warning: it belongs under
+/// `secrets:`.
+fn settings_npmrc(
+    spec: &Spec,
+    files: &ContextFiles,
+    local: &[&str],
+    warnings: &mut Vec<String>,
+) -> bool {
+    if !local.contains(&".npmrc") {
+        return false;
+    }
+    let text = files.text(&spec.path.value, ".npmrc").unwrap_or_default();
+    let credential = text.lines().any(|line| {
+        let line = line.trim();
+        let Some((key, value)) = line.split_once('=') else {
+            return false;
+        };
+        let key = key.trim().to_ascii_lowercase();
+        !line.starts_with(['#', ';'])
+            && ([
+                "auth", "token", "password", "username", "email", "certfile", "keyfile",
+            ]
+            .iter()
+            .any(|word| key.contains(word))
+                || key == "key"
+                || key == "cert"
+                || value.contains("${"))
+    });
+    let named = spec.lockfiles.iter().flatten().any(|l| l.value == ".npmrc");
+    if credential && !named {
+        warnings.push(format!(
+            "{}: it holds credentials, so no step sees it and its settings do not apply to the \
+             install; declare it under `secrets:` (pass it with --secret) to install with it",
+            join(&spec.path.value, ".npmrc")
+        ));
+    }
+    !credential
 }
 
 /// What the build and the runtime see: the app directory without tests, tooling, and (for a
@@ -1128,10 +1176,11 @@ fn runnable_in_production(
 ) -> Result<Start, Diagnostics> {
     let Some((program, arguments)) = program(line).filter(|(p, _)| package.dev_only.contains(p))
     else {
-        return Ok(Start::new(
-            shell_line(line),
-            format!("package.json `{name}` script"),
-        ));
+        let start = Start::new(shell_line(line), format!("package.json `{name}` script"));
+        return Ok(match server_default_port(line) {
+            Some(port) => start.on_port(port),
+            None => start,
+        });
     };
     if let ("nodemon", [file]) = (program.as_str(), arguments.as_slice()) {
         if !file.starts_with('-') {
@@ -1153,6 +1202,29 @@ fn runnable_in_production(
     )
     .needs_command()
     .into())
+}
+
+/// The port a framework's own server listens on when the script names none: `next start`,
+/// `remix-serve`, `react-router-serve` (3000, or what `-p`/`--port` says), which also read
+/// `PORT`, as the image then sets it.
+fn server_default_port(line: &str) -> Option<u16> {
+    let (program, arguments) = program(line)?;
+    let serves = match program.as_str() {
+        "next" => arguments.first().is_some_and(|a| a == "start"),
+        "remix-serve" | "react-router-serve" => true,
+        _ => false,
+    };
+    if !serves {
+        return None;
+    }
+    let named = arguments
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.as_str() {
+            "-p" | "--port" => arguments.get(i + 1)?.parse().ok(),
+            _ => a.strip_prefix("--port=")?.parse().ok(),
+        });
+    Some(named.unwrap_or(NEXT_PORT))
 }
 
 /// The program a script line runs and its arguments: `NODE_ENV=production node x.js` runs
@@ -1192,7 +1264,7 @@ mod tests {
         let mut context = ContextFiles::default();
         for (path, contents) in files {
             context.paths.insert(path.to_string());
-            if matches!(*path, "package.json" | "pnpm-workspace.yaml") {
+            if matches!(*path, "package.json" | "pnpm-workspace.yaml" | ".npmrc") {
                 context
                     .contents
                     .insert(path.to_string(), contents.to_string());
@@ -1214,6 +1286,68 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn framework_servers_listen_on_their_default_port_unless_the_script_names_one() {
+        assert_eq!(server_default_port("next start"), Some(3000));
+        assert_eq!(server_default_port("next start -p 4000"), Some(4000));
+        assert_eq!(
+            server_default_port("NODE_ENV=production next start --port=5050"),
+            Some(5050)
+        );
+        assert_eq!(
+            server_default_port("remix-serve ./build/server/index.js"),
+            Some(3000)
+        );
+        assert_eq!(server_default_port("next dev"), None);
+        assert_eq!(server_default_port("node server.js"), None);
+    }
+
+    #[test]
+    fn an_npmrc_of_settings_reaches_the_install_and_one_with_credentials_does_not() {
+        let package = r#"{"dependencies": {"express": "5"}, "scripts": {"start": "node app.js"}}"#;
+        let copied = |npmrc: &str| {
+            let plan = plan_of(
+                SPEC,
+                &[
+                    ("package.json", package),
+                    ("package-lock.json", ""),
+                    (".npmrc", npmrc),
+                    ("app.js", ""),
+                ],
+            )
+            .unwrap();
+            let copy = plan.stages[0]
+                .steps
+                .iter()
+                .find_map(|s| match s {
+                    Step::CopyContext { files, .. } => Some(files.clone()),
+                    _ => None,
+                })
+                .unwrap();
+            let npmrc = copy
+                .rules
+                .iter()
+                .any(|r| r.pattern == ".npmrc" && r.selects);
+            (npmrc, plan.warnings)
+        };
+        assert_eq!(
+            copied("legacy-peer-deps=true\n@corp:registry=https://npm.corp.example/\n"),
+            (true, vec![])
+        );
+        for credential in [
+            "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n",
+            "legacy-peer-deps=true\n//npm.corp.example/:_password=c2VjcmV0\n",
+            "registry=https://${NPM_USER}@npm.corp.example/\n",
+        ] {
+            let (copied, warnings) = copied(credential);
+            assert!(!copied, "{credential}");
+            assert!(
+                warnings[0].contains("declare it under `secrets:`"),
+                "{warnings:?}"
+            );
+        }
     }
 
     #[test]

@@ -77,8 +77,9 @@ fn procfile_web(text: &str) -> Option<&str> {
 }
 
 /// A shell command line as an entrypoint: exec form (the program is PID 1 and gets the stop
-/// signal) when it is plain words, else `sh -c 'exec …'` for what needs a shell (variables,
-/// quotes, pipes, `&&`, an environment assignment in front).
+/// signal) when it is plain words, else `sh -c` for what needs a shell (variables, quotes,
+/// `&&`, an environment assignment in front), with `exec` where it keeps the server as the
+/// shell's replacement.
 pub(crate) fn shell_line(line: &str) -> Vec<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let plain = line
@@ -88,12 +89,74 @@ pub(crate) fn shell_line(line: &str) -> Vec<String> {
     if plain {
         words.iter().map(|w| w.to_string()).collect()
     } else {
-        vec![
-            "/bin/sh".to_string(),
-            "-c".to_string(),
-            format!("exec {line}"),
-        ]
+        vec!["/bin/sh".to_string(), "-c".to_string(), exec_last(line)]
     }
+}
+
+/// The line with `exec` before its last command when the commands are joined only by `&&` and
+/// `;` (`migrate && gunicorn app`: the server replaces the shell and gets the stop signal; an
+/// `exec` in front of the whole line would run the migration alone). Assignments in front of
+/// that command stay in front of `exec`, which would otherwise take them for the program.
+/// Pipes, `||`, background jobs and subshells run as written.
+fn exec_last(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut last_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(b'"'), b'\\') => i += 1,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(c),
+            (None, b'\\') => i += 1,
+            (None, b'&') if bytes.get(i + 1) == Some(&b'&') => {
+                i += 1;
+                last_start = i + 1;
+            }
+            (None, b';') => last_start = i + 1,
+            (None, b'|' | b'&' | b'(' | b')' | b'`') => return line.to_string(),
+            (None, b'$') if bytes.get(i + 1) == Some(&b'(') => return line.to_string(),
+            (None, _) => {}
+        }
+        i += 1;
+    }
+    let (head, last) = line.split_at(last_start);
+    let command = last.trim_start();
+    if command.is_empty() {
+        return line.to_string();
+    }
+    let mut assignments = 0;
+    while let Some(word) = next_word(&command[assignments..]) {
+        let name = word.split('=').next().unwrap_or_default();
+        let assignment = word.contains('=')
+            && !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        if !assignment {
+            break;
+        }
+        assignments += word.len();
+        assignments += command[assignments..].len() - command[assignments..].trim_start().len();
+    }
+    let spacing = &last[..last.len() - command.len()];
+    let (env, program) = command.split_at(assignments);
+    format!("{head}{spacing}{env}exec {program}")
+}
+
+/// The first shell word of `text` (quotes kept, so it spans their spaces).
+fn next_word(text: &str) -> Option<&str> {
+    let mut quote = None;
+    for (at, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, c) if c.is_whitespace() => return Some(&text[..at]),
+            _ => {}
+        }
+    }
+    (!text.is_empty()).then_some(text)
 }
 
 /// What to do when no rule applies: set `run.command`, or give the app what `looked_for` names.
@@ -130,18 +193,44 @@ mod tests {
             shell_line("node --enable-source-maps dist/server.js"),
             ["node", "--enable-source-maps", "dist/server.js"]
         );
+        let sh = |line: &str| shell_line(line)[2].clone();
         assert_eq!(
-            shell_line("NODE_OPTIONS=--x node a.js"),
-            ["/bin/sh", "-c", "exec NODE_OPTIONS=--x node a.js"]
+            sh("NODE_OPTIONS=--x node a.js"),
+            "NODE_OPTIONS=--x exec node a.js"
         );
         assert_eq!(
-            shell_line("python manage.py migrate && gunicorn proj.wsgi"),
-            [
-                "/bin/sh",
-                "-c",
-                "exec python manage.py migrate && gunicorn proj.wsgi"
-            ]
+            sh("python manage.py migrate && gunicorn proj.wsgi"),
+            "python manage.py migrate && exec gunicorn proj.wsgi"
         );
+        assert_eq!(
+            sh("flask db upgrade; flask translate compile; A='x y' B=2 gunicorn -b :$PORT app:app"),
+            "flask db upgrade; flask translate compile; A='x y' B=2 exec gunicorn -b :$PORT app:app"
+        );
+        assert_eq!(
+            sh("bin/server --port=\"$PORT\""),
+            "exec bin/server --port=\"$PORT\""
+        );
+        assert_eq!(sh("echo 'a && b'"), "exec echo 'a && b'");
+        // What exec cannot sit in front of runs as written.
+        for line in [
+            "migrate || true",
+            "server | tee log",
+            "worker & server",
+            "(cd web && node index.js)",
+            "server $(cat flags)",
+        ] {
+            assert_eq!(sh(line), line);
+        }
+        // The commands run as the test says: exec replaces the shell with the last one only.
+        let run = |line: &str| {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &sh(line)])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        assert_eq!(run("echo one; echo two && echo three"), "one\ntwo\nthree\n");
+        assert_eq!(run("echo one && X=two sh -c 'echo $X'"), "one\ntwo\n");
     }
 
     #[test]
