@@ -869,10 +869,11 @@ fn python_demands(
     // Without a pin, the lock's wheels bound the line too: a newer one would build sdists.
     let default = default_version(ImageRole::PythonBuilder)
         .and_then(|v| toolchain::line_for(ImageRole::PythonBuilder, v));
-    if let (None, Some(lock), Some(default)) =
-        (pinned, files.text(&spec.path.value, "uv.lock"), default)
-    {
-        demands.extend(wheels::wheel_demand(lock, default));
+    let lock = ["uv.lock", "poetry.lock"]
+        .into_iter()
+        .find_map(|name| Some((name, files.text(&spec.path.value, name)?)));
+    if let (None, Some((name, lock)), Some(default)) = (pinned, lock, default) {
+        demands.extend(wheels::wheel_demand(name, lock, default));
     }
     Ok(demands)
 }
