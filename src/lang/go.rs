@@ -143,7 +143,7 @@ impl Provider for Go {
         })?;
         let local: Vec<&str> = files.under(dir).collect();
         let vendored = local.contains(&"vendor/modules.txt");
-        let main = main_package(spec, &local)?;
+        let main = main_package(spec, files, &local)?;
         let app = binary_name(&main, &module);
         let mut warnings = Vec::new();
         let (sources, runtime_files, imports) =
@@ -581,9 +581,11 @@ fn lockfiles(
     Ok(out)
 }
 
-/// The main package directory relative to the app dir: the spec's `build.main`, the module
-/// root when it has Go files, or the only directory under cmd/.
-fn main_package(spec: &Spec, local: &[&str]) -> Result<String, Diagnostics> {
+/// The main package directory relative to the app dir: the spec's `build.main`; the module
+/// root when it is a `package main` (or its package cannot be read); else the one main
+/// package under cmd/, or the one anywhere beside examples, tests and `_`-prefixed
+/// directories (a library at the root with its command elsewhere: caddy's cmd/caddy).
+fn main_package(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<String, Diagnostics> {
     if let Some(main) = &spec.build.main {
         let has_go = local
             .iter()
@@ -598,41 +600,57 @@ fn main_package(spec: &Spec, local: &[&str]) -> Result<String, Diagnostics> {
         }
         return Ok(main.value.clone());
     }
-    let dirs: BTreeSet<&str> = local
-        .iter()
-        .filter(|p| is_build_source(p))
-        .map(|p| parent(p))
-        .collect();
-    if dirs.contains(".") {
+    let dir = spec.path.value.as_str();
+    let mut packages: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for path in local.iter().filter(|p| is_build_source(p)) {
+        let package = files.text(dir, path).and_then(packages::package_name);
+        let names = packages.entry(parent(path)).or_default();
+        names.extend(package);
+    }
+    let is_main = |d: &str| packages.get(d).is_some_and(|names| names.contains("main"));
+    let root = packages.get(".");
+    if root.is_some_and(|names| names.is_empty() || names.contains("main")) {
         return Ok(".".to_string());
     }
-    let commands: Vec<&str> = dirs
+    let mains: Vec<&str> = packages.keys().copied().filter(|d| is_main(d)).collect();
+    let the_app = |d: &&str| {
+        !super::beside_the_app(&format!("{d}/main.go"))
+            && !d.split('/').any(|part| part.starts_with(['_', '.']))
+    };
+    let commands: Vec<&str> = mains
         .iter()
         .copied()
         .filter(|d| d.starts_with("cmd/") && d.matches('/').count() == 1)
         .collect();
-    match commands.as_slice() {
-        [one] => Ok(one.to_string()),
-        _ => {
-            let candidates: Vec<&str> = if commands.is_empty() {
-                dirs.iter().copied().take(8).collect()
-            } else {
-                commands
-            };
-            Err(
-                Diagnostic::at(spec.path.location, "cannot tell which package to build")
-                    .with_hint(format!(
-                        "set `build.main` to one of: {}",
-                        if candidates.is_empty() {
-                            "(no Go files found)".to_string()
-                        } else {
-                            candidates.join(", ")
-                        }
-                    ))
-                    .into(),
-            )
-        }
+    let apps: Vec<&str> = mains.iter().copied().filter(the_app).collect();
+    match (commands.as_slice(), apps.as_slice()) {
+        ([one], _) | ([], [one]) => return Ok(one.to_string()),
+        _ => {}
     }
+    let candidates: Vec<&str> = match (commands.is_empty(), apps.is_empty()) {
+        (false, _) => commands,
+        (true, false) => apps,
+        (true, true) if !mains.is_empty() => mains,
+        (true, true) => packages.keys().copied().take(8).collect(),
+    };
+    let library = root
+        .and_then(|names| names.first())
+        .map_or(String::new(), |name| {
+            format!(" (the module root is `package {name}`, a library)")
+        });
+    Err(Diagnostic::at(
+        spec.path.location,
+        format!("cannot tell which package to build{library}"),
+    )
+    .with_hint(format!(
+        "set `build.main` to one of: {}",
+        if candidates.is_empty() {
+            "(no Go files found)".to_string()
+        } else {
+            candidates.join(", ")
+        }
+    ))
+    .into())
 }
 
 fn is_build_source(path: &str) -> bool {
@@ -716,6 +734,49 @@ mod tests {
         }
         Go.plan(&spec, &context)
             .unwrap_or_else(|d| panic!("{}", d.render("strata.yaml", "")))
+    }
+
+    #[test]
+    fn a_library_at_the_root_builds_its_one_command() {
+        let spec = crate::spec::parse(b"version: 1\nlanguage: go\n").unwrap();
+        let main_of = |files: &[(&str, &str)]| {
+            let mut context = ContextFiles::default();
+            for (path, contents) in files {
+                context.paths.insert(path.to_string());
+                context
+                    .contents
+                    .insert(path.to_string(), contents.to_string());
+            }
+            let local: Vec<&str> = context.paths.iter().map(String::as_str).collect();
+            main_package(&spec, &context, &local).map_err(|d| d.render("strata.yaml", ""))
+        };
+        let generator = "//go:build ignore\n\npackage main\n";
+        let library = [
+            ("go.mod", "module example.com/web\n"),
+            ("server.go", "// Package web serves.\npackage web\n"),
+            ("gen.go", generator),
+            ("internal/cmd/flags.go", "package cmd\n"),
+            ("examples/hello/main.go", "package main\n"),
+            ("_tools/lint/main.go", "package main\n"),
+        ];
+        let with_command = [&library[..], &[("cmd/web/main.go", "package main\n")]].concat();
+        assert_eq!(main_of(&with_command).unwrap(), "cmd/web");
+        let with_app = [
+            &library[..],
+            &[("app/main.go", "/* the server */ package main\n")],
+        ]
+        .concat();
+        assert_eq!(main_of(&with_app).unwrap(), "app");
+        // Only an example is a command: the user says which.
+        let err = main_of(&library).unwrap_err();
+        assert!(
+            err.contains("the module root is `package web`, a library"),
+            "{err}"
+        );
+        assert!(err.contains("one of: _tools/lint, examples/hello"), "{err}");
+        // A main package at the root wins, as before.
+        let root_main = [&library[..], &[("main.go", "package main\n")]].concat();
+        assert_eq!(main_of(&root_main).unwrap(), ".");
     }
 
     fn build_runs(plan: &Plan) -> Vec<&crate::plan::RunStep> {

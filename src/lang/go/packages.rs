@@ -107,56 +107,74 @@ fn local_dir(import: &str, modules: &BTreeMap<String, String>) -> Option<String>
         })
 }
 
+/// The lines of Go source without their comments, blank ones skipped.
+fn code_lines(source: &str) -> impl Iterator<Item = String> {
+    source
+        .lines()
+        .scan(false, |in_comment, raw| {
+            let mut code = String::new();
+            let mut rest = raw;
+            loop {
+                if *in_comment {
+                    let Some(end) = rest.find("*/") else { break };
+                    *in_comment = false;
+                    rest = &rest[end + 2..];
+                }
+                let line_comment = rest.find("//");
+                match rest.find("/*") {
+                    Some(start) if line_comment.is_none_or(|l| start < l) => {
+                        code.push_str(&rest[..start]);
+                        code.push(' ');
+                        *in_comment = true;
+                        rest = &rest[start + 2..];
+                    }
+                    _ => {
+                        code.push_str(&rest[..line_comment.unwrap_or(rest.len())]);
+                        break;
+                    }
+                }
+            }
+            Some(code.trim().to_string())
+        })
+        .filter(|line| !line.is_empty())
+}
+
+/// The package a Go file declares, unless a build constraint keeps it out of every build
+/// (`//go:build ignore`: a generator's `package main` beside a library's files).
+pub(super) fn package_name(source: &str) -> Option<String> {
+    let ignored = source
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("package "))
+        .any(|line| matches!(line, "//go:build ignore" | "// +build ignore"));
+    let first = code_lines(source).next()?;
+    let clause = first.strip_prefix("package ")?;
+    (!ignored).then(|| clause.trim().to_string())
+}
+
 /// The import paths of a Go file: the `import` declarations after the package clause, in
 /// both forms (`import "x"`, `import ( a "x"; _ "y" )`). `None` when the file does not read as
 /// Go (no package clause).
 fn imports(source: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
-    let mut seen_package = false;
+    let mut lines = code_lines(source);
+    if !lines.next()?.starts_with("package ") {
+        return None;
+    }
     let mut in_block = false;
-    let mut in_comment = false;
-    for raw in source.lines() {
-        let mut line = raw.trim();
-        if in_comment {
-            match line.find("*/") {
-                Some(end) => {
-                    in_comment = false;
-                    line = line[end + 2..].trim();
-                }
-                None => continue,
-            }
-        }
-        if let Some(start) = line.find("/*") {
-            if !line[start..].contains("*/") {
-                in_comment = true;
-            }
-            line = line[..start].trim();
-        }
-        let line = line.split("//").next().unwrap_or_default().trim();
-        if line.is_empty() {
-            continue;
-        }
-        if !seen_package {
-            seen_package = line.starts_with("package ");
-            if !seen_package {
-                return None;
-            }
-            continue;
-        }
+    for line in lines {
         if in_block {
             if line.starts_with(')') {
                 in_block = false;
             } else {
-                out.extend(quoted(line));
+                out.extend(quoted(&line));
             }
         } else if let Some(rest) = line.strip_prefix("import") {
             let rest = rest.trim();
             if rest.starts_with('(') {
                 in_block = !rest.contains(')');
-                out.extend(quoted(rest));
-            } else {
-                out.extend(quoted(rest));
             }
+            out.extend(quoted(rest));
         } else {
             // The first declaration that is not an import ends the imports.
             break;
@@ -187,6 +205,15 @@ mod tests {
             ["fmt", "example.com/mono/libs/greeting", "embed", "os"]
         );
         assert_eq!(imports("not go at all"), None);
+        assert_eq!(package_name(source).as_deref(), Some("main"));
+        assert_eq!(
+            package_name("/* c */ package web /* d */ // e\n").as_deref(),
+            Some("web")
+        );
+        assert_eq!(
+            package_name("//go:build ignore\n\n// Generates.\npackage main\n"),
+            None
+        );
         assert_eq!(
             imports("package a; import (\"x\"; \"y\")").unwrap(),
             Vec::<String>::new(),
