@@ -179,6 +179,16 @@ fn a_plain_static_site_is_served_as_it_is() {
     assert!(css.contains("content-encoding: gzip"), "{css}");
 }
 
+/// A Go server with a package that calls libc through cgo: built with cgo on (go build would
+/// leave that file out and fail), and run on a base that has the C library.
+#[test]
+fn a_go_server_using_cgo_builds_with_it_and_runs_on_a_base_with_libc() {
+    let Some(_engine) = engine() else { return };
+    let ws = initialised("go/cgo-sysinfo");
+    let tag = build_image(&ws, "go/cgo-sysinfo");
+    assert_eq!(answer(&tag, "/"), "pid 1 from libc\n");
+}
+
 #[test]
 fn a_go_server_serves_what_it_embeds() {
     let Some(_engine) = engine() else { return };

@@ -142,12 +142,31 @@ impl Provider for Go {
             )
         })?;
         let local: Vec<&str> = files.under(dir).collect();
-        let vendored = local.contains(&"vendor/modules.txt");
         let main = main_package(spec, files, &local)?;
+        let closure = build_packages(dir, &main, files, &local);
+        // A binary that needs cgo builds as if the spec said so: go-sqlite3 compiles with cgo
+        // off and fails only when the app opens its database, and go build leaves out a
+        // package's files that import "C".
+        let needs_cgo = needs_cgo(go_mod) || closure.as_ref().is_some_and(|c| c.cgo);
+        let with_cgo;
+        let spec = match needs_cgo && !spec.build.env.contains_key("CGO_ENABLED") {
+            true => {
+                with_cgo = {
+                    let mut spec = spec.clone();
+                    let cgo = ("CGO_ENABLED".to_string(), "1".to_string());
+                    spec.build.env.extend([cgo]);
+                    spec
+                };
+                &with_cgo
+            }
+            false => spec,
+        };
+        let cgo = cgo_enabled(spec);
+        let vendored = local.contains(&"vendor/modules.txt");
         let app = binary_name(&main, &module);
         let mut warnings = Vec::new();
         let (sources, runtime_files, imports) =
-            inputs(spec, files, &local, &main, vendored, &mut warnings);
+            inputs(spec, files, &local, closure, vendored, &mut warnings);
         // A vendored module's packages compile from vendor/, which is a source input.
         let imported = imports.filter(|imports| !vendored && !imports.is_empty());
         let (runtime, image) = binary_runtime(spec, &app, runtime_files, &mut warnings);
@@ -175,14 +194,15 @@ impl Provider for Go {
                 )])
                 .collect(),
             build_output: Some(OUT),
-            // Go cross-compiles anything to anything with CGO off: build natively, never emulate.
-            cross_compile: Some(
+            // Go cross-compiles anything to anything with CGO off: build natively, never
+            // emulate. With cgo, the C compiler is the host's: the target's builder runs it.
+            cross_compile: (!cgo).then(|| {
                 TARGET_ENV
                     .iter()
                     .map(|(name, part)| (name.to_string(), *part))
-                    .collect(),
-            ),
-            runtime_base: runtime_base(spec),
+                    .collect()
+            }),
+            runtime_base: runtime_base(spec, cgo),
             runtime,
             image,
             warnings,
@@ -241,7 +261,7 @@ fn inputs(
     spec: &Spec,
     files: &ContextFiles,
     local: &[&str],
-    main: &str,
+    closure: Option<packages::Closure>,
     vendored: bool,
     warnings: &mut Vec<String>,
 ) -> (
@@ -250,7 +270,6 @@ fn inputs(
     Option<BTreeSet<String>>,
 ) {
     let dir = spec.path.value.as_str();
-    let closure = build_packages(dir, main, files, local);
     let packages = closure.as_ref().map(|c| &c.dirs);
     let program: Vec<(&str, &str)> = local
         .iter()
@@ -279,7 +298,7 @@ fn sources(
     embeds: Vec<Reference>,
     warnings: &mut Vec<String>,
 ) -> ContextSelection {
-    let cgo = spec.build.env.get("CGO_ENABLED").is_some_and(|v| v == "1");
+    let cgo = cgo_enabled(spec);
     let kinds: Vec<&str> = PACKAGE_FILES
         .iter()
         .chain(if cgo { CGO_FILES } else { &[] })
@@ -425,8 +444,28 @@ fn go_build(spec: &Spec, app: &str, main: &str) -> Vec<String> {
     argv
 }
 
-fn runtime_base(spec: &Spec) -> Base {
+/// Whether the build runs with cgo (the spec's `CGO_ENABLED=1`, written or implied).
+fn cgo_enabled(spec: &Spec) -> bool {
+    spec.build.env.get("CGO_ENABLED").is_some_and(|v| v == "1")
+}
+
+/// Modules whose packages compile only with cgo: the module needs it when go.mod requires one.
+const CGO_MODULES: &[&str] = &["github.com/mattn/go-sqlite3"];
+
+fn needs_cgo(go_mod: &str) -> bool {
+    go_mod.lines().any(|line| {
+        let line = line.trim().trim_start_matches("require").trim();
+        line.split_whitespace()
+            .next()
+            .is_some_and(|module| CGO_MODULES.contains(&module))
+    })
+}
+
+/// The runtime image: a cgo binary links the C library dynamically, which the static base
+/// lacks, so `static` gives it the slim one.
+fn runtime_base(spec: &Spec, cgo: bool) -> Base {
     match &spec.runtime.value {
+        RuntimeBase::Static if cgo => image_base(ImageRole::RuntimeSlim),
         RuntimeBase::Static => image_base(ImageRole::RuntimeStatic),
         RuntimeBase::Slim => image_base(ImageRole::RuntimeSlim),
         RuntimeBase::Scratch => Base::Scratch,
@@ -734,6 +773,30 @@ mod tests {
         }
         Go.plan(&spec, &context)
             .unwrap_or_else(|d| panic!("{}", d.render("strata.yaml", "")))
+    }
+
+    #[test]
+    fn a_module_requiring_go_sqlite3_builds_with_cgo_on_a_base_with_the_c_library() {
+        let main = "package main\nimport _ \"github.com/mattn/go-sqlite3\"\nfunc main() {}\n";
+        let go_mod = "module example.com/notes\n\ngo 1.24\n\nrequire (\n\
+                      \tgithub.com/mattn/go-sqlite3 v1.14.24\n)\n";
+        let plan = plan_of(&[("go.mod", go_mod), ("go.sum", ""), ("main.go", main)]);
+        let compile = build_runs(&plan).last().copied().unwrap();
+        assert_eq!(
+            compile.env.get("CGO_ENABLED").map(String::as_str),
+            Some("1")
+        );
+        let runtime = plan.stage(crate::plan::StageName::Runtime).unwrap();
+        assert_eq!(runtime.base, image_base(ImageRole::RuntimeSlim));
+        // Built on the target's own builder: the C compiler is the host's.
+        let build = plan.stage(crate::plan::StageName::Build).unwrap();
+        assert_eq!(build.runs_on, crate::plan::RunsOn::Target);
+        let plain = plan_of(&[("go.mod", "module example.com/notes\n"), ("main.go", main)]);
+        let compile = build_runs(&plain).last().copied().unwrap();
+        assert_eq!(
+            compile.env.get("CGO_ENABLED").map(String::as_str),
+            Some("0")
+        );
     }
 
     #[test]

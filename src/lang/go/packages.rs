@@ -15,6 +15,8 @@ pub(super) struct Closure {
     /// What those packages import that is not local: the standard library's packages and the
     /// dependencies' (cgo's `C` left out). Files only another OS compiles are not read.
     pub external: BTreeSet<String>,
+    /// Whether one of them imports `C`: with cgo off, go build would leave those files out.
+    pub cgo: bool,
 }
 
 /// The packages `main` is built from: itself and every local package it imports,
@@ -41,10 +43,11 @@ pub(super) fn local_closure(
             for import in imports(text)? {
                 match local_dir(&import, modules) {
                     Some(local) => pending.push(local),
-                    None if import != "C" && !for_another_os => {
+                    None if for_another_os => {}
+                    None if import == "C" => closure.cgo = true,
+                    None => {
                         closure.external.insert(import);
                     }
-                    None => {}
                 }
             }
         }
