@@ -50,7 +50,7 @@ pub fn starter_spec(
         }),
         Err(problems) if lang::missing_start(&problems).is_some() => {
             let missing = lang::missing_start(&problems).cloned();
-            let port = found_port.map(|p| (p, "found in the sources".to_string()));
+            let port = found_port;
             return Ok(Starter {
                 text: template(frontend, language, port, missing.as_ref()),
                 needs_command: missing,
@@ -58,7 +58,7 @@ pub fn starter_spec(
         }
         Err(problems) => return Err(problems.render_for(&dir.display().to_string())),
     }
-    .or_else(|| found_port.map(|p| (p, "found in the sources".to_string())));
+    .or(found_port);
     let text = template(frontend, language, port, None);
     let plan = lang::plan(
         &spec::parse(text.as_bytes()).map_err(|d| d.render("strata.yaml", &text))?,
@@ -136,8 +136,10 @@ fn found(plan: &Plan) -> String {
 
 /// The port the app's own sources say it listens on, by the usual spellings (`:8080"` in a Go
 /// `ListenAndServe`, `.listen(3000` in Node, `0.0.0.0:8080` in Rust, `port=8000` in Python).
-/// Only the sources strata lists are read, each at most 256 KiB.
-fn listening_port(dir: &Path, files: &ContextFiles) -> Option<u16> {
+/// Only the sources strata lists are read, each at most 256 KiB. A loopback address
+/// (`"127.0.0.1:8090"`, `"localhost:7700"`) counts only when nothing else does, and says that
+/// the app must listen on all addresses to be reached from outside its container.
+fn listening_port(dir: &Path, files: &ContextFiles) -> Option<(u16, String)> {
     const MARKERS: [&str; 5] = [
         "ListenAndServe(\":",
         ".listen(",
@@ -151,11 +153,22 @@ fn listening_port(dir: &Path, files: &ContextFiles) -> Option<u16> {
             .any(|ext| p.ends_with(ext))
             && !lang::beside_the_app(p)
     });
+    let mut loopback = None;
     for path in sources.take(500) {
         let Ok(text) = std::fs::read(dir.join(path)) else {
             continue;
         };
         let text = String::from_utf8_lossy(&text[..text.len().min(256 * 1024)]).into_owned();
+        if loopback.is_none() {
+            loopback = loopback_port(&text).map(|(address, port)| {
+                let why = format!(
+                    "found in {path}, which binds {address}: only the container itself reaches \
+                     that; make the app listen on 0.0.0.0 (its flag in run.args, or its \
+                     variable in run.env)"
+                );
+                (port, why)
+            });
+        }
         for marker in MARKERS {
             for (at, _) in text.match_indices(marker) {
                 let digits: String = text[at + marker.len()..]
@@ -164,16 +177,34 @@ fn listening_port(dir: &Path, files: &ContextFiles) -> Option<u16> {
                     .collect();
                 if let Ok(port) = digits.parse::<u16>() {
                     if port > 0 {
-                        return Some(port);
+                        return Some((port, "found in the sources".to_string()));
                     }
                 }
             }
         }
         if let Some(port) = port_default(&text) {
-            return Some(port);
+            return Some((port, "found in the sources".to_string()));
         }
     }
-    None
+    loopback
+}
+
+/// A loopback listen address in a string literal (`"127.0.0.1:8090"`, `'localhost:3000'`):
+/// the address and the port. A URL (`"http://localhost:5432"`) is a client's, not this.
+fn loopback_port(text: &str) -> Option<(&'static str, u16)> {
+    ["127.0.0.1", "localhost"].iter().find_map(|address| {
+        ['"', '\''].iter().find_map(|quote| {
+            let marker = format!("{quote}{address}:");
+            text.match_indices(&marker).find_map(|(at, _)| {
+                let digits: String = text[at + marker.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let port: u16 = digits.parse().ok().filter(|p| *p > 0)?;
+                Some((*address, port))
+            })
+        })
+    })
 }
 
 /// The default of a `PORT` variable, the way sources spell it: `os.environ.get("PORT",
@@ -292,7 +323,24 @@ run:
 
 #[cfg(test)]
 mod tests {
-    use super::port_default;
+    use super::{loopback_port, port_default};
+
+    #[test]
+    fn a_loopback_listen_address_is_found_and_a_client_url_is_not() {
+        assert_eq!(
+            loopback_port(r#"flag.String("http", "127.0.0.1:8090", "address")"#),
+            Some(("127.0.0.1", 8090))
+        );
+        assert_eq!(
+            loopback_port("http_addr = 'localhost:7700'"),
+            Some(("localhost", 7700))
+        );
+        assert_eq!(
+            loopback_port(r#"db = "postgres://localhost:5432/app""#),
+            None
+        );
+        assert_eq!(loopback_port(r#"addr := "0.0.0.0:8080""#), None);
+    }
 
     #[test]
     fn a_port_variable_default_is_the_listening_port() {
