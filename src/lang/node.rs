@@ -580,6 +580,9 @@ fn server(
         || Ok(None),
         || generic_start(spec, package, &local),
     )?;
+    if !package.has_build && spec.run.command.is_none() {
+        warnings.extend(unbuilt_entry(package, &start.command, &local));
+    }
     // Production node_modules on their own layers, made from the lockfiles only: a source edit
     // leaves them byte-identical.
     let modules = tools
@@ -1204,6 +1207,44 @@ fn runnable_in_production(
     .into())
 }
 
+/// A warning when the start command runs a file (`node dist/main`) that is not in the build
+/// context while no `build` script would make it: a build script under another name
+/// (`build:production`, an Nx or Turborepo build) does not run, so the image could not start.
+fn unbuilt_entry(package: &PackageJson, command: &[String], local: &[&str]) -> Option<String> {
+    let script = command
+        .iter()
+        .skip_while(|word| word.as_str() != "node")
+        .skip(1)
+        .find(|word| !word.starts_with('-'))?;
+    let file = script
+        .trim_start_matches("/app/")
+        .trim_start_matches("./")
+        .to_string();
+    let present = local.iter().any(|p| {
+        *p == file
+            || p.strip_prefix(file.as_str())
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('/'))
+    });
+    if present || file.is_empty() {
+        return None;
+    }
+    let builds: Vec<String> = package
+        .scripts
+        .keys()
+        .filter(|name| name.starts_with("build"))
+        .map(|name| format!("`{name}`"))
+        .collect();
+    let which = match builds.is_empty() {
+        true => String::new(),
+        false => format!(" (package.json has {})", builds.join(", ")),
+    };
+    Some(format!(
+        "the start command runs `{file}`, which is not in the build context, and package.json \
+         has no `build` script to make it{which}: the image would not start; add a `build` \
+         script that writes it (`\"build\": \"npm run build:production\"`)"
+    ))
+}
+
 /// The port a framework's own server listens on when the script names none: `next start`,
 /// `remix-serve`, `react-router-serve` (3000, or what `-p`/`--port` says), which also read
 /// `PORT`, as the image then sets it.
@@ -1286,6 +1327,27 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_start_file_no_build_makes_is_named() {
+        let package = PackageJson::parse(
+            r#"{"scripts": {"start": "node dist/apps/api/main", "build:production": "nx run-many"}}"#,
+        )
+        .unwrap();
+        let command = strings(&["node", "dist/apps/api/main"]);
+        let warning = unbuilt_entry(
+            &package,
+            &command,
+            &["package.json", "apps/api/src/main.ts"],
+        );
+        assert!(warning.is_some_and(
+            |w| w.contains("`dist/apps/api/main`") && w.contains("`build:production`")
+        ));
+        let shipped = ["package.json", "dist/apps/api/main.js"];
+        assert_eq!(unbuilt_entry(&package, &command, &shipped), None);
+        let server = strings(&["node", "--enable-source-maps", "/app/server.js"]);
+        assert_eq!(unbuilt_entry(&package, &server, &["server.js"]), None);
     }
 
     #[test]
