@@ -577,8 +577,11 @@ fn build_packages(
         .iter()
         .filter(|p| p.rsplit('/').next() == Some("go.mod"))
     {
-        let module = GoMod::parse(text(path)?).ok()?.module?;
-        modules.insert(module, parent(path).to_string());
+        // A go.mod naming no module (an empty one that keeps a directory out of the main
+        // module) is a boundary nothing imports through.
+        if let Some(module) = GoMod::parse(text(path)?).ok()?.module {
+            modules.insert(module, parent(path).to_string());
+        }
     }
     let sources: BTreeMap<&str, &str> = local
         .iter()
@@ -797,6 +800,30 @@ mod tests {
             compile.env.get("CGO_ENABLED").map(String::as_str),
             Some("0")
         );
+    }
+
+    #[test]
+    fn an_empty_nested_go_mod_keeps_the_build_narrowed_to_the_binarys_packages() {
+        let plan = plan_of(&[
+            ("go.mod", "module example.com/site\n\ngo 1.24\n"),
+            (
+                "main.go",
+                "package main\nimport (\n\"fmt\"\n\"example.com/site/web\"\n)\n",
+            ),
+            ("web/web.go", "package web\n"),
+            ("other/other.go", "package other\n"),
+            ("tools/gen/go.mod", ""),
+            ("tools/gen/main.go", "package main\n"),
+        ]);
+        // The imported packages get their own step only when the closure is known.
+        let runs = build_runs(&plan);
+        assert_eq!(
+            runs.len(),
+            2,
+            "{:?}",
+            runs.iter().map(|r| &r.name).collect::<Vec<_>>()
+        );
+        assert!(runs[0].name.contains("the 1 packages"), "{}", runs[0].name);
     }
 
     #[test]
