@@ -143,7 +143,7 @@ impl Provider for Go {
         })?;
         let local: Vec<&str> = files.under(dir).collect();
         let main = main_package(spec, files, &local)?;
-        let closure = build_packages(dir, &main, files, &local);
+        let closure = build_packages(dir, &main, files, &local, &spec.build.tags);
         // A binary that needs cgo builds as if the spec said so: go-sqlite3 compiles with cgo
         // off and fails only when the app opens its database, and go build leaves out a
         // package's files that import "C".
@@ -276,6 +276,7 @@ fn inputs(
         .filter(|p| is_build_source(p))
         .filter(|p| packages.is_none_or(|set| set.contains(parent(p))))
         .filter_map(|p| Some((*p, files.text(dir, p)?)))
+        .filter(|(_, text)| !packages::left_out_by_constraint(text, &spec.build.tags))
         .collect();
     let embeds: Vec<Reference> = program
         .iter()
@@ -570,6 +571,7 @@ fn build_packages(
     main: &str,
     files: &ContextFiles,
     local: &[&str],
+    tags: &[String],
 ) -> Option<packages::Closure> {
     let text = |path: &str| files.contents.get(&join(dir, path)).map(String::as_str);
     let mut modules = BTreeMap::new();
@@ -588,7 +590,7 @@ fn build_packages(
         .filter(|p| is_build_source(p))
         .map(|p| Some((*p, text(p)?)))
         .collect::<Option<_>>()?;
-    packages::local_closure(main, &sources, &modules)
+    packages::local_closure(main, &sources, &modules, tags)
 }
 
 /// The dependency inputs, relative to the app directory: the spec's lockfiles, or go.mod,

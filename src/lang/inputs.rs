@@ -331,12 +331,14 @@ fn runtime_reads(
     let mut out: Vec<Reference> = Vec::new();
     for (path, text) in sources {
         let file = path.rsplit('/').next().unwrap_or(path);
+        let lines: Vec<&str> = text.lines().collect();
         for (line, written) in string_literals(text, &['"'], "//") {
             let named = written.trim_start_matches("./").trim_end_matches('/');
             let first = named.split('/').next().unwrap_or_default();
             if named.is_empty()
                 || named.contains(char::is_whitespace)
                 || first.contains(['*', '?', '['])
+                || is_a_key(lines.get(line - 1).copied().unwrap_or_default(), &written)
             {
                 continue;
             }
@@ -363,6 +365,16 @@ fn runtime_reads(
         }
     }
     out
+}
+
+/// Whether the literal is a key on its line (`"justfile": icon` in a map, `case "Makefile":`,
+/// `"Cargo.toml" => …` in a match): a name the program compares with, not a file it opens.
+fn is_a_key(line: &str, literal: &str) -> bool {
+    let quoted = format!("\"{literal}\"");
+    line.match_indices(&quoted).any(|(at, _)| {
+        let after = line[at + quoted.len()..].trim_start();
+        (after.starts_with(':') && !after.starts_with(":=")) || after.starts_with("=>")
+    })
 }
 
 /// The app directory as a compiled program may read it at run time: without documentation,
@@ -481,7 +493,8 @@ mod tests {
         let main = "t := template.Must(template.ParseGlob(\"templates/*.html\"))\n\
                     http.Dir(\"./static/\")\nos.ReadFile(\"config.json\")\n\
                     godotenv.Load(\".env\")\nos.ReadFile(\"main.go\")\nfmt.Println(\"hello world\")\n\
-                    embedded := \"assets\"\nmatch(\"*.md\", \"README.md\")\n";
+                    embedded := \"assets\"\nmatch(\"*.md\", \"README.md\")\n\
+                    icons := map[string]string{\"theme.css\": \"c\"}\nswitch f { case \"theme.css\":\n}\n";
         let listed = [
             "main.go",
             "templates/index.html",
@@ -490,6 +503,7 @@ mod tests {
             ".env",
             "assets/logo.png",
             "README.md",
+            "theme.css",
         ];
         let embedded = [Reference::path("assets", "//go:embed")];
         let readable = readable_at_run_time(&spec(), &["**/*.go"], []);

@@ -28,6 +28,7 @@ pub(super) fn local_closure(
     main: &str,
     sources: &BTreeMap<&str, &str>,
     modules: &BTreeMap<String, String>,
+    tags: &[String],
 ) -> Option<Closure> {
     let mut closure = Closure::default();
     let mut pending = vec![main.to_string()];
@@ -39,7 +40,7 @@ pub(super) fn local_closure(
             if parent(path) != dir || !is_build_source(path) {
                 continue;
             }
-            let for_another_os = another_os(path);
+            let for_another_os = another_os(path) || left_out_by_constraint(text, tags);
             for import in imports(text)? {
                 match local_dir(&import, modules) {
                     Some(local) => pending.push(local),
@@ -87,6 +88,39 @@ fn another_os(path: &str) -> bool {
         [] => None,
     };
     os.is_some_and(|os| OTHER_OSES.contains(&os))
+}
+
+/// Whether a file's `//go:build` line keeps it out of a plain `go build` with `tags` (and cgo
+/// off, strata's default): a lone tag that such a build does not set (`ignore`, `mage`,
+/// `tools`, `integration`, `cgo`, another OS). Expressions (`linux && !arm`) are not
+/// evaluated: the file counts.
+pub(super) fn left_out_by_constraint(source: &str, tags: &[String]) -> bool {
+    let constraint = source
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("package "))
+        .find_map(|line| line.strip_prefix("//go:build "));
+    let Some(tag) = constraint.map(str::trim) else {
+        return false;
+    };
+    let lone = tag
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let set_by_a_build = matches!(
+        tag,
+        "linux"
+            | "unix"
+            | "gc"
+            | "amd64"
+            | "arm64"
+            | "arm"
+            | "386"
+            | "riscv64"
+            | "ppc64le"
+            | "s390x"
+    ) || tag.starts_with("go1.")
+        || tags.iter().any(|t| t == tag);
+    lone && !set_by_a_build
 }
 
 /// The directory of a local package, when `import` belongs to one of the local modules (the
@@ -217,6 +251,22 @@ mod tests {
             package_name("//go:build ignore\n\n// Generates.\npackage main\n"),
             None
         );
+        let tags = ["integration".to_string()];
+        for (constraint, left_out) in [
+            ("//go:build mage\n", true),
+            ("//go:build cgo\n", true),
+            ("//go:build integration\n", false),
+            ("//go:build linux\n", false),
+            ("//go:build linux && !arm\n", false),
+            ("// just a comment\n", false),
+        ] {
+            let file = format!("{constraint}\npackage site\n");
+            assert_eq!(
+                left_out_by_constraint(&file, &tags),
+                left_out,
+                "{constraint}"
+            );
+        }
         assert_eq!(
             imports("package a; import (\"x\"; \"y\")").unwrap(),
             Vec::<String>::new(),
@@ -260,7 +310,7 @@ mod tests {
             ("example.com/mono".to_string(), ".".to_string()),
             ("example.com/tools".to_string(), "tools".to_string()),
         ]);
-        let closure = local_closure("services/api", &sources, &modules).unwrap();
+        let closure = local_closure("services/api", &sources, &modules, &[]).unwrap();
         assert_eq!(
             closure.dirs.into_iter().collect::<Vec<_>>(),
             ["libs/greeting", "services/api", "tools/words"]
@@ -271,6 +321,6 @@ mod tests {
             ["github.com/google/uuid", "golang.org/x/sys/unix", "strings"]
         );
         let broken = BTreeMap::from([("services/api/main.go", "garbage")]);
-        assert_eq!(local_closure("services/api", &broken, &modules), None);
+        assert_eq!(local_closure("services/api", &broken, &modules, &[]), None);
     }
 }
