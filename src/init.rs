@@ -46,7 +46,11 @@ pub fn starter_spec(
     let port = match lang::plan(&spec_for(frontend, language, None)?, &files) {
         Ok(plan) => plan.image.ports.first().and_then(|p| {
             let number = p.split('/').next()?.parse().ok()?;
-            Some((number, format!("the port of {}", plan.image.chosen_by)))
+            Some(PortLine {
+                number,
+                why: format!("the port of {}", plan.image.chosen_by),
+                certain: true,
+            })
         }),
         Err(problems) if lang::missing_start(&problems).is_some() => {
             let missing = lang::missing_start(&problems).cloned();
@@ -95,7 +99,7 @@ fn detected_language(dir: &Path, files: &ContextFiles) -> Result<Language, Strin
 fn spec_for(
     frontend: &str,
     language: Language,
-    port: Option<(u16, String)>,
+    port: Option<PortLine>,
 ) -> Result<spec::Spec, String> {
     let text = template(frontend, language, port, None);
     spec::parse(text.as_bytes()).map_err(|d| d.render("strata.yaml", &text))
@@ -139,7 +143,7 @@ fn found(plan: &Plan) -> String {
 /// Only the sources strata lists are read, each at most 256 KiB. A loopback address
 /// (`"127.0.0.1:8090"`, `"localhost:7700"`) counts only when nothing else does, and says that
 /// the app must listen on all addresses to be reached from outside its container.
-fn listening_port(dir: &Path, files: &ContextFiles) -> Option<(u16, String)> {
+fn listening_port(dir: &Path, files: &ContextFiles) -> Option<PortLine> {
     const MARKERS: [&str; 5] = [
         "ListenAndServe(\":",
         ".listen(",
@@ -166,7 +170,11 @@ fn listening_port(dir: &Path, files: &ContextFiles) -> Option<(u16, String)> {
                      that; make the app listen on 0.0.0.0 (its flag in run.args, or its \
                      variable in run.env)"
                 );
-                (port, why)
+                PortLine {
+                    number: port,
+                    why,
+                    certain: false,
+                }
             });
         }
         for marker in MARKERS {
@@ -177,16 +185,34 @@ fn listening_port(dir: &Path, files: &ContextFiles) -> Option<(u16, String)> {
                     .collect();
                 if let Ok(port) = digits.parse::<u16>() {
                     if port > 0 {
-                        return Some((port, "found in the sources".to_string()));
+                        return Some(PortLine::in_the_sources(port));
                     }
                 }
             }
         }
         if let Some(port) = port_default(&text) {
-            return Some((port, "found in the sources".to_string()));
+            return Some(PortLine::in_the_sources(port));
         }
     }
     loopback
+}
+
+/// The spec's `ports:` line: the port, why, and whether it is written as a setting or, for a
+/// guess the user must confirm, as a comment.
+struct PortLine {
+    number: u16,
+    why: String,
+    certain: bool,
+}
+
+impl PortLine {
+    fn in_the_sources(number: u16) -> PortLine {
+        PortLine {
+            number,
+            why: "found in the sources".to_string(),
+            certain: true,
+        }
+    }
 }
 
 /// A loopback listen address in a string literal (`"127.0.0.1:8090"`, `'localhost:3000'`):
@@ -249,11 +275,21 @@ fn port_default(text: &str) -> Option<u16> {
 fn template(
     frontend: &str,
     language: Language,
-    port: Option<(u16, String)>,
+    port: Option<PortLine>,
     needs_command: Option<&Diagnostic>,
 ) -> String {
     let ports = match port {
-        Some((port, why)) => format!("{:<30}# {why}", format!("  ports: [{port}]")),
+        Some(PortLine {
+            number,
+            why,
+            certain,
+        }) => {
+            let setting = match certain {
+                true => format!("  ports: [{number}]"),
+                false => format!("  # ports: [{number}]"),
+            };
+            format!("{setting:<30}# {why}")
+        }
         None => "  # ports: [8080]             # what the service listens on".to_string(),
     };
     let command = match needs_command {

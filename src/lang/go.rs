@@ -627,8 +627,9 @@ fn lockfiles(
 
 /// The main package directory relative to the app dir: the spec's `build.main`; the module
 /// root when it is a `package main` (or its package cannot be read); else the one main
-/// package under cmd/, or the one anywhere beside examples, tests and `_`-prefixed
-/// directories (a library at the root with its command elsewhere: caddy's cmd/caddy).
+/// package under cmd/, or the one top-level directory that is one, beside examples, tests and
+/// `_`-prefixed directories (a library at the root with its command elsewhere: caddy's
+/// cmd/caddy, remark42's app).
 fn main_package(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<String, Diagnostics> {
     if let Some(main) = &spec.build.main {
         let has_go = local
@@ -657,9 +658,12 @@ fn main_package(spec: &Spec, files: &ContextFiles, local: &[&str]) -> Result<Str
         return Ok(".".to_string());
     }
     let mains: Vec<&str> = packages.keys().copied().filter(|d| is_main(d)).collect();
+    // Beside cmd/, only a top-level directory is taken for the app (remark42's `app`): a deeper
+    // main is as often a generator or an internal tool as the command.
     let the_app = |d: &&str| {
         !super::beside_the_app(&format!("{d}/main.go"))
-            && !d.split('/').any(|part| part.starts_with(['_', '.']))
+            && !d.starts_with(['_', '.'])
+            && !d.contains('/')
     };
     let commands: Vec<&str> = mains
         .iter()
