@@ -228,10 +228,16 @@ impl Installer {
         let git_version = project
             .and_then(|p| p.version_from_git)
             .map(|g| (g.variable, VERSION_WITHOUT_GIT));
+        // uv reuses a wheel it built from the same sources, whatever the variables said then:
+        // a version named in build.env would not reach the image.
+        let rebuilt = match (git_version, project.and_then(|p| p.name.as_deref())) {
+            (Some(_), Some(name)) => format!(" --reinstall-package {}", shell_quote(name)),
+            _ => String::new(),
+        };
         let step = uv_command(
             spec,
             format!("[strata build] {verb}: install {what} into {VENV}"),
-            &command,
+            &format!("{command}{rebuilt}"),
         )
         .env(git_version)
         .env(spec.build.env.clone())
