@@ -332,29 +332,6 @@ fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
              (pip does on a 401): declare them under secrets: and pass --secret id=...,src=...",
         ),
         hint(
-            "no-wheel",
-            &[
-                "pg_config executable not found",
-                "Failed building wheel for",
-                "Failed to build `",
-                "Failed to build installable wheels",
-                "error: command 'gcc' failed",
-                "error: command 'cc' failed",
-            ],
-            "a package had to be compiled from its source (it has no wheel for this Python), \
-             and the builder has no C compiler: an older pin often lacks wheels for a newer \
-             Python, so pin the Python the project was locked with in .python-version (e.g. \
-             `3.12`), or move the pin to a release with wheels",
-        ),
-        hint(
-            "native-addon",
-            &["gyp ERR!", "node-gyp rebuild", "prebuild-install warn"],
-            "a native addon had to be compiled (node-gyp), and the builder has no compiler: pin \
-             a release with prebuilt binaries for this Node (an older Node in .nvmrc, or a \
-             newer release of the package), or set images.builder to an image with python3, \
-             make and g++",
-        ),
-        hint(
             "dns",
             &[
                 "Could not resolve host",
@@ -384,6 +361,31 @@ fn failure_hints(spec: &Spec) -> Vec<FailureHint> {
             ],
             "the network did not answer: set proxy.https in strata.yaml (or --build-arg \
              HTTPS_PROXY) or a mirror that this build can reach",
+        ),
+        // Last: a download that failed (a prebuilt binary's host unreachable) is the cause
+        // when the compiling that followed it failed too.
+        hint(
+            "no-wheel",
+            &[
+                "pg_config executable not found",
+                "Failed building wheel for",
+                "Failed to build `",
+                "Failed to build installable wheels",
+                "error: command 'gcc' failed",
+                "error: command 'cc' failed",
+            ],
+            "a package had to be compiled from its source (it has no wheel for this Python), \
+             and the builder has no C compiler: an older pin often lacks wheels for a newer \
+             Python, so pin the Python the project was locked with in .python-version (e.g. \
+             `3.12`), or move the pin to a release with wheels",
+        ),
+        hint(
+            "native-addon",
+            &["gyp ERR!", "node-gyp rebuild", "prebuild-install warn"],
+            "a native addon had to be compiled (node-gyp), and the builder has no compiler: pin \
+             a release with prebuilt binaries for this Node (an older Node in .nvmrc, or a \
+             newer release of the package), or set images.builder to an image with python3, \
+             make and g++",
         ),
     ]
 }
