@@ -9,7 +9,7 @@ use super::builder::{Copy, Exec, ExecMount, Fs, Graph, LocalSource, Output};
 use super::platform::Platform;
 use crate::plan::{
     Base, CacheSharing, ContextSelection, Mount, Network, Plan, RunsOn, StageName, StageResult,
-    Step, TargetPart, WRAPPER, WRAPPER_DIR, shell_quote,
+    Step, TargetPart, WRAPPER, shell_quote,
 };
 
 /// What the engine told us about a base image.
@@ -274,16 +274,16 @@ pub fn lower(plan: &Plan, options: &LowerOptions<'_>) -> pb::Definition {
                             .expect("a run step's stage has a base image");
                         graph.write_files(
                             base,
-                            &[(WRAPPER.to_string(), script.clone())],
+                            &[(WRAPPER_SOURCE.to_string(), script.clone())],
                             0o755,
                             &format!("[internal] strata step wrapper: {}", run.name),
                         )
                     });
                     if let Some(source) = wrapper_source {
                         mounts.push(ExecMount::Bind {
-                            target: WRAPPER_DIR,
+                            target: WRAPPER,
                             source,
-                            selector: WRAPPER_DIR,
+                            selector: WRAPPER_SOURCE,
                             readonly: true,
                         });
                     }
@@ -356,6 +356,12 @@ fn build_settings_id(id: &str, session: Option<&str>, platform: Option<&pb::Plat
     let scope = Sha256::digest(format!("{session}\n{platform}"));
     format!("{id}/{}", &hex::encode(scope)[..12])
 }
+
+/// Where the wrapper is written, in its own layer over the stage's base. BuildKit keys a
+/// read-only mount by the content at its selector, listing the selector's parent directory
+/// first: one level down, that is this directory alone, where a file at the top would have it
+/// list the whole builder image (0.4 s of golang's before the first step of a cold build).
+const WRAPPER_SOURCE: &str = "/.strata/step";
 
 /// Where a step that reads build settings mounts the (empty) output of the step that wrote
 /// them: that makes the writer run first, and, an empty directory's content being all the

@@ -25,11 +25,11 @@ pub struct FailureHint {
 const LOG: &str = "/tmp/.strata-step.log";
 const STATUS: &str = "/tmp/.strata-step.status";
 
-/// The directory the wrapper is mounted at (read-only, gone when the step ends), and the
-/// wrapper in it. The engine shows a failed process as its argv joined by spaces, so this path
-/// is the only plumbing a user reads.
-pub const WRAPPER_DIR: &str = "/.strata";
-pub const WRAPPER: &str = "/.strata/step";
+/// Where the wrapper is mounted (read-only, gone when the step ends): a file at the top, since
+/// the engine removes the empty file it made to mount on but not directories made for it. The
+/// engine shows a failed process as its argv joined by spaces, so this path is the only
+/// plumbing a user reads.
+pub const WRAPPER: &str = "/.strata-step";
 
 /// What the engine runs for a step.
 #[derive(Debug, Clone, PartialEq, Eq)]

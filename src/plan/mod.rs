@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use failures::{FailureHint, Invocation, WRAPPER, WRAPPER_DIR, quote as shell_quote};
+pub use failures::{FailureHint, Invocation, WRAPPER, quote as shell_quote};
 pub use images::{ImageRole, default_image, default_version, image_for, version_in};
 pub use patterns::{ParentMatches, PatternList, literal, walk_select};
 
