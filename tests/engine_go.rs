@@ -269,7 +269,7 @@ fn a_failed_dependency_step_shows_its_spec_line() {
     );
     let process = failed_process(&text).unwrap_or_else(|| panic!("no failed process:\n{text}"));
     assert!(
-        process.starts_with("/.strata/step go mod download")
+        process.starts_with("/.strata-step go mod download")
             && !process.contains("strata-ca")
             && !process.contains("grep"),
         "the failed process is not the step's command: {process}"

@@ -263,7 +263,7 @@ fn the_ca_is_needed_for_pypi_and_never_lands_in_a_layer() {
     );
     assert_eq!(
         failed_process(&log).as_deref(),
-        Some("/.strata/step uv sync --frozen --no-install-project --no-dev"),
+        Some("/.strata-step uv sync --frozen --no-install-project --no-dev"),
         "the failed process is not the step's command:\n{log}"
     );
 

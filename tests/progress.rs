@@ -39,7 +39,7 @@ const PROGRESS: &str = r#"{
     {"vertex": "sha256:e", "stream": 2, "data": "Z286IGRvd25sb2FkaW5nIGIK", "timestamp": "2026-12-02T03:00:03Z"}
   ]
 }
-ERROR: failed to solve: process "/.strata/step go mod download" did not complete successfully: exit code: 1
+ERROR: failed to solve: process "/.strata-step go mod download" did not complete successfully: exit code: 1
 "#;
 
 #[test]

@@ -1,6 +1,6 @@
 //! How a step with setup or failure hints runs: through a small wrapper script mounted into
 //! the step, so the process the engine runs, and names when it fails, is the step's own command
-//! (`/.strata/step uv sync --frozen`), not our plumbing. The wrapper runs the step's setup
+//! (`/.strata-step uv sync --frozen`), not our plumbing. The wrapper runs the step's setup
 //! (trusting the build's CA, writing SSH host keys), then the command with its output streamed
 //! and kept; when the command fails, one `strata:` line names the step and the fix for the first
 //! cause the output shows. The exit status stays the command's.
