@@ -771,8 +771,8 @@ mod tests {
         }
     }
 
-    fn plan_of(files: &[(&str, &str)]) -> Plan {
-        let spec = crate::spec::parse(b"version: 1\nlanguage: go\n").expect("a valid spec");
+    /// A listing of these paths with these contents.
+    fn context_of(files: &[(&str, &str)]) -> ContextFiles {
         let mut context = ContextFiles::default();
         for (path, contents) in files {
             context.paths.insert(path.to_string());
@@ -780,7 +780,12 @@ mod tests {
                 .contents
                 .insert(path.to_string(), contents.to_string());
         }
-        Go.plan(&spec, &context)
+        context
+    }
+
+    fn plan_of(files: &[(&str, &str)]) -> Plan {
+        let spec = crate::spec::parse(b"version: 1\nlanguage: go\n").expect("a valid spec");
+        Go.plan(&spec, &context_of(files))
             .unwrap_or_else(|d| panic!("{}", d.render("strata.yaml", "")))
     }
 
@@ -836,13 +841,7 @@ mod tests {
     fn a_library_at_the_root_builds_its_one_command() {
         let spec = crate::spec::parse(b"version: 1\nlanguage: go\n").unwrap();
         let main_of = |files: &[(&str, &str)]| {
-            let mut context = ContextFiles::default();
-            for (path, contents) in files {
-                context.paths.insert(path.to_string());
-                context
-                    .contents
-                    .insert(path.to_string(), contents.to_string());
-            }
+            let context = context_of(files);
             let local: Vec<&str> = context.paths.iter().map(String::as_str).collect();
             main_package(&spec, &context, &local).map_err(|d| d.render("strata.yaml", ""))
         };
