@@ -354,8 +354,11 @@ fn imported_packages_step(spec: &Spec, imports: &BTreeSet<String>) -> Step {
     );
     let command = Command::shell(
         format!(
-            "[strata build] go build: the {} packages the binary imports from the standard library and its dependencies",
-            imports.len()
+            "[strata build] go build: the {} the binary imports from the standard library and its dependencies",
+            match imports.len() {
+                1 => "1 package".to_string(),
+                n => format!("{n} packages"),
+            }
         ),
         script,
         SRC,
@@ -834,7 +837,11 @@ mod tests {
             "{:?}",
             runs.iter().map(|r| &r.name).collect::<Vec<_>>()
         );
-        assert!(runs[0].name.contains("the 1 packages"), "{}", runs[0].name);
+        assert!(
+            runs[0].name.contains("the 1 package the"),
+            "{}",
+            runs[0].name
+        );
     }
 
     #[test]

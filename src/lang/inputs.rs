@@ -74,12 +74,19 @@ const REPOSITORY_TOOLING: LeftOut = LeftOut {
 };
 
 /// Local settings that by convention hold credentials and are never committed: dotenv files
-/// (not the `.env.production` that front-end builds read) and package-manager credentials.
+/// (not the `.env.production` that front-end builds read; the other environments' files no
+/// production build reads, and `.env.prod` is often the real secrets) and package-manager
+/// credentials.
 const LOCAL_SECRETS: LeftOut = LeftOut {
     patterns: &[
         "**/.env",
         "**/.env.local",
         "**/.env.*.local",
+        "**/.env.prod",
+        "**/.env.dev",
+        "**/.env.development",
+        "**/.env.staging",
+        "**/.env.test",
         "**/.npmrc",
         "**/.pypirc",
         "**/.netrc",
