@@ -161,7 +161,6 @@ impl Provider for Go {
             }
             false => spec,
         };
-        let cgo = cgo_enabled(spec);
         let vendored = local.contains(&"vendor/modules.txt");
         let app = binary_name(&main, &module);
         let mut warnings = Vec::new();
@@ -196,13 +195,13 @@ impl Provider for Go {
             build_output: Some(OUT),
             // Go cross-compiles anything to anything with CGO off: build natively, never
             // emulate. With cgo, the C compiler is the host's: the target's builder runs it.
-            cross_compile: (!cgo).then(|| {
+            cross_compile: (!cgo_enabled(spec)).then(|| {
                 TARGET_ENV
                     .iter()
                     .map(|(name, part)| (name.to_string(), *part))
                     .collect()
             }),
-            runtime_base: runtime_base(spec, cgo),
+            runtime_base: runtime_base(spec),
             runtime,
             image,
             warnings,
@@ -467,9 +466,9 @@ fn needs_cgo(go_mod: &str) -> bool {
 
 /// The runtime image: a cgo binary links the C library dynamically, which the static base
 /// lacks, so `static` gives it the slim one.
-fn runtime_base(spec: &Spec, cgo: bool) -> Base {
+fn runtime_base(spec: &Spec) -> Base {
     match &spec.runtime.value {
-        RuntimeBase::Static if cgo => image_base(ImageRole::RuntimeSlim),
+        RuntimeBase::Static if cgo_enabled(spec) => image_base(ImageRole::RuntimeSlim),
         RuntimeBase::Static => image_base(ImageRole::RuntimeStatic),
         RuntimeBase::Slim => image_base(ImageRole::RuntimeSlim),
         RuntimeBase::Scratch => Base::Scratch,

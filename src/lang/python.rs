@@ -200,30 +200,28 @@ impl Installer {
                 let targets: Vec<&str> = local.iter().map(|l| l.target.as_str()).collect();
                 let quoted: Vec<String> = targets.iter().map(|t| shell_quote(t)).collect();
                 let command = format!("{UV_PIP_INSTALL} {}", quoted.join(" "));
-                ("uv pip install", command, targets.join(" "))
+                ("uv pip install", command, Some(targets.join(" ")))
             }
             Installer::Pip { .. } => return None,
             Installer::SetupPy { .. } => (
                 "uv pip install",
                 format!("{UV_PIP_INSTALL} ."),
-                "the setup.py project and its dependencies".to_string(),
+                Some("the setup.py project and its dependencies".to_string()),
             ),
             Installer::Uv { .. } => (
                 "uv sync",
                 "uv sync --frozen --no-dev --no-editable".to_string(),
-                String::new(),
+                None,
             ),
             _ => (
                 "uv pip install",
                 format!("{UV_PIP_INSTALL} --no-deps ."),
-                String::new(),
+                None,
             ),
         };
-        let what = match project {
-            _ if !what.is_empty() => what,
-            Some(project) => project.name.clone().unwrap_or("the project".to_string()),
-            None => return None,
-        };
+        // Otherwise the package itself, when the project is one.
+        let what =
+            what.or_else(|| project.map(|p| p.name.clone().unwrap_or("the project".to_string())))?;
         let deps_network = network(spec.network.deps, Network::Default);
         let git_version = project
             .and_then(|p| p.version_from_git)

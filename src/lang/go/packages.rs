@@ -90,16 +90,19 @@ fn another_os(path: &str) -> bool {
     os.is_some_and(|os| OTHER_OSES.contains(&os))
 }
 
-/// Whether a file's `//go:build` line keeps it out of a plain `go build` with `tags` (and cgo
-/// off, strata's default): a lone tag that such a build does not set (`ignore`, `mage`,
-/// `tools`, `integration`, `cgo`, another OS). Expressions (`linux && !arm`) are not
-/// evaluated: the file counts.
+/// Whether a file's build constraint (`//go:build`, or the older `// +build`) keeps it out of
+/// a plain `go build` with `tags` (and cgo off, strata's default): a lone tag that such a build
+/// does not set (`ignore`, `mage`, `tools`, `integration`, `cgo`, another OS). Expressions
+/// (`linux && !arm`) are not evaluated: the file counts.
 pub(super) fn left_out_by_constraint(source: &str, tags: &[String]) -> bool {
     let constraint = source
         .lines()
         .map(str::trim)
         .take_while(|line| !line.starts_with("package "))
-        .find_map(|line| line.strip_prefix("//go:build "));
+        .find_map(|line| {
+            line.strip_prefix("//go:build ")
+                .or_else(|| line.strip_prefix("// +build "))
+        });
     let Some(tag) = constraint.map(str::trim) else {
         return false;
     };
@@ -176,17 +179,14 @@ fn code_lines(source: &str) -> impl Iterator<Item = String> {
         .filter(|line| !line.is_empty())
 }
 
-/// The package a Go file declares, unless a build constraint keeps it out of every build
+/// The package a Go file declares, unless a build constraint keeps it out of a plain build
 /// (`//go:build ignore`: a generator's `package main` beside a library's files).
 pub(super) fn package_name(source: &str) -> Option<String> {
-    let ignored = source
-        .lines()
-        .map(str::trim)
-        .take_while(|line| !line.starts_with("package "))
-        .any(|line| matches!(line, "//go:build ignore" | "// +build ignore"));
+    if left_out_by_constraint(source, &[]) {
+        return None;
+    }
     let first = code_lines(source).next()?;
-    let clause = first.strip_prefix("package ")?;
-    (!ignored).then(|| clause.trim().to_string())
+    Some(first.strip_prefix("package ")?.trim().to_string())
 }
 
 /// The import paths of a Go file: the `import` declarations after the package clause, in
