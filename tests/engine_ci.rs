@@ -30,7 +30,7 @@ fn cache_from_on_a_pruned_engine_runs_no_dependency_step_and_a_pull_request_reus
         "the dependency step ran:\n{}",
         build.summary()
     );
-    let compile = build.vertex("go build");
+    let compile = build.vertex("go build . ->");
     assert!(
         !compile.executed(),
         "unchanged sources were compiled again:\n{}",

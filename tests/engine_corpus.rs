@@ -348,7 +348,7 @@ fn a_readme_the_sources_embed_rebuilds_when_it_changes() {
     let build = build_with_ca(&ws, &["--load", "-t", tag]);
     build.assert_success();
     assert!(
-        build.vertex("go build").executed(),
+        build.vertex("go build . ->").executed(),
         "the README edit did not recompile:\n{}",
         build.summary()
     );

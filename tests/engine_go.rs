@@ -42,7 +42,7 @@ fn source_change_recompiles_but_keeps_the_dependency_layer() {
     let build = buildx(&ws, &[]);
     build.assert_success();
     assert!(
-        build.vertex("go build").executed(),
+        build.vertex("go build . ->").executed(),
         "compile did not run:\n{}",
         build.summary()
     );
